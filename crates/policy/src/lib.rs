@@ -1,0 +1,1 @@
+//! xacct-policy (placeholder until its issue lands).

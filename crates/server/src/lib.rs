@@ -1,0 +1,1 @@
+//! xacct-server (placeholder until its issue lands).

@@ -1,0 +1,1 @@
+//! xacct-services (placeholder until its issue lands).

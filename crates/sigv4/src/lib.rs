@@ -1,0 +1,1 @@
+//! xacct-sigv4 (placeholder until its issue lands).

@@ -1,0 +1,1 @@
+//! xacct-store (placeholder until its issue lands).

@@ -1,0 +1,1 @@
+//! xacct-testkit (placeholder until its issue lands).

@@ -1,0 +1,1 @@
+//! xacct-wire (placeholder until its issue lands).
