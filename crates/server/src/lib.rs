@@ -1,1 +1,283 @@
-//! xacct-server (placeholder until its issue lands).
+//! The HTTP pipeline of xacct: one endpoint for every service.
+//!
+//! ```text
+//! bytes ─► admin route? ─► sigv4::parse/verify (who) ─► wire::classify (service, operation)
+//!       ─► wire::decode ─► services::call ─► wire::encode_output / encode_route_error
+//! ```
+//! [`App::handle`] is the whole pipeline over a fully read request, testable without a socket;
+//! [`serve`] runs it behind hyper with graceful shutdown.
+//!
+//! Security: a request reaches a service only with a verified signature, except under
+//! `--auth off` (mock mode), which maps any credentials to an account's root user. Secrets never
+//! reach a log line: only access key ids, operations and outcomes are logged.
+
+mod admin;
+mod http;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use xacct_services::{Call, Caller, NewAccessKey, ServiceError, Services};
+use xacct_sigv4::{ErrorFlavor, SigV4Error};
+use xacct_wire::{AwsError, HttpRequest, HttpResponse, Models, Protocol, Rejection, RejectionKind};
+
+pub use http::serve;
+
+/// How the server behaves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Verify signatures and authorize (the default). `false` is the mock mode.
+    pub auth: bool,
+    /// Serve `/_xacct/clock`, which moves the server's clock (tests only).
+    pub clock_admin: bool,
+    /// The management root key to keep after `/_xacct/reset`.
+    pub root_key: Option<NewAccessKey>,
+    /// The largest request body read into memory, in bytes.
+    pub max_body_bytes: usize,
+    /// What the health route reports as the store (e.g. `sqlite:./.xacct/xacct.db`).
+    pub store_description: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            auth: true,
+            clock_admin: false,
+            root_key: None,
+            max_body_bytes: 16 * 1024 * 1024,
+            store_description: String::new(),
+        }
+    }
+}
+
+/// The server's state: services, models, options.
+pub struct App {
+    services: Services,
+    models: Models,
+    options: Options,
+    started: Instant,
+    request_seed: u64,
+    request_seq: AtomicU64,
+}
+
+/// Who signed a request and which scope it named.
+struct Authenticated {
+    caller: Caller,
+    scope_service: Option<String>,
+    scope_region: Option<String>,
+}
+
+impl App {
+    pub fn new(services: Services, models: Models, options: Options) -> App {
+        let mut seed = [0u8; 8];
+        // Request ids need uniqueness, not secrecy: a failed RNG read leaves a zero seed.
+        let _ = getrandom::getrandom(&mut seed);
+        App {
+            services,
+            models,
+            options,
+            started: Instant::now(),
+            request_seed: u64::from_le_bytes(seed),
+            request_seq: AtomicU64::new(0),
+        }
+    }
+
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// A fresh request id in AWS's UUID form.
+    fn request_id(&self) -> String {
+        let n = self.request_seq.fetch_add(1, Ordering::Relaxed);
+        let a = self.request_seed ^ n.rotate_left(17);
+        let b = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.request_seed.rotate_left(32);
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0x0fff,
+            0x8000 | ((b >> 48) & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    /// Answers one fully read request.
+    pub fn handle(&self, req: &HttpRequest<'_>, source_ip: &str) -> HttpResponse {
+        let request_id = self.request_id();
+        if let Some(resp) = admin::route(self, req, &request_id) {
+            return resp;
+        }
+        let sreq = xacct_sigv4::HttpRequest {
+            method: req.method,
+            path: req.path,
+            query: req.query,
+            headers: req.headers,
+        };
+        let auth = match self.authenticate(&sreq, req.body) {
+            Ok(a) => a,
+            Err(e) => {
+                let protocol = xacct_wire::protocol_guess(req);
+                tracing::info!(request_id, code = e.code, source_ip, "authentication failed");
+                return with_request_id(xacct_wire::encode_error(protocol, &e, &request_id), &request_id);
+            }
+        };
+        let route = match xacct_wire::classify(
+            &self.models,
+            req,
+            auth.scope_service.as_deref(),
+            auth.scope_region.as_deref(),
+        ) {
+            Ok(r) => r,
+            Err(rej) => {
+                let protocol = xacct_wire::classify_protocol_hint(
+                    &self.models,
+                    req,
+                    auth.scope_service.as_deref(),
+                );
+                tracing::info!(request_id, reason = %rej.message, "request not routable");
+                return with_request_id(
+                    xacct_wire::encode_rejection(protocol, &rej, &request_id),
+                    &request_id,
+                );
+            }
+        };
+        let input = match xacct_wire::decode(&self.models, &route, req) {
+            Ok(v) => v,
+            Err(rej) => {
+                tracing::info!(request_id, operation = %route.operation, reason = %rej.message, "request rejected");
+                return with_request_id(
+                    xacct_wire::encode_rejection(route.protocol, &rej, &request_id),
+                    &request_id,
+                );
+            }
+        };
+        let call = Call {
+            service: route.service_id(),
+            operation: &route.operation,
+            region: &route.region,
+            caller: &auth.caller,
+            input: &input,
+            request_id: &request_id,
+        };
+        let resp = match self.services.call(&call) {
+            Ok(output) => xacct_wire::encode_output(&self.models, &route, &output, &request_id),
+            Err(e) if e.code == xacct_services::UNKNOWN_OPERATION => {
+                let rej = Rejection::new(
+                    RejectionKind::UnknownOperation {
+                        operation: route.operation.clone(),
+                        api_version: route.service.metadata.api_version.clone(),
+                    },
+                    e.message,
+                );
+                xacct_wire::encode_rejection(route.protocol, &rej, &request_id)
+            }
+            Err(e) => {
+                log_service_error(&e, &request_id, &route.operation, &auth.caller);
+                xacct_wire::encode_route_error(&route, &to_aws_error(&e), &request_id)
+            }
+        };
+        tracing::debug!(request_id, service = route.service_id(), operation = %route.operation, status = resp.status, "answered");
+        with_request_id(resp, &request_id)
+    }
+
+    /// Verifies the signature (or, in mock mode, picks the mock caller).
+    fn authenticate(
+        &self,
+        sreq: &xacct_sigv4::HttpRequest<'_>,
+        body: &[u8],
+    ) -> Result<Authenticated, AwsError> {
+        let parsed = xacct_sigv4::parse(sreq);
+        if !self.options.auth {
+            return Ok(match parsed {
+                Ok(p) => Authenticated {
+                    caller: self.services.mock_caller(Some(&p.access_key_id)),
+                    scope_service: Some(p.scope.service),
+                    scope_region: Some(p.scope.region),
+                },
+                Err(_) => Authenticated {
+                    caller: self.services.mock_caller(None),
+                    scope_service: None,
+                    scope_region: None,
+                },
+            });
+        }
+        let flavor_hint = |service: Option<&str>| match service {
+            Some(s) => ErrorFlavor::for_service(s),
+            None => flavor_of(xacct_wire::protocol_guess(&HttpRequest {
+                method: sreq.method,
+                path: sreq.path,
+                query: sreq.query,
+                headers: sreq.headers,
+                body,
+            })),
+        };
+        let parsed = parsed.map_err(|e| sigv4_error(&e, flavor_hint(None)))?;
+        let flavor = flavor_hint(Some(&parsed.scope.service));
+        let key = self
+            .services
+            .resolve_access_key(&parsed.access_key_id)
+            .map_err(|e| {
+                tracing::error!(detail = ?e.internal_detail, "access key lookup failed");
+                AwsError::internal()
+            })?
+            .filter(|k| k.active)
+            .ok_or_else(|| sigv4_error(&SigV4Error::InvalidClientTokenId, flavor))?;
+        if parsed.security_token.is_some() {
+            // Long-term keys carry no session token; a token on one does not authenticate.
+            return Err(sigv4_error(&SigV4Error::InvalidClientTokenId, flavor));
+        }
+        let now = self.services.clock().now_unix();
+        xacct_sigv4::verify(sreq, &parsed, body, &key.secret_access_key, now)
+            .map_err(|e| sigv4_error(&e, flavor))?;
+        Ok(Authenticated {
+            caller: key.caller.clone(),
+            scope_service: Some(parsed.scope.service),
+            scope_region: Some(parsed.scope.region),
+        })
+    }
+
+    fn uptime_seconds(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+}
+
+fn flavor_of(protocol: Protocol) -> ErrorFlavor {
+    match protocol {
+        Protocol::Query | Protocol::Ec2 => ErrorFlavor::Query,
+        Protocol::Json10 | Protocol::Json11 | Protocol::RestJson => ErrorFlavor::Json,
+        Protocol::RestXml => ErrorFlavor::S3,
+    }
+}
+
+fn sigv4_error(e: &SigV4Error, flavor: ErrorFlavor) -> AwsError {
+    AwsError::new(e.code_for(flavor), e.message_for(flavor), e.http_status_for(flavor))
+}
+
+fn to_aws_error(e: &ServiceError) -> AwsError {
+    AwsError {
+        code: e.code.to_owned(),
+        message: e.message.clone(),
+        status: e.status,
+        sender_fault: e.sender_fault,
+    }
+}
+
+fn log_service_error(e: &ServiceError, request_id: &str, operation: &str, caller: &Caller) {
+    if e.status >= 500 {
+        tracing::error!(request_id, operation, code = e.code, detail = ?e.internal_detail, "operation failed");
+    } else {
+        tracing::info!(request_id, operation, code = e.code, caller = %caller.arn, "operation refused");
+    }
+}
+
+/// Adds AWS's request-id headers unless the protocol module set one.
+fn with_request_id(mut resp: HttpResponse, request_id: &str) -> HttpResponse {
+    if resp.header("x-amzn-requestid").is_none() && resp.header("x-amz-request-id").is_none() {
+        resp.headers.push(("x-amzn-RequestId".to_owned(), request_id.to_owned()));
+    }
+    resp
+}

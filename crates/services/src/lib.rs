@@ -1,1 +1,263 @@
-//! xacct-services (placeholder until its issue lands).
+//! xacct's AWS services. Each service is a module with one function per operation, named as AWS
+//! names it; handlers receive a verified caller and a decoded input (a JSON value keyed by the
+//! model's member names, see `xacct-wire`) and return an output value or a [`ServiceError`].
+//! This crate knows nothing of HTTP or of the concrete database: state goes through
+//! `xacct_store::Store`.
+//!
+//! Security: handlers trust [`Caller`] only because the server builds it from a verified
+//! signature (or from `--auth off`, the explicit mock mode).
+
+pub mod accounts;
+pub mod clock;
+mod error;
+pub mod iam;
+pub mod ids;
+pub mod organizations;
+pub mod sts;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use xacct_store::Store;
+
+pub use accounts::{KeyCache, NewAccessKey, ResolvedKey};
+pub use clock::Clock;
+pub use error::ServiceError;
+
+/// The kind of principal that signed a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    Root,
+    IamUser,
+    AssumedRole,
+    FederatedUser,
+    Service,
+}
+
+/// The authenticated principal of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub kind: PrincipalKind,
+    /// The 12-digit account the principal belongs to.
+    pub account: String,
+    /// The principal's ARN as `GetCallerIdentity` shows it.
+    pub arn: String,
+    /// `aws:userid`: the account id for root, the unique id for a user, `AROA…:session` for a role.
+    pub user_id: String,
+    /// The access key id the request was signed with.
+    pub access_key_id: String,
+    /// The user's friendly name (`aws:username`), empty when the principal has none.
+    pub name: String,
+}
+
+impl Caller {
+    /// The root user of `account`.
+    pub fn root(account: &str, access_key_id: &str) -> Caller {
+        Caller {
+            kind: PrincipalKind::Root,
+            account: account.to_owned(),
+            arn: format!("arn:aws:iam::{account}:root"),
+            user_id: account.to_owned(),
+            access_key_id: access_key_id.to_owned(),
+            name: String::new(),
+        }
+    }
+}
+
+/// Server-wide settings the services need.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The management account's id (`XACCT_MANAGEMENT_ACCOUNT_ID`).
+    pub management_account_id: String,
+    /// The management account's email, shown by Organizations.
+    pub management_account_email: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            management_account_id: "000000000000".to_owned(),
+            management_account_email: "management@example.com".to_owned(),
+        }
+    }
+}
+
+/// One operation call, as the server hands it over after verification and decoding.
+#[derive(Debug)]
+pub struct Call<'a> {
+    /// Our service id: `iam`, `sts`, `organizations`, …
+    pub service: &'a str,
+    /// The operation as AWS names it, e.g. `GetCallerIdentity`.
+    pub operation: &'a str,
+    pub region: &'a str,
+    pub caller: &'a Caller,
+    pub input: &'a Value,
+    pub request_id: &'a str,
+}
+
+/// What [`Services::bootstrap`] did.
+#[derive(Debug)]
+pub struct Bootstrap {
+    /// The management account did not exist and was created now.
+    pub created: bool,
+    /// A root key generated now (only when none was given and none existed).
+    pub generated_root_key: Option<NewAccessKey>,
+}
+
+/// Every service over one store.
+pub struct Services {
+    store: Arc<dyn Store>,
+    clock: Arc<Clock>,
+    config: Config,
+    keys: KeyCache,
+}
+
+impl Services {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<Clock>, config: Config) -> Self {
+        Services { store, clock, config, keys: KeyCache::default() }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    /// Makes sure the management account exists with a root access key: `root_key` when given
+    /// (it replaces nothing: an existing key with that id must belong to the management root),
+    /// otherwise one generated once and reported in the result.
+    pub fn bootstrap(&self, root_key: Option<NewAccessKey>) -> Result<Bootstrap, ServiceError> {
+        let mgmt = self.config.management_account_id.clone();
+        let now = self.clock.now_epoch_f64();
+        let mut tx = self.store.write()?;
+        let created = accounts::ACCOUNTS.get(&*tx, &mgmt)?.is_none();
+        if created {
+            let record = accounts::AccountRecord {
+                id: mgmt.clone(),
+                name: "Management".to_owned(),
+                email: self.config.management_account_email.clone(),
+                status: "ACTIVE".to_owned(),
+                joined_method: "INVITED".to_owned(),
+                joined_timestamp: now,
+            };
+            accounts::ACCOUNTS.put(&mut *tx, &mgmt, &record)?;
+        }
+        let mut generated = None;
+        match root_key {
+            Some(given) => match accounts::ACCESS_KEYS.get(&*tx, &given.access_key_id)? {
+                Some(existing) => {
+                    let same_owner = existing.account_id == mgmt && existing.owner == accounts::KeyOwner::Root;
+                    if !same_owner {
+                        return Err(ServiceError::internal(
+                            "the configured root access key id belongs to another principal",
+                        ));
+                    }
+                    if existing.secret_access_key != given.secret_access_key {
+                        let mut updated = existing;
+                        updated.secret_access_key = given.secret_access_key.clone();
+                        accounts::ACCESS_KEYS.put(&mut *tx, &given.access_key_id, &updated)?;
+                        self.keys.invalidate(&given.access_key_id);
+                    }
+                }
+                None => {
+                    accounts::create_root_key(&mut *tx, &mgmt, now, Some(given))?;
+                }
+            },
+            None => {
+                let marker = META.get(&*tx, "root-key-generated")?;
+                if marker.is_none() {
+                    let key = accounts::create_root_key(&mut *tx, &mgmt, now, None)?;
+                    META.put(&mut *tx, "root-key-generated", &key.access_key_id)?;
+                    generated = Some(key);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(Bootstrap { created, generated_root_key: generated })
+    }
+
+    /// The key for `access_key_id`, if it exists (active or not).
+    pub fn resolve_access_key(
+        &self,
+        access_key_id: &str,
+    ) -> Result<Option<Arc<ResolvedKey>>, ServiceError> {
+        self.keys.resolve(&*self.store, access_key_id)
+    }
+
+    /// The caller `--auth off` assumes for an access key id: the root of the account named by a
+    /// 12-digit key id, else the management account's root.
+    pub fn mock_caller(&self, access_key_id: Option<&str>) -> Caller {
+        match access_key_id {
+            Some(k) if ids::is_account_id(k) => Caller::root(k, k),
+            Some(k) => Caller::root(&self.config.management_account_id, k),
+            None => Caller::root(&self.config.management_account_id, ""),
+        }
+    }
+
+    /// Runs one operation.
+    pub fn call(&self, call: &Call<'_>) -> Result<Value, ServiceError> {
+        match call.service {
+            "sts" => sts::dispatch(self, call),
+            "organizations" => organizations::dispatch(self, call),
+            _ => Err(unknown_operation(call)),
+        }
+    }
+
+    /// Empties every table and bootstraps the management account again with `root_key`.
+    pub fn reset(&self, root_key: Option<NewAccessKey>) -> Result<(), ServiceError> {
+        let mut tx = self.store.write()?;
+        for table in TABLES {
+            loop {
+                let batch = tx.scan(table, "", None, 500)?;
+                if batch.is_empty() {
+                    break;
+                }
+                for (key, _) in batch {
+                    tx.delete(table, &key)?;
+                }
+            }
+        }
+        tx.commit()?;
+        self.keys.clear();
+        self.bootstrap(root_key)?;
+        Ok(())
+    }
+}
+
+/// Server-level settings (e.g. whether a root key was generated).
+pub const META: xacct_store::Table<String> = xacct_store::Table::new("meta", 1);
+
+/// Every table the services write, for [`Services::reset`].
+const TABLES: &[&str] = &[
+    "meta",
+    "accounts",
+    "access_keys",
+    organizations::model::ORGANIZATION.name(),
+    organizations::model::CREATE_ACCOUNT_STATUS.name(),
+    iam::model::ROLES.name(),
+];
+
+/// The code of [`unknown_operation`]: the server renders it as the protocol's own unknown-operation
+/// error (`InvalidAction` for query, `UnknownOperationException` for json).
+pub const UNKNOWN_OPERATION: &str = "UnknownOperation";
+
+/// The error for an operation the service does not implement: the protocol's own code for an
+/// unknown operation, so clients see the shape AWS gives.
+pub fn unknown_operation(call: &Call<'_>) -> ServiceError {
+    ServiceError::client(
+        UNKNOWN_OPERATION,
+        400,
+        format!("The action `{}` is not valid for the service `{}`.", call.operation, call.service),
+    )
+}
+
+/// Reads a string member of an input object.
+pub(crate) fn input_str<'v>(input: &'v Value, member: &str) -> Option<&'v str> {
+    input.get(member).and_then(Value::as_str)
+}

@@ -1,0 +1,133 @@
+//! ARNs as the policy language sees them: `arn:partition:service:region:account:resource`,
+//! matched segment by segment (case-sensitively) so a wildcard in the partition, service,
+//! region or account never crosses a `:`, while one in the resource part spans `/` and `:`.
+
+use crate::glob::Glob;
+
+/// The five matchable segments of a concrete ARN (`arn` itself dropped), borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArnParts<'a> {
+    /// `aws`, `aws-cn`, ...
+    pub partition: &'a str,
+    /// `iam`, `s3`, ...
+    pub service: &'a str,
+    /// Region, empty for global services.
+    pub region: &'a str,
+    /// Account id, empty for S3 buckets.
+    pub account: &'a str,
+    /// Everything after the fifth colon.
+    pub resource: &'a str,
+}
+
+impl<'a> ArnParts<'a> {
+    /// Splits `text` if it is a six-part ARN; `None` otherwise.
+    pub fn parse(text: &'a str) -> Option<ArnParts<'a>> {
+        let mut it = text.splitn(6, ':');
+        if it.next()? != "arn" {
+            return None;
+        }
+        Some(ArnParts {
+            partition: it.next()?,
+            service: it.next()?,
+            region: it.next()?,
+            account: it.next()?,
+            resource: it.next()?,
+        })
+    }
+}
+
+/// A compiled ARN pattern (a Resource element entry or an `Arn*` condition value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ArnPattern {
+    /// `*`.
+    Any,
+    /// Segment-wise globs.
+    Segments(Box<[Glob; 5]>),
+    /// Not an ARN at all (only possible for condition values): whole-string glob.
+    Text(Glob),
+}
+
+impl ArnPattern {
+    /// Compiles pattern text. Missing trailing segments (IAM accepts `arn:aws:svc`) are `*`.
+    pub(crate) fn new(text: &str) -> ArnPattern {
+        if text == "*" {
+            return ArnPattern::Any;
+        }
+        let mut it = text.splitn(6, ':');
+        if it.next() != Some("arn") {
+            return ArnPattern::Text(Glob::new(text, false));
+        }
+        let mut seg = || it.next().map_or(Glob::Any, |s| Glob::new(s, false));
+        ArnPattern::Segments(Box::new([seg(), seg(), seg(), seg(), seg()]))
+    }
+
+    /// Matches a request ARN (`parts` is its split form, when it is an ARN).
+    pub(crate) fn matches(&self, text: &str, parts: Option<&ArnParts<'_>>) -> bool {
+        match self {
+            ArnPattern::Any => true,
+            ArnPattern::Text(g) => g.matches(text, false),
+            ArnPattern::Segments(s) => match parts {
+                Some(p) => {
+                    let [partition, service, region, account, resource] = s.as_ref();
+                    service.matches(p.service, false)
+                        && resource.matches(p.resource, false)
+                        && account.matches(p.account, false)
+                        && region.matches(p.region, false)
+                        && partition.matches(p.partition, false)
+                }
+                None => false,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pattern: &str, arn: &str) -> bool {
+        ArnPattern::new(pattern).matches(arn, ArnParts::parse(arn).as_ref())
+    }
+
+    #[test]
+    fn splits_six_parts() {
+        let p = ArnParts::parse("arn:aws:logs:us-east-1:111:log-group:x:*").unwrap();
+        assert_eq!(p.service, "logs");
+        assert_eq!(p.resource, "log-group:x:*");
+        assert!(ArnParts::parse("arn:aws:s3::x").is_none());
+        assert!(ArnParts::parse("foo").is_none());
+    }
+
+    #[test]
+    fn resource_wildcard_spans_slash_and_colon() {
+        assert!(m("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b:c"));
+        assert!(m("arn:aws:logs:*:111:*", "arn:aws:logs:us-east-1:111:log-group:x:y"));
+        assert!(!m("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket2/a"));
+    }
+
+    #[test]
+    fn segment_wildcards_do_not_cross_colons() {
+        // `*` in the region segment cannot absorb the account.
+        assert!(!m("arn:aws:ec2:*:instance/i-1", "arn:aws:ec2:us-east-1:111:instance/i-1"));
+        assert!(m("arn:aws:ec2:*:*:instance/i-1", "arn:aws:ec2:us-east-1:111:instance/i-1"));
+        assert!(m("arn:aws:iam::*:role/UpdateApp", "arn:aws:iam::999999999999:role/UpdateApp"));
+    }
+
+    #[test]
+    fn case_sensitive() {
+        assert!(!m("arn:aws:s3:::Bucket", "arn:aws:s3:::bucket"));
+        assert!(!m("arn:aws:S3:::bucket", "arn:aws:s3:::bucket"));
+    }
+
+    #[test]
+    fn short_patterns_pad_with_wildcards() {
+        assert!(m("arn:aws:s3", "arn:aws:s3:::anything"));
+        assert!(!m("arn:aws:s3", "arn:aws:iam::1:root"));
+    }
+
+    #[test]
+    fn non_arn_request_matches_only_star_or_text() {
+        assert!(m("*", "*"));
+        assert!(!m("arn:aws:s3:::*", "*"));
+    }
+}

@@ -1,0 +1,537 @@
+//! The embedded SQLite backend: one database file `DIR/xacct.db` in WAL mode with
+//! `synchronous=FULL`, one writer connection behind a mutex (`BEGIN IMMEDIATE` … `COMMIT`), and a
+//! small pool of query-only reader connections so reads never wait behind a writer's fsync.
+//!
+//! Durability: in WAL mode with `synchronous=FULL` SQLite fsyncs the WAL before `COMMIT`
+//! returns, so a committed transaction survives a process kill and a power cut.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
+
+use crate::{Event, ReadTx, Record, Store, StoreError, WriteTx};
+
+/// The database file's name inside the data directory.
+pub const DB_FILE_NAME: &str = "xacct.db";
+
+/// Reader connections kept open between read transactions; more are opened under load and
+/// closed when returned to a full pool.
+const READER_POOL: usize = 4;
+
+/// How long a connection waits for a lock held by another process before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Prepared statements cached per connection (every statement below fits).
+const STATEMENT_CACHE: usize = 32;
+
+/// `PRAGMA application_id` of an xacct database ("xact"), telling it from other SQLite files.
+const APPLICATION_ID: i64 = 0x7861_6374;
+
+/// Numbered schema migrations, applied in order at open inside one transaction. Never edit a
+/// released entry: append a new one.
+const MIGRATIONS: &[(u32, &str)] = &[(
+    1,
+    // A rowid table with a unique (tbl, key) index rather than WITHOUT ROWID: records such as
+    // roles with inline policies run to kilobytes, which WITHOUT ROWID stores poorly.
+    "CREATE TABLE records (
+         id INTEGER PRIMARY KEY,
+         tbl TEXT NOT NULL,
+         key TEXT NOT NULL,
+         version INTEGER NOT NULL,
+         data TEXT NOT NULL,
+         UNIQUE (tbl, key)
+     );
+     CREATE TABLE events (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         account TEXT NOT NULL,
+         body TEXT NOT NULL
+     );
+     CREATE INDEX events_by_account ON events (account, seq);",
+)];
+
+/// The SQLite store. Most callers hold it as `Arc<dyn Store>` from [`crate::open_sqlite`].
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `dir/xacct.db`, configures WAL and full sync, and migrates.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            op: "create the data directory",
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = dir.join(DB_FILE_NAME);
+        // Opening the file ourselves first turns permission and "is a directory" problems into
+        // an io::Error naming the path, instead of SQLite's "unable to open database file".
+        fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(
+            |source| StoreError::Io { op: "open the database file", path: path.clone(), source },
+        )?;
+
+        let writer = open_connection(&path)?;
+        let mode: String = writer
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(db_err("switch to write-ahead logging"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Database {
+                op: "switch to write-ahead logging",
+                message: format!("the journal mode stayed `{mode}`"),
+            });
+        }
+        writer
+            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .map_err(db_err("configure the writer connection"))?;
+        migrate(&writer)?;
+        // The file may be new: make its directory entry durable too.
+        sync_dir(dir)?;
+
+        let store = SqliteStore { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) };
+        // Open one reader now so a broken setup fails at open rather than at the first read.
+        let reader = store.reader()?;
+        store.return_reader(reader);
+        Ok(store)
+    }
+
+    /// The database file's path.
+    pub fn db_path(&self) -> &Path {
+        &self.path
+    }
+
+    fn reader(&self) -> Result<Connection, StoreError> {
+        let pooled = self.readers.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        match pooled {
+            Some(conn) => Ok(conn),
+            None => {
+                let conn = open_connection(&self.path)?;
+                conn.execute_batch("PRAGMA query_only = ON;")
+                    .map_err(db_err("configure a reader connection"))?;
+                Ok(conn)
+            }
+        }
+    }
+
+    fn return_reader(&self, conn: Connection) {
+        let mut pool = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.len() < READER_POOL {
+            pool.push(conn);
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn read(&self) -> Result<Box<dyn ReadTx + '_>, StoreError> {
+        let conn = self.reader()?;
+        conn.prepare_cached("BEGIN")
+            .and_then(|mut s| s.execute([]))
+            .map_err(db_err("begin a read transaction"))?;
+        let tx = SqliteRead { store: self, conn: Some(conn) };
+        // A deferred transaction takes its snapshot at its first read: read now, so the
+        // snapshot is the state as of this call.
+        tx.conn()?
+            .prepare_cached("SELECT 1 FROM records LIMIT 1")
+            .and_then(|mut s| s.query_row([], |_| Ok(())).optional())
+            .map_err(db_err("begin a read transaction"))?;
+        Ok(Box::new(tx))
+    }
+
+    fn write(&self) -> Result<Box<dyn WriteTx + '_>, StoreError> {
+        // A panic inside a write transaction rolled it back in Drop while unwinding, so the
+        // connection is sound even if the mutex is poisoned.
+        let conn = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        if !conn.is_autocommit() {
+            // A rollback in Drop failed earlier; finish it before starting afresh.
+            conn.execute_batch("ROLLBACK").map_err(db_err("roll back a stale transaction"))?;
+        }
+        conn.prepare_cached("BEGIN IMMEDIATE")
+            .and_then(|mut s| s.execute([]))
+            .map_err(db_err("begin a write transaction"))?;
+        Ok(Box::new(SqliteWrite { conn, committed: false }))
+    }
+}
+
+/// A snapshot on a pooled reader connection; ends its transaction and returns the connection
+/// to the pool when dropped.
+struct SqliteRead<'a> {
+    store: &'a SqliteStore,
+    // Always Some until Drop takes it.
+    conn: Option<Connection>,
+}
+
+impl SqliteRead<'_> {
+    fn conn(&self) -> Result<&Connection, StoreError> {
+        self.conn.as_ref().ok_or(StoreError::Database {
+            op: "use a read transaction",
+            message: "the transaction is already closed".to_owned(),
+        })
+    }
+}
+
+impl Drop for SqliteRead<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let ended = conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([])).is_ok();
+            // A connection whose transaction could not be ended is closed, never reused.
+            if ended && conn.is_autocommit() {
+                self.store.return_reader(conn);
+            }
+        }
+    }
+}
+
+impl ReadTx for SqliteRead<'_> {
+    fn get(&self, table: &str, key: &str) -> Result<Option<Record>, StoreError> {
+        query_get(self.conn()?, table, key)
+    }
+
+    fn scan(
+        &self,
+        table: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Record)>, StoreError> {
+        query_scan(self.conn()?, table, prefix, after, limit)
+    }
+
+    fn events(
+        &self,
+        account: &str,
+        after_seq: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        query_events(self.conn()?, account, after_seq, limit)
+    }
+}
+
+/// The write transaction: holds the writer mutex for its whole life.
+struct SqliteWrite<'a> {
+    conn: MutexGuard<'a, Connection>,
+    committed: bool,
+}
+
+impl Drop for SqliteWrite<'_> {
+    fn drop(&mut self) {
+        if !self.committed && !self.conn.is_autocommit() {
+            // Errors are ignored here: write() finishes a failed rollback before the next BEGIN.
+            let _ = self.conn.prepare_cached("ROLLBACK").and_then(|mut s| s.execute([]));
+        }
+    }
+}
+
+impl ReadTx for SqliteWrite<'_> {
+    fn get(&self, table: &str, key: &str) -> Result<Option<Record>, StoreError> {
+        query_get(&self.conn, table, key)
+    }
+
+    fn scan(
+        &self,
+        table: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Record)>, StoreError> {
+        query_scan(&self.conn, table, prefix, after, limit)
+    }
+
+    fn events(
+        &self,
+        account: &str,
+        after_seq: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        query_events(&self.conn, account, after_seq, limit)
+    }
+}
+
+impl WriteTx for SqliteWrite<'_> {
+    fn put(&mut self, table: &str, key: &str, record: &Record) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO records (tbl, key, version, data) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (tbl, key) DO UPDATE SET version = excluded.version, data = excluded.data",
+            )
+            .and_then(|mut s| s.execute(params![table, key, record.version, record.json]))
+            .map_err(db_err("write a record"))?;
+        Ok(())
+    }
+
+    fn insert_new(&mut self, table: &str, key: &str, record: &Record) -> Result<bool, StoreError> {
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO records (tbl, key, version, data) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (tbl, key) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![table, key, record.version, record.json]))
+            .map_err(db_err("insert a record"))?;
+        Ok(inserted == 1)
+    }
+
+    fn delete(&mut self, table: &str, key: &str) -> Result<bool, StoreError> {
+        let deleted = self
+            .conn
+            .prepare_cached("DELETE FROM records WHERE tbl = ?1 AND key = ?2")
+            .and_then(|mut s| s.execute(params![table, key]))
+            .map_err(db_err("delete a record"))?;
+        Ok(deleted > 0)
+    }
+
+    fn append_event(&mut self, account: &str, event_json: &str) -> Result<u64, StoreError> {
+        self.conn
+            .prepare_cached("INSERT INTO events (account, body) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![account, event_json]))
+            .map_err(db_err("append an event"))?;
+        u64::try_from(self.conn.last_insert_rowid()).map_err(|_| StoreError::Corrupt {
+            op: "append an event",
+            message: "the event sequence number is negative".to_owned(),
+        })
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut s| s.execute([]))
+            .map_err(db_err("commit a transaction"))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(db_err("open the database file"))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err("set the busy timeout"))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+/// Checks the file belongs to xacct and applies every migration newer than its schema version.
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let supported = MIGRATIONS.last().map_or(0, |(v, _)| *v);
+    let err = db_err("migrate the schema");
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(&err)?;
+    let result = (|| {
+        let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(&err)?;
+        let objects: i64 =
+            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0)).map_err(&err)?;
+        if app_id != APPLICATION_ID && objects > 0 {
+            return Err(StoreError::Corrupt {
+                op: "check the application id",
+                message: "the file is a SQLite database of another application".to_owned(),
+            });
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID};
+             CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version INTEGER PRIMARY KEY,
+                 applied_at TEXT NOT NULL
+             );"
+        ))
+        .map_err(&err)?;
+        let current: u32 = conn
+            .query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))
+            .map_err(&err)?;
+        if current > supported {
+            return Err(StoreError::SchemaTooNew { found: current, supported });
+        }
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            conn.execute_batch(sql).map_err(&err)?;
+            conn.execute(
+                "INSERT INTO schema_migrations (version, applied_at)
+                 VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                [version],
+            )
+            .map_err(&err)?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(&err),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io { op: "sync the data directory", path: dir.to_owned(), source };
+    fs::File::open(dir).map_err(io)?.sync_all().map_err(io)
+}
+
+fn query_get(conn: &Connection, table: &str, key: &str) -> Result<Option<Record>, StoreError> {
+    conn.prepare_cached("SELECT version, data FROM records WHERE tbl = ?1 AND key = ?2")
+        .and_then(|mut s| {
+            s.query_row(params![table, key], |row| {
+                Ok(Record { version: row.get(0)?, json: row.get(1)? })
+            })
+            .optional()
+        })
+        .map_err(db_err("read a record"))
+}
+
+fn query_scan(
+    conn: &Connection,
+    table: &str,
+    prefix: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<(String, Record)>, StoreError> {
+    // Range bounds on the (tbl, key) index: start at the prefix (or just after `after`, when
+    // that is further on) and stop before the least key greater than every key with the prefix.
+    let (lower, exclusive) = match after {
+        Some(after) if after >= prefix => (after, true),
+        _ => (prefix, false),
+    };
+    let upper = prefix_successor(prefix);
+    let sql = match (exclusive, upper.is_some()) {
+        (false, false) => {
+            "SELECT key, version, data FROM records WHERE tbl = ?1 AND key >= ?2
+             ORDER BY key LIMIT ?3"
+        }
+        (true, false) => {
+            "SELECT key, version, data FROM records WHERE tbl = ?1 AND key > ?2
+             ORDER BY key LIMIT ?3"
+        }
+        (false, true) => {
+            "SELECT key, version, data FROM records WHERE tbl = ?1 AND key >= ?2 AND key < ?4
+             ORDER BY key LIMIT ?3"
+        }
+        (true, true) => {
+            "SELECT key, version, data FROM records WHERE tbl = ?1 AND key > ?2 AND key < ?4
+             ORDER BY key LIMIT ?3"
+        }
+    };
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let map_row = |row: &rusqlite::Row<'_>| {
+        Ok((row.get::<_, String>(0)?, Record { version: row.get(1)?, json: row.get(2)? }))
+    };
+    conn.prepare_cached(sql)
+        .and_then(|mut s| match &upper {
+            Some(upper) => s.query_map(params![table, lower, limit, upper], map_row)?.collect(),
+            None => s.query_map(params![table, lower, limit], map_row)?.collect(),
+        })
+        .map_err(db_err("scan records"))
+}
+
+fn query_events(
+    conn: &Connection,
+    account: &str,
+    after_seq: Option<u64>,
+    limit: usize,
+) -> Result<Vec<Event>, StoreError> {
+    // Sequence numbers start at 1, so "after 0" is "from the start".
+    let after = after_seq.map_or(0, |s| i64::try_from(s).unwrap_or(i64::MAX));
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    conn.prepare_cached(
+        "SELECT seq, body FROM events WHERE account = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )
+    .and_then(|mut s| {
+        s.query_map(params![account, after, limit], |row| {
+            Ok(Event { seq: row.get(0)?, account: account.to_owned(), body: row.get(1)? })
+        })?
+        .collect()
+    })
+    .map_err(db_err("read events"))
+}
+
+/// The least string greater than every string starting with `prefix`, or `None` when no string
+/// is (the prefix is empty or all `char::MAX`). UTF-8 byte order is code point order, so
+/// bumping the last char that can be bumped gives it.
+fn prefix_successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(u32::from(c) + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// Maps an engine error for operation `op`: corruption and lock contention get their own
+/// variants. The engine's messages never include bound values.
+fn db_err(op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| {
+        let code = match &e {
+            rusqlite::Error::SqliteFailure(f, _) => Some(f.code),
+            _ => None,
+        };
+        match code {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                StoreError::Corrupt { op, message: e.to_string() }
+            }
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
+            _ => StoreError::Database { op, message: e.to_string() },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_successor_bounds_exactly_the_prefixed_keys() {
+        assert_eq!(prefix_successor(""), None);
+        assert_eq!(prefix_successor("a/").as_deref(), Some("a0"));
+        assert_eq!(prefix_successor("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_successor("\u{10FFFF}"), None);
+        assert_eq!(prefix_successor("x\u{D7FF}").as_deref(), Some("x\u{E000}"));
+        let keys = ["a/", "a/b", "a/\u{10FFFF}\u{10FFFF}", "a0", "a.", "a"];
+        let upper = prefix_successor("a/").unwrap();
+        for k in keys {
+            assert_eq!(k.starts_with("a/"), k >= "a/" && k < upper.as_str(), "{k:?}");
+        }
+    }
+
+    #[test]
+    fn writer_runs_in_wal_mode_with_full_sync() {
+        let dir = std::env::temp_dir().join(format!("xacct-store-unit-{}", std::process::id()));
+        let store = SqliteStore::open(&dir).unwrap();
+        {
+            let conn = store.writer.lock().unwrap();
+            let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+            let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+            let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+            assert_eq!(mode, "wal");
+            assert_eq!(sync, 2, "synchronous=FULL");
+            assert_eq!(fk, 1);
+        }
+        let reader = store.reader().unwrap();
+        let query_only: i64 = reader.query_row("PRAGMA query_only", [], |r| r.get(0)).unwrap();
+        assert_eq!(query_only, 1);
+        drop(reader);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_read_tx_returns_its_connection_to_the_pool() {
+        let dir = std::env::temp_dir().join(format!("xacct-store-pool-{}", std::process::id()));
+        let store = SqliteStore::open(&dir).unwrap();
+        let txs: Vec<_> = (0..READER_POOL + 2).map(|_| store.read().unwrap()).collect();
+        assert!(store.readers.lock().unwrap().is_empty());
+        drop(txs);
+        assert_eq!(store.readers.lock().unwrap().len(), READER_POOL);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,152 @@
+//! S3's departures from plain rest-xml: the output root element names the model does not carry,
+//! the XML namespace on every response, routing tie-breaks, and the `<Error>` envelope.
+
+use base64::Engine as _;
+
+use crate::error::AwsError;
+use crate::model::{Operation, ServiceModel, Shape, ShapeRef};
+use crate::xml::escape_into;
+use crate::HttpResponse;
+
+/// The namespace S3 puts on every response root.
+pub(crate) const S3_NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+/// Whether `svc` is S3 (virtual hosting, S3 envelopes).
+pub(crate) fn is_s3(svc: &ServiceModel) -> bool {
+    svc.metadata.service_id == "S3" || svc.id == "s3"
+}
+
+/// The namespace to declare on response roots: S3's, else the model's `xmlNamespace`.
+pub(crate) fn namespace(svc: &ServiceModel) -> Option<&str> {
+    if is_s3(svc) {
+        Some(S3_NAMESPACE)
+    } else {
+        svc.metadata.xml_namespace.as_deref()
+    }
+}
+
+/// Operations that share a request form with another and are served elsewhere by AWS:
+/// `ListDirectoryBuckets` is `GET /` on the S3 Express control endpoint, so `GET /` here is
+/// `ListBuckets`.
+pub(crate) fn loses_ties(svc: &ServiceModel, operation: &str) -> bool {
+    is_s3(svc) && operation == "ListDirectoryBuckets"
+}
+
+/// Root element names of S3 responses whose body is the output structure itself (botocore does
+/// not need them, so the model lacks them; names from the S3 API reference response syntax).
+const OUTPUT_ROOTS: &[(&str, &str)] = &[
+    ("CompleteMultipartUpload", "CompleteMultipartUploadResult"),
+    ("CreateMultipartUpload", "InitiateMultipartUploadResult"),
+    ("CreateSession", "CreateSessionResult"),
+    ("DeleteObjects", "DeleteResult"),
+    ("GetBucketAccelerateConfiguration", "AccelerateConfiguration"),
+    ("GetBucketAcl", "AccessControlPolicy"),
+    ("GetBucketCors", "CORSConfiguration"),
+    ("GetBucketLifecycle", "LifecycleConfiguration"),
+    ("GetBucketLifecycleConfiguration", "LifecycleConfiguration"),
+    ("GetBucketLocation", "LocationConstraint"),
+    ("GetBucketLogging", "BucketLoggingStatus"),
+    ("GetBucketNotification", "NotificationConfiguration"),
+    ("GetBucketNotificationConfiguration", "NotificationConfiguration"),
+    ("GetBucketRequestPayment", "RequestPaymentConfiguration"),
+    ("GetBucketTagging", "Tagging"),
+    ("GetBucketVersioning", "VersioningConfiguration"),
+    ("GetBucketWebsite", "WebsiteConfiguration"),
+    ("GetObjectAcl", "AccessControlPolicy"),
+    ("GetObjectAttributes", "GetObjectAttributesResponse"),
+    ("GetObjectTagging", "Tagging"),
+    ("ListBucketAnalyticsConfigurations", "ListBucketAnalyticsConfigurationResult"),
+    (
+        "ListBucketIntelligentTieringConfigurations",
+        "ListBucketIntelligentTieringConfigurationsOutput",
+    ),
+    ("ListBucketInventoryConfigurations", "ListInventoryConfigurationsResult"),
+    ("ListBucketMetricsConfigurations", "ListMetricsConfigurationsResult"),
+    ("ListBuckets", "ListAllMyBucketsResult"),
+    ("ListDirectoryBuckets", "ListAllMyDirectoryBucketsResult"),
+    ("ListMultipartUploads", "ListMultipartUploadsResult"),
+    ("ListObjectVersions", "ListVersionsResult"),
+    ("ListObjects", "ListBucketResult"),
+    ("ListObjectsV2", "ListBucketResult"),
+    ("ListParts", "ListPartsResult"),
+];
+
+/// The root element of an output whose body is the output structure: S3's documented name, else
+/// the shape's `locationName`, else the shape name with `Output` replaced by `Result`.
+pub(crate) fn output_root_name(
+    svc: &ServiceModel,
+    op: &Operation,
+    out_ref: &ShapeRef,
+    shape: &Shape,
+) -> String {
+    if is_s3(svc) {
+        if let Some((_, root)) = OUTPUT_ROOTS.iter().find(|(o, _)| *o == op.name) {
+            return (*root).to_owned();
+        }
+    }
+    if let Some(n) = out_ref.location_name.as_deref().or(shape.location_name.as_deref()) {
+        return n.to_owned();
+    }
+    match out_ref.shape.strip_suffix("Output") {
+        Some(stem) => format!("{stem}Result"),
+        None => out_ref.shape.clone(),
+    }
+}
+
+/// S3 answers a ranged `GetObject` with 206 Partial Content; the model has no status member for
+/// it, so an output carrying `ContentRange` is the signal.
+pub(crate) fn status_override(
+    svc: &ServiceModel,
+    op: &Operation,
+    output: &serde_json::Map<String, serde_json::Value>,
+) -> Option<u16> {
+    (is_s3(svc)
+        && op.name == "GetObject"
+        && output.get("ContentRange").is_some_and(|v| !v.is_null()))
+    .then_some(206)
+}
+
+/// An opaque `x-amz-id-2`/`HostId` derived from the request id (S3 sends base64 there).
+pub(crate) fn host_id(request_id: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("xacct/{request_id}"))
+}
+
+/// S3's error envelope:
+/// `<?xml …?>\n<Error><Code/><Message/>{extra}<RequestId/><HostId/></Error>`.
+pub(crate) fn encode_error(
+    err: &AwsError,
+    request_id: &str,
+    extra: &[(&str, &str)],
+) -> HttpResponse {
+    let host = host_id(request_id);
+    let mut xml = String::with_capacity(256);
+    xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
+    let mut field = |name: &str, text: &str| {
+        xml.push('<');
+        xml.push_str(name);
+        xml.push('>');
+        escape_into(&mut xml, text);
+        xml.push_str("</");
+        xml.push_str(name);
+        xml.push('>');
+    };
+    field("Code", &err.code);
+    field("Message", &err.message);
+    for (k, v) in extra {
+        if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            field(k, v);
+        }
+    }
+    field("RequestId", request_id);
+    field("HostId", &host);
+    xml.push_str("</Error>");
+    HttpResponse {
+        status: err.status,
+        headers: vec![
+            ("x-amz-request-id".to_owned(), request_id.to_owned()),
+            ("x-amz-id-2".to_owned(), host),
+            ("Content-Type".to_owned(), "application/xml".to_owned()),
+        ],
+        body: xml.into_bytes(),
+    }
+}
