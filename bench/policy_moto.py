@@ -26,14 +26,18 @@ over repeats of a timeit loop sized to ~0.1 s. Moto's own answer is printed too:
 moto does not understand account principals, so it refuses the tutorial's allowed
 AssumeRole.
 
-Case shapes (the same as the engine helper's bench is asked to use):
+Case shapes (mirroring crates/policy/benches/evaluate.rs, whose criterion ids may be the
+names above or its own: tutorial_david_allowed, tutorial_jane_denied,
+3_statements_match_last, {100,1000}_statements_match_last, {100,1000}_statements_none_match):
 - tutorial_allow / tutorial_deny: the IAM tutorial "Delegate access across AWS accounts
   using IAM roles": David (Developers policy) and Jane (PowerUserAccess + inline deny)
-  calling sts:AssumeRole on arn:aws:iam::999999999999:role/UpdateApp.
-- stmts_N_match_last / stmts_N_no_match: one identity policy of N statements, statement i
-  allowing s3:GetObject on arn:aws:s3:::bucket-{i:04}/*; the request reads an object in
-  the last statement's bucket, or in a bucket no statement names.
-- stmts_3: the tutorial's 3-statement UpdateApp policy, s3:GetObject on productionapp.
+  calling sts:AssumeRole on arn:aws:iam::999999999999:role/UpdateApp, trust policy naming
+  account 111111111111. (moto gets the full PowerUserAccess document; the Rust bench only
+  its NotAction statement.)
+- stmts_N_match_last / stmts_N_no_match / stmts_3: David calling s3:GetObject on
+  arn:aws:s3:::productionapp/reports/q1.csv against one identity policy of N statements
+  about other services (Allow svcI:DescribeI, Allow svcI:Get*/List* on an ARN, Deny
+  svcI:DeleteI with a condition, in turn), the last one allowing the request or not.
 """
 
 from __future__ import annotations
@@ -96,13 +100,28 @@ UPDATE_APP = {
 }
 
 
-def n_statements(n: int) -> dict:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::bucket-{i:04}/*"} for i in range(n)
-        ],
-    }
+def unrelated(n: int) -> list[dict]:
+    """`n` statements about other services, the same shapes as crates/policy/benches/evaluate.rs."""
+    out = []
+    for i in range(n):
+        if i % 3 == 0:
+            out.append({"Sid": f"S{i}", "Effect": "Allow", "Action": f"svc{i}:Describe{i}", "Resource": "*"})
+        elif i % 3 == 1:
+            out.append({"Sid": f"S{i}", "Effect": "Allow", "Action": [f"svc{i}:Get*", f"svc{i}:List*"],
+                        "Resource": f"arn:aws:svc{i}:us-east-1:111111111111:thing/*"})
+        else:
+            out.append({"Sid": f"S{i}", "Effect": "Deny", "Action": f"svc{i}:Delete{i}", "Resource": "*",
+                        "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}})
+    return out
+
+
+MATCHING = {"Sid": "Match", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::productionapp/*"}
+S3_REQUEST = dict(caller="arn:aws:iam::111111111111:user/David", trust=None, action="s3:GetObject",
+                  resource="arn:aws:s3:::productionapp/reports/q1.csv")
+
+
+def statements(stmts: list[dict]) -> dict:
+    return {"Version": "2012-10-17", "Statement": stmts}
 
 
 def cases() -> dict[str, dict]:
@@ -112,14 +131,11 @@ def cases() -> dict[str, dict]:
                                action="sts:AssumeRole", resource=ROLE),
         "tutorial_deny": dict(caller=f"arn:aws:iam::{DEV}:user/Jane", identity=[POWER_USER, TESTERS_DENY], trust=TRUST,
                               action="sts:AssumeRole", resource=ROLE),
-        "stmts_3": dict(caller=f"arn:aws:sts::{PROD}:assumed-role/UpdateApp/David", identity=[UPDATE_APP], trust=None,
-                        action="s3:GetObject", resource="arn:aws:s3:::productionapp/app.zip"),
+        "stmts_3": dict(S3_REQUEST, identity=[statements(unrelated(2) + [MATCHING])]),
     }
     for n in (100, 1000):
-        out[f"stmts_{n}_match_last"] = dict(caller=f"arn:aws:iam::{DEV}:user/David", identity=[n_statements(n)], trust=None,
-                                            action="s3:GetObject", resource=f"arn:aws:s3:::bucket-{n - 1:04}/key")
-        out[f"stmts_{n}_no_match"] = dict(caller=f"arn:aws:iam::{DEV}:user/David", identity=[n_statements(n)], trust=None,
-                                          action="s3:GetObject", resource="arn:aws:s3:::unrelated-bucket/key")
+        out[f"stmts_{n}_match_last"] = dict(S3_REQUEST, identity=[statements(unrelated(n - 1) + [MATCHING])])
+        out[f"stmts_{n}_no_match"] = dict(S3_REQUEST, identity=[statements(unrelated(n))])
     return out
 
 
@@ -203,16 +219,29 @@ def run_cargo_bench(timeout_s: float) -> bool:
     return True
 
 
+# The engine's bench may use its own ids for the same cases; these are accepted too.
+ALIASES = {
+    "tutorial_allow": ["tutorial_allow", "tutorial_david_allowed"],
+    "tutorial_deny": ["tutorial_deny", "tutorial_jane_denied"],
+    "stmts_3": ["stmts_3", "3_statements_match_last"],
+    "stmts_100_match_last": ["stmts_100_match_last", "100_statements_match_last"],
+    "stmts_100_no_match": ["stmts_100_no_match", "100_statements_none_match"],
+    "stmts_1000_match_last": ["stmts_1000_match_last", "1000_statements_match_last"],
+    "stmts_1000_no_match": ["stmts_1000_no_match", "1000_statements_none_match"],
+}
+
+
 def criterion_median_ns(name: str) -> float | None:
-    """criterion's median for a benchmark whose id ends in `name` (with or without a group)."""
+    """criterion's median for a benchmark whose id is `name` or an alias (with or without a group)."""
     root = target_dir() / "criterion"
     if not root.is_dir():
         return None
-    found = sorted(p for p in root.glob(f"**/{name}/new/estimates.json") if p.parent.parent.name == name)
-    if not found:
-        return None
-    with open(found[0]) as f:
-        return float(json.load(f)["median"]["point_estimate"])
+    for alias in ALIASES.get(name, [name]):
+        found = sorted(p for p in root.glob(f"**/{alias}/new/estimates.json") if p.parent.parent.name == alias)
+        if found:
+            with open(found[0]) as f:
+                return float(json.load(f)["median"]["point_estimate"])
+    return None
 
 
 def main() -> int:

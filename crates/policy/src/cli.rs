@@ -277,3 +277,88 @@ pub fn evaluate_json(input_text: &str) -> Result<Value, CliError> {
         "message": message,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TUTORIAL: &str = r#"{
+      "request": {"principal": {"type": "IAMUser", "arn": "arn:aws:iam::111111111111:user/David", "account": "111111111111"},
+                  "action": "sts:AssumeRole",
+                  "resource": "arn:aws:iam::999999999999:role/UpdateApp",
+                  "resource_account": "999999999999",
+                  "context": {"aws:username": "David", "aws:TagKeys": ["a", "b"]}},
+      "policies": {"identity": [{"Version": "2012-10-17", "Statement": {"Sid": "S", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::999999999999:role/UpdateApp"}}],
+                   "permissions_boundary": null, "session": [],
+                   "scps": [[{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}]],
+                   "rcps": [],
+                   "resource": "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"111111111111\"},\"Action\":\"sts:AssumeRole\"}}"},
+      "expect": {"decision": "Allow"}
+    }"#;
+
+    #[test]
+    fn tutorial_case() {
+        let out = evaluate_json(TUTORIAL).unwrap();
+        assert_eq!(out["decision"], "Allow");
+        let matched = out["matched"].as_array().unwrap();
+        assert_eq!(matched.len(), 3);
+        assert_eq!(matched[0]["policy_type"], "identity");
+        assert_eq!(matched[0]["policy"], "identity[0]");
+        assert_eq!(matched[0]["sid"], "S");
+        assert_eq!(matched[0]["statement_index"], 0);
+        assert_eq!(matched[0]["effect"], "Allow");
+        assert_eq!(matched[1]["policy"], "scps[0][0]");
+        assert_eq!(matched[2]["policy"], "resource");
+        assert_eq!(out["reason"], "");
+        assert!(out["message"].is_null());
+    }
+
+    #[test]
+    fn denied_case_has_reason_and_message() {
+        let input = TUTORIAL.replace(r#""identity": [{"Version""#, r#""identity": [], "unused": [{"Version""#);
+        let out = evaluate_json(&input).unwrap();
+        assert_eq!(out["decision"], "ImplicitDeny");
+        assert_eq!(out["reason"], "no identity-based policy allows the sts:AssumeRole action");
+        assert_eq!(out["denied_by"], "identity");
+        assert!(out["message"].as_str().unwrap().starts_with("User: arn:aws:iam::111111111111:user/David is not authorized"));
+    }
+
+    #[test]
+    fn named_policies_and_kind_override() {
+        let input = r#"{"request": {"principal": {"type": "AssumedRole", "arn": "arn:aws:sts::111111111111:assumed-role/R/s", "role_arn": "arn:aws:iam::111111111111:role/R"},
+                         "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"},
+                        "policies": {"identity": [{"name": "ReadB", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}}]}}"#;
+        let out = evaluate_json(input).unwrap();
+        assert_eq!(out["decision"], "ExplicitDeny");
+        assert_eq!(out["matched"][0]["policy"], "ReadB");
+        assert_eq!(out["reason"], "explicit deny in an identity-based policy");
+    }
+
+    #[test]
+    fn malformed_policy_is_labelled() {
+        let input = r#"{"request": {"principal": {"type": "IAMUser", "arn": "arn:aws:iam::111111111111:user/D"}, "action": "s3:GetObject", "resource": "*"},
+                        "policies": {"scps": [[], [{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*"}}]]}}"#;
+        let err = evaluate_json(input).unwrap_err();
+        assert_eq!(err.to_string(), "scps[1][0]: Policy statement must contain resources.");
+        assert!(matches!(err, CliError::Policy { .. }));
+    }
+
+    #[test]
+    fn bad_input_is_reported() {
+        assert!(matches!(evaluate_json("nope"), Err(CliError::Input(_))));
+        assert!(matches!(evaluate_json("{}"), Err(CliError::Input(_))));
+        let e = evaluate_json(r#"{"request": {"principal": {"type": "Alien", "arn": "x"}, "action": "a:b"}}"#).unwrap_err();
+        assert_eq!(e.to_string(), "invalid input: unknown principal type `Alien`");
+        let e = evaluate_json(r#"{"request": {"principal": {"type": "AssumedRole", "arn": "x"}, "action": "a:b"}}"#).unwrap_err();
+        assert!(e.to_string().contains("role_arn"));
+    }
+
+    #[test]
+    fn service_principal_and_root() {
+        let input = r#"{"request": {"principal": {"type": "Service", "arn": "ecs.amazonaws.com"}, "action": "sts:AssumeRole", "resource": "arn:aws:iam::111111111111:role/ecs"},
+                        "policies": {"resource": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}}}}"#;
+        assert_eq!(evaluate_json(input).unwrap()["decision"], "Allow");
+        let root = r#"{"request": {"principal": {"type": "Root", "account": "111111111111"}, "action": "s3:DeleteBucket", "resource": "arn:aws:s3:::b"}, "policies": {}}"#;
+        assert_eq!(evaluate_json(root).unwrap()["decision"], "Allow");
+    }
+}

@@ -468,3 +468,431 @@ fn decide(
         _ => identity_side,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::PolicyKind;
+
+    const A: &str = "111111111111";
+    const B: &str = "999999999999";
+    const DAVID: &str = "arn:aws:iam::111111111111:user/David";
+    const UPDATE_APP: &str = "arn:aws:iam::999999999999:role/UpdateApp";
+
+    fn pol(kind: PolicyKind, statements: &str) -> Policy {
+        Policy::parse(&format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#), kind).unwrap()
+    }
+
+    fn id(statements: &str) -> Policy {
+        pol(PolicyKind::Identity, statements)
+    }
+
+    fn req<'a>(principal: Principal<'a>, action: &'a str, resource: &'a str, account: Option<&'a str>, ctx: &'a Context) -> Request<'a> {
+        Request { principal, action, resource, resource_account: account, context: ctx }
+    }
+
+    fn allow_all() -> Policy {
+        id(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#).with_label("FullAWSAccess")
+    }
+
+    #[test]
+    fn tutorial_david_assumes_update_app_across_accounts() {
+        let ctx = Context::new();
+        let identity = id(&format!(r#"{{"Sid":"AssumeUpdateApp","Effect":"Allow","Action":"sts:AssumeRole","Resource":"{UPDATE_APP}"}}"#))
+            .with_label("allow-assume-updateapp");
+        let trust = pol(PolicyKind::Trust, &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:root"}},"Action":"sts:AssumeRole"}}"#))
+            .with_label("UpdateApp-trust");
+        let r = req(Principal::user(DAVID, A), "sts:AssumeRole", UPDATE_APP, Some(B), &ctx);
+        let set = PolicySet { identity: &[&identity], resource: Some(&trust), resource_policy_required: true, ..PolicySet::default() };
+        let d = evaluate(&r, &set);
+        assert_eq!(d.effect, Effect::Allow, "{d:?}");
+        assert_eq!(d.reason, "");
+        assert_eq!(d.matched.len(), 2);
+        assert_eq!(d.matched[0].policy_type, PolicyType::Identity);
+        assert_eq!(&*d.matched[0].policy, "allow-assume-updateapp");
+        assert_eq!(d.matched[0].sid.as_deref(), Some("AssumeUpdateApp"));
+        assert_eq!(d.matched[1].policy_type, PolicyType::Resource);
+        assert_eq!(d.matched[1].statement_index, 0);
+
+        // Without the identity policy the trusted account has not delegated to David.
+        let set = PolicySet { resource: Some(&trust), resource_policy_required: true, ..PolicySet::default() };
+        let d = evaluate(&r, &set);
+        assert_eq!(d.effect, Effect::ImplicitDeny);
+        assert_eq!(d.denied_by, Some(PolicyType::Identity));
+        assert_eq!(d.reason, "no identity-based policy allows the sts:AssumeRole action");
+        assert_eq!(
+            d.access_denied_message(DAVID, "sts:AssumeRole", UPDATE_APP),
+            "User: arn:aws:iam::111111111111:user/David is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::999999999999:role/UpdateApp because no identity-based policy allows the sts:AssumeRole action"
+        );
+
+        // A trust policy for another account does not let David in.
+        let other = pol(PolicyKind::Trust, r#"{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"sts:AssumeRole"}"#);
+        let set = PolicySet { identity: &[&identity], resource: Some(&other), resource_policy_required: true, ..PolicySet::default() };
+        let d = evaluate(&r, &set);
+        assert_eq!(d.denied_by, Some(PolicyType::Resource));
+        assert_eq!(d.reason, "no resource-based policy allows the sts:AssumeRole action");
+    }
+
+    #[test]
+    fn tutorial_jane_is_explicitly_denied() {
+        let ctx = Context::new();
+        let power = id(r#"{"Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"}"#).with_label("PowerUserAccess");
+        let deny = id(&format!(r#"{{"Sid":"DenyUpdateApp","Effect":"Deny","Action":"sts:AssumeRole","Resource":"{UPDATE_APP}"}}"#)).with_label("deny-updateapp");
+        let trust = pol(PolicyKind::Trust, &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"{A}"}},"Action":"sts:AssumeRole"}}"#));
+        let jane = "arn:aws:iam::111111111111:user/Jane";
+        let r = req(Principal::user(jane, A), "sts:AssumeRole", UPDATE_APP, Some(B), &ctx);
+        let set = PolicySet { identity: &[&power, &deny], resource: Some(&trust), resource_policy_required: true, ..PolicySet::default() };
+        let d = evaluate(&r, &set);
+        assert_eq!(d.effect, Effect::ExplicitDeny);
+        assert_eq!(d.denied_by, Some(PolicyType::Identity));
+        assert_eq!(d.matched.len(), 1);
+        assert_eq!(&*d.matched[0].policy, "deny-updateapp");
+        assert_eq!(
+            d.access_denied_message(jane, "sts:AssumeRole", UPDATE_APP),
+            "User: arn:aws:iam::111111111111:user/Jane is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::999999999999:role/UpdateApp with an explicit deny in an identity-based policy"
+        );
+        // NotAction: PowerUserAccess grants s3 but not iam.
+        let r = req(Principal::user(jane, A), "s3:GetObject", "arn:aws:s3:::b/k", None, &ctx);
+        assert!(evaluate(&r, &PolicySet { identity: &[&power], ..PolicySet::default() }).is_allowed());
+        let r = req(Principal::user(jane, A), "iam:CreateUser", "arn:aws:iam::111111111111:user/x", None, &ctx);
+        assert!(!evaluate(&r, &PolicySet { identity: &[&power], ..PolicySet::default() }).is_allowed());
+    }
+
+    fn bucket_policy(principal: &str) -> Policy {
+        pol(PolicyKind::Resource, &format!(r#"{{"Sid":"B","Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/*"}}"#))
+    }
+
+    #[test]
+    fn same_account_resource_policy_naming_the_user_suffices() {
+        let ctx = Context::new();
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
+        let bp = bucket_policy(DAVID);
+        let d = evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() });
+        assert!(d.is_allowed(), "{d:?}");
+        // Not limited by a boundary that does not allow it.
+        let boundary = id(r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
+        let d = evaluate(&r, &PolicySet { resource: Some(&bp), permissions_boundary: Some(&boundary), ..PolicySet::default() });
+        assert!(d.is_allowed(), "{d:?}");
+        // But SCPs still apply.
+        let scp_ec2 = pol(PolicyKind::Scp, r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
+        let levels: [&[&Policy]; 1] = [&[&scp_ec2]];
+        let d = evaluate(&r, &PolicySet { resource: Some(&bp), scps: &levels, ..PolicySet::default() });
+        assert_eq!(d.denied_by, Some(PolicyType::Scp));
+        assert_eq!(d.reason, "no service control policy allows the s3:GetObject action");
+    }
+
+    #[test]
+    fn same_account_resource_policy_naming_the_account_only_delegates() {
+        let ctx = Context::new();
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
+        for p in [A.to_owned(), format!("arn:aws:iam::{A}:root")] {
+            let bp = bucket_policy(&p);
+            let d = evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() });
+            assert_eq!(d.effect, Effect::ImplicitDeny, "{p}");
+            assert_eq!(d.denied_by, Some(PolicyType::Identity));
+            let ident = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
+            let d = evaluate(&r, &PolicySet { identity: &[&ident], resource: Some(&bp), ..PolicySet::default() });
+            assert!(d.is_allowed());
+        }
+    }
+
+    #[test]
+    fn same_account_identity_alone_suffices_without_resource_policy() {
+        let ctx = Context::new();
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", None, &ctx);
+        let ident = id(r#"{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::bucket/*"}"#);
+        assert!(evaluate(&r, &PolicySet { identity: &[&ident], ..PolicySet::default() }).is_allowed());
+        let d = evaluate(&r, &PolicySet::default());
+        assert_eq!(d.denied_by, Some(PolicyType::Identity));
+    }
+
+    const ROLE: &str = "arn:aws:iam::111111111111:role/R";
+    const SESSION: &str = "arn:aws:sts::111111111111:assumed-role/R/s1";
+
+    #[test]
+    fn role_session_table() {
+        let ctx = Context::new();
+        let session = Principal::assumed_role(SESSION, ROLE, A);
+        let r = req(session, "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
+        let names_role = bucket_policy(ROLE);
+        let names_session = bucket_policy(SESSION);
+        let ec2_only = id(r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
+
+        // Role ARN named, role has no permissions, no boundary, no session policy: allowed.
+        assert!(evaluate(&r, &PolicySet { resource: Some(&names_role), ..PolicySet::default() }).is_allowed());
+        // Role ARN named: limited by the boundary...
+        let d = evaluate(&r, &PolicySet { resource: Some(&names_role), permissions_boundary: Some(&ec2_only), ..PolicySet::default() });
+        assert_eq!(d.denied_by, Some(PolicyType::PermissionsBoundary), "{d:?}");
+        assert_eq!(d.reason, "no permissions boundary allows the s3:GetObject action");
+        // ...and by the session policy.
+        let sp = pol(PolicyKind::Session, r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
+        let d = evaluate(&r, &PolicySet { resource: Some(&names_role), session: &[&sp], ..PolicySet::default() });
+        assert_eq!(d.denied_by, Some(PolicyType::Session));
+        // Session ARN named: limited by neither.
+        let d = evaluate(&r, &PolicySet { resource: Some(&names_session), permissions_boundary: Some(&ec2_only), session: &[&sp], ..PolicySet::default() });
+        assert!(d.is_allowed(), "{d:?}");
+        // Identity side for a session: identity ∩ boundary ∩ session.
+        let s3 = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
+        assert!(evaluate(&r, &PolicySet { identity: &[&s3], ..PolicySet::default() }).is_allowed());
+        let d = evaluate(&r, &PolicySet { identity: &[&s3], session: &[&sp], ..PolicySet::default() });
+        assert_eq!(d.denied_by, Some(PolicyType::Session));
+        let d = evaluate(&r, &PolicySet { identity: &[&s3], permissions_boundary: Some(&ec2_only), ..PolicySet::default() });
+        assert_eq!(d.denied_by, Some(PolicyType::PermissionsBoundary));
+    }
+
+    #[test]
+    fn federated_user_table() {
+        let ctx = Context::new();
+        let fed_arn = "arn:aws:sts::111111111111:federated-user/Bob";
+        let fed = Principal::federated_user(fed_arn, A).with_source_user(DAVID);
+        let r = req(fed, "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
+        // Federated-user ARN named: not limited (no session policy needed).
+        assert!(evaluate(&r, &PolicySet { resource: Some(&bucket_policy(fed_arn)), ..PolicySet::default() }).is_allowed());
+        // The federating user's ARN named: limited by the session policy, which is required.
+        let names_user = bucket_policy(DAVID);
+        let d = evaluate(&r, &PolicySet { resource: Some(&names_user), ..PolicySet::default() });
+        assert_eq!(d.denied_by, Some(PolicyType::Session));
+        let sp = pol(PolicyKind::Session, r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
+        assert!(evaluate(&r, &PolicySet { resource: Some(&names_user), session: &[&sp], ..PolicySet::default() }).is_allowed());
+        // Identity side: a federated user without a session policy has no permissions.
+        let s3 = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
+        let d = evaluate(&r, &PolicySet { identity: &[&s3], ..PolicySet::default() });
+        assert_eq!(d.denied_by, Some(PolicyType::Session));
+        assert!(evaluate(&r, &PolicySet { identity: &[&s3], session: &[&sp], ..PolicySet::default() }).is_allowed());
+    }
+
+    #[test]
+    fn resource_policy_required_same_account() {
+        let ctx = Context::new();
+        let role = "arn:aws:iam::111111111111:role/Admin";
+        let r = req(Principal::user(DAVID, A), "sts:AssumeRole", role, Some(A), &ctx);
+        let ident = id(r#"{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}"#);
+        let trusts_service = pol(PolicyKind::Trust, r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}"#);
+        let d = evaluate(&r, &PolicySet { identity: &[&ident], resource: Some(&trusts_service), resource_policy_required: true, ..PolicySet::default() });
+        assert_eq!(d.denied_by, Some(PolicyType::Resource));
+        // Without the flag the same identity allow would be enough.
+        assert!(evaluate(&r, &PolicySet { identity: &[&ident], resource: Some(&trusts_service), ..PolicySet::default() }).is_allowed());
+        // Trusting the account delegates to the identity policy.
+        let trusts_account = pol(PolicyKind::Trust, &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"{A}"}},"Action":"sts:AssumeRole"}}"#));
+        let set = PolicySet { identity: &[&ident], resource: Some(&trusts_account), resource_policy_required: true, ..PolicySet::default() };
+        assert!(evaluate(&r, &set).is_allowed());
+        let set = PolicySet { resource: Some(&trusts_account), resource_policy_required: true, ..PolicySet::default() };
+        assert_eq!(evaluate(&r, &set).denied_by, Some(PolicyType::Identity));
+        // Trusting the user directly needs no identity policy.
+        let trusts_david = pol(PolicyKind::Trust, &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"{DAVID}"}},"Action":"sts:AssumeRole"}}"#));
+        let set = PolicySet { resource: Some(&trusts_david), resource_policy_required: true, ..PolicySet::default() };
+        assert!(evaluate(&r, &set).is_allowed());
+        // No resource policy at all.
+        let set = PolicySet { identity: &[&ident], resource_policy_required: true, ..PolicySet::default() };
+        assert_eq!(evaluate(&r, &set).denied_by, Some(PolicyType::Resource));
+    }
+
+    #[test]
+    fn root_user() {
+        let ctx = Context::new();
+        let root_arn = "arn:aws:iam::111111111111:root";
+        let root = Principal::root(root_arn, A);
+        let r = req(root, "s3:DeleteBucket", "arn:aws:s3:::bucket", Some(A), &ctx);
+        assert!(evaluate(&r, &PolicySet::default()).is_allowed());
+        // SCPs limit a member account's root user.
+        let scp = pol(PolicyKind::Scp, r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
+        let levels: [&[&Policy]; 1] = [&[&scp]];
+        assert_eq!(evaluate(&r, &PolicySet { scps: &levels, ..PolicySet::default() }).denied_by, Some(PolicyType::Scp));
+        // An explicit deny in the bucket policy applies to root.
+        let deny = pol(PolicyKind::Resource, r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"}"#);
+        assert_eq!(evaluate(&r, &PolicySet { resource: Some(&deny), ..PolicySet::default() }).effect, Effect::ExplicitDeny);
+        // Cross-account, root is like any principal of its account.
+        let r = req(root, "s3:GetObject", "arn:aws:s3:::bucket/k", Some(B), &ctx);
+        assert_eq!(evaluate(&r, &PolicySet::default()).denied_by, Some(PolicyType::Resource));
+        let bp = bucket_policy(A);
+        assert!(evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() }).is_allowed());
+    }
+
+    #[test]
+    fn scps_must_allow_at_every_level() {
+        let ctx = Context::new();
+        let r = req(Principal::user(DAVID, A), "ec2:RunInstances", "*", None, &ctx);
+        let full = allow_all();
+        let ident = id(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#);
+        let s3_only = pol(PolicyKind::Scp, r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
+        let ok: [&[&Policy]; 2] = [&[&full], &[&full]];
+        assert!(evaluate(&r, &PolicySet { identity: &[&ident], scps: &ok, ..PolicySet::default() }).is_allowed());
+        let ou_s3: [&[&Policy]; 2] = [&[&full], &[&s3_only]];
+        let d = evaluate(&r, &PolicySet { identity: &[&ident], scps: &ou_s3, ..PolicySet::default() });
+        assert_eq!(d.denied_by, Some(PolicyType::Scp));
+        let empty_level: [&[&Policy]; 2] = [&[&full], &[]];
+        assert_eq!(evaluate(&r, &PolicySet { identity: &[&ident], scps: &empty_level, ..PolicySet::default() }).denied_by, Some(PolicyType::Scp));
+        let deny = pol(PolicyKind::Scp, r#"{"Effect":"Deny","Action":"ec2:*","Resource":"*"}"#);
+        let with_deny: [&[&Policy]; 2] = [&[&full], &[&full, &deny]];
+        let d = evaluate(&r, &PolicySet { identity: &[&ident], scps: &with_deny, ..PolicySet::default() });
+        assert_eq!(d.effect, Effect::ExplicitDeny);
+        assert_eq!(d.reason, "explicit deny in a service control policy");
+    }
+
+    #[test]
+    fn rcps_can_only_restrict() {
+        let ctx = Context::new().with("aws:PrincipalOrgID", "o-other");
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
+        let ident = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
+        let full = pol(PolicyKind::Rcp, r#"{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}"#);
+        let deny_outside = pol(
+            PolicyKind::Rcp,
+            r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-mine"}}}"#,
+        );
+        let levels: [&[&Policy]; 1] = [&[&full, &deny_outside]];
+        let d = evaluate(&r, &PolicySet { identity: &[&ident], rcps: &levels, ..PolicySet::default() });
+        assert_eq!(d.effect, Effect::ExplicitDeny);
+        assert_eq!(d.reason, "explicit deny in a resource control policy");
+        let only_full: [&[&Policy]; 1] = [&[&full]];
+        assert!(evaluate(&r, &PolicySet { identity: &[&ident], rcps: &only_full, ..PolicySet::default() }).is_allowed());
+        // RCPs never grant.
+        let d = evaluate(&r, &PolicySet { rcps: &only_full, ..PolicySet::default() });
+        assert_eq!(d.denied_by, Some(PolicyType::Identity));
+    }
+
+    #[test]
+    fn service_principals_use_the_resource_policy_alone() {
+        let ctx = Context::new().with("aws:SourceAccount", A);
+        let trust = pol(
+            PolicyKind::Trust,
+            &format!(r#"{{"Effect":"Allow","Principal":{{"Service":"ecs.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"aws:SourceAccount":"{A}"}}}}}}"#),
+        );
+        let role = "arn:aws:iam::111111111111:role/ecsInfra";
+        let r = req(Principal::service("ecs.amazonaws.com"), "sts:AssumeRole", role, Some(A), &ctx);
+        let set = PolicySet { resource: Some(&trust), resource_policy_required: true, ..PolicySet::default() };
+        assert!(evaluate(&r, &set).is_allowed());
+        let other_ctx = Context::new().with("aws:SourceAccount", B);
+        let r2 = req(Principal::service("ecs.amazonaws.com"), "sts:AssumeRole", role, Some(A), &other_ctx);
+        assert_eq!(evaluate(&r2, &set).denied_by, Some(PolicyType::Resource));
+        let r3 = req(Principal::service("ec2.amazonaws.com"), "sts:AssumeRole", role, Some(A), &ctx);
+        assert_eq!(evaluate(&r3, &set).denied_by, Some(PolicyType::Resource));
+    }
+
+    #[test]
+    fn cross_account_needs_both_sides() {
+        let ctx = Context::new();
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(B), &ctx);
+        let ident = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
+        let bp = bucket_policy(DAVID);
+        assert!(evaluate(&r, &PolicySet { identity: &[&ident], resource: Some(&bp), ..PolicySet::default() }).is_allowed());
+        assert_eq!(evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() }).denied_by, Some(PolicyType::Identity));
+        assert_eq!(evaluate(&r, &PolicySet { identity: &[&ident], ..PolicySet::default() }).denied_by, Some(PolicyType::Resource));
+        // Identity deny on *log* blocks even with the bucket allowing (worked example).
+        let deny = id(r#"{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::*log*"}"#);
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/logs", Some(B), &ctx);
+        let d = evaluate(&r, &PolicySet { identity: &[&ident, &deny], resource: Some(&bp), ..PolicySet::default() });
+        assert_eq!(d.effect, Effect::ExplicitDeny);
+    }
+
+    #[test]
+    fn resource_policy_deny_beats_identity_allow() {
+        let ctx = Context::new();
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
+        let ident = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
+        let deny = pol(PolicyKind::Resource, &format!(r#"{{"Sid":"NoDavid","Effect":"Deny","Principal":{{"AWS":"{DAVID}"}},"Action":"s3:*","Resource":"*"}}"#)).with_label("bucket");
+        let d = evaluate(&r, &PolicySet { identity: &[&ident], resource: Some(&deny), ..PolicySet::default() });
+        assert_eq!(d.effect, Effect::ExplicitDeny);
+        assert_eq!(d.denied_by, Some(PolicyType::Resource));
+        assert_eq!(d.reason, "explicit deny in a resource-based policy");
+        assert_eq!(d.matched.len(), 1);
+        assert_eq!(d.matched[0].sid.as_deref(), Some("NoDavid"));
+    }
+
+    #[test]
+    fn policy_variables_in_resources() {
+        let ident = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}"#);
+        let set = PolicySet { identity: &[&ident], ..PolicySet::default() };
+        let ctx = Context::new().with("aws:username", "David");
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/David/x", None, &ctx);
+        assert!(evaluate(&r, &set).is_allowed());
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/Jane/x", None, &ctx);
+        assert!(!evaluate(&r, &set).is_allowed());
+        // Derived from the principal when the caller did not supply it.
+        let empty = Context::new();
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/David/x", None, &empty);
+        assert!(evaluate(&r, &set).is_allowed());
+        // A role has no aws:username: the value matches nothing.
+        let s = Principal::assumed_role(SESSION, ROLE, A);
+        let r = req(s, "s3:GetObject", "arn:aws:s3:::home/R/x", None, &empty);
+        assert!(!evaluate(&r, &set).is_allowed());
+        // 2008-10-17: the variable is literal text.
+        let old = Policy::parse(
+            r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}}"#,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        let set = PolicySet { identity: &[&old], ..PolicySet::default() };
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/David/x", None, &ctx);
+        assert!(!evaluate(&r, &set).is_allowed());
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/${aws:username}/x", None, &ctx);
+        assert!(evaluate(&r, &set).is_allowed());
+    }
+
+    #[test]
+    fn principal_arn_condition_uses_the_role_arn() {
+        let ctx = Context::new();
+        let bp = pol(
+            PolicyKind::Resource,
+            &format!(r#"{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{{"ArnEquals":{{"aws:PrincipalArn":"{ROLE}"}}}}}}"#),
+        );
+        let s = Principal::assumed_role(SESSION, ROLE, A);
+        let r = req(s, "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
+        let ec2_only = id(r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
+        // Granted through aws:PrincipalArn: not limited by the boundary.
+        assert!(evaluate(&r, &PolicySet { resource: Some(&bp), permissions_boundary: Some(&ec2_only), ..PolicySet::default() }).is_allowed());
+        let other = Principal::assumed_role("arn:aws:sts::111111111111:assumed-role/X/s", "arn:aws:iam::111111111111:role/X", A);
+        let r = req(other, "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
+        assert!(!evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() }).is_allowed());
+    }
+
+    #[test]
+    fn not_resource_and_conditions() {
+        let ctx = Context::new().with("aws:SourceIp", "203.0.113.9");
+        let ident = id(
+            r#"{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::secret/*"},
+               {"Effect":"Deny","Action":"*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}"#,
+        );
+        let set = PolicySet { identity: &[&ident], ..PolicySet::default() };
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::public/x", None, &ctx);
+        assert!(evaluate(&r, &set).is_allowed());
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::secret/x", None, &ctx);
+        assert!(!evaluate(&r, &set).is_allowed());
+        let far = Context::new().with("aws:SourceIp", "198.51.100.1");
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::public/x", None, &far);
+        assert_eq!(evaluate(&r, &set).effect, Effect::ExplicitDeny);
+    }
+
+    #[test]
+    fn not_principal_deny() {
+        let ctx = Context::new();
+        let bp = pol(
+            PolicyKind::Resource,
+            &format!(r#"{{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}},
+               {{"Effect":"Deny","NotPrincipal":{{"AWS":["{DAVID}","{A}"]}},"Action":"s3:*","Resource":"*"}}"#),
+        );
+        let set = PolicySet { resource: Some(&bp), ..PolicySet::default() };
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::b/k", Some(A), &ctx);
+        assert!(evaluate(&r, &set).is_allowed());
+        let jane = Principal::user("arn:aws:iam::111111111111:user/Jane", A);
+        let r = req(jane, "s3:GetObject", "arn:aws:s3:::b/k", Some(A), &ctx);
+        assert_eq!(evaluate(&r, &set).effect, Effect::ExplicitDeny);
+    }
+
+    #[test]
+    fn actions_match_case_insensitively() {
+        let ctx = Context::new();
+        let ident = id(r#"{"Effect":"Allow","Action":"S3:getobject","Resource":"*"}"#);
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::b/k", None, &ctx);
+        assert!(evaluate(&r, &PolicySet { identity: &[&ident], ..PolicySet::default() }).is_allowed());
+    }
+
+    #[test]
+    fn anonymous_only_through_star() {
+        let ctx = Context::new();
+        let public = pol(PolicyKind::Resource, r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*"}"#);
+        let r = req(Principal::anonymous(), "s3:GetObject", "arn:aws:s3:::site/index.html", Some(A), &ctx);
+        assert!(evaluate(&r, &PolicySet { resource: Some(&public), ..PolicySet::default() }).is_allowed());
+        let acct = bucket_policy(A);
+        assert!(!evaluate(&r, &PolicySet { resource: Some(&acct), ..PolicySet::default() }).is_allowed());
+    }
+}

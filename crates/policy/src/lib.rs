@@ -30,6 +30,19 @@ pub use eval::{evaluate, Decision, Effect, MatchedStatement, PolicySet, PolicyTy
 pub use policy::{ParseOptions, Policy, PolicyKind, StatementEffect, Version};
 pub use principal::{Principal, PrincipalKind};
 
+/// IAM's wildcard matching: `*` matches any run of characters (including `/` and `:`), `?`
+/// exactly one. `fold_case` compares ASCII case-insensitively (as for actions).
+pub fn wildcard_match(pattern: &str, text: &str, fold_case: bool) -> bool {
+    let folded;
+    let pattern = if fold_case {
+        folded = pattern.to_ascii_lowercase();
+        folded.as_str()
+    } else {
+        pattern
+    };
+    glob::wildcard_match(pattern, text, fold_case)
+}
+
 /// Size of a policy document as IAM counts it against quotas (whitespace excluded).
 pub fn policy_size(document: &str) -> usize {
     parse::policy_size(document)

@@ -1,9 +1,4 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 //! The evaluation corpus: every JSON case under `tests/corpus/` goes through
 //! `xacct_policy::cli::evaluate_json` and must give the decision AWS documents.
 //!
@@ -37,9 +32,7 @@ fn corpus_files() -> Vec<PathBuf> {
 
 /// Checks one case; returns a description of the mismatch, if any.
 fn check_case(case: &Value) -> Result<(), String> {
-    let expect = case
-        .get("expect")
-        .ok_or_else(|| "case has no `expect`".to_owned())?;
+    let expect = case.get("expect").ok_or_else(|| "case has no `expect`".to_owned())?;
     let input = serde_json::to_string(case).map_err(|e| e.to_string())?;
     let result = xacct_policy::cli::evaluate_json(&input);
 
@@ -50,9 +43,7 @@ fn check_case(case: &Value) -> Result<(), String> {
                 if message.contains(wanted) {
                     Ok(())
                 } else {
-                    Err(format!(
-                        "expected an error containing {wanted:?}, got error {message:?}"
-                    ))
+                    Err(format!("expected an error containing {wanted:?}, got error {message:?}"))
                 }
             }
             Ok(out) => Err(format!(
@@ -66,7 +57,8 @@ fn check_case(case: &Value) -> Result<(), String> {
         .get("decision")
         .and_then(Value::as_str)
         .ok_or_else(|| "`expect` has neither `decision` nor `error_contains`".to_owned())?;
-    let out = result.map_err(|err| format!("expected {wanted}, got error {:?}", err.to_string()))?;
+    let out =
+        result.map_err(|err| format!("expected {wanted}, got error {:?}", err.to_string()))?;
     let got = out["decision"].as_str().unwrap_or("<missing>");
     if got != wanted {
         return Err(format!(
@@ -79,11 +71,8 @@ fn check_case(case: &Value) -> Result<(), String> {
             .as_array()
             .map(|m| m.iter().filter_map(|s| s["sid"].as_str()).collect())
             .unwrap_or_default();
-        let missing: Vec<&str> = sids
-            .iter()
-            .filter_map(Value::as_str)
-            .filter(|sid| !matched.contains(sid))
-            .collect();
+        let missing: Vec<&str> =
+            sids.iter().filter_map(Value::as_str).filter(|sid| !matched.contains(sid)).collect();
         if !missing.is_empty() {
             return Err(format!(
                 "decision {got} as expected, but matched lacks Sids {missing:?} (matched: {})",
@@ -129,10 +118,7 @@ fn corpus_matches_documented_aws_decisions() {
         }
     }
 
-    assert!(
-        total >= MIN_CASES,
-        "corpus has {total} cases, expected at least {MIN_CASES}"
-    );
+    assert!(total >= MIN_CASES, "corpus has {total} cases, expected at least {MIN_CASES}");
     assert!(
         failures.is_empty(),
         "{} of {total} corpus cases failed:\n  {}",

@@ -14,9 +14,9 @@ pub fn parse_amz_date(s: &str) -> Option<i64> {
     }
     let num = |from: usize, to: usize| -> Option<i64> {
         let digits = b.get(from..to)?;
-        digits.iter().try_fold(0i64, |acc, &d| {
-            d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0'))
-        })
+        digits
+            .iter()
+            .try_fold(0i64, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0')))
     };
     let (year, month, day) = (num(0, 4)?, num(4, 6)?, num(6, 8)?);
     let (hour, minute, second) = (num(9, 11)?, num(11, 13)?, num(13, 15)?);
@@ -106,13 +106,25 @@ mod tests {
         assert_eq!(t, 1_440_938_160);
         assert_eq!(format_amz_date(t), "20150830T123600Z");
         assert_eq!(format_iso8601(t), "2015-08-30T12:36:00Z");
-        assert_eq!(parse_amz_date("20240229T000000Z").map(format_amz_date).unwrap(), "20240229T000000Z");
+        assert_eq!(
+            parse_amz_date("20240229T000000Z").map(format_amz_date).unwrap(),
+            "20240229T000000Z"
+        );
     }
 
     #[test]
     fn amz_date_rejects_bad_shapes() {
-        for bad in ["", "20150830T123600", "2015-08-30T12:36:00Z", "20150230T123600Z", "20151301T000000Z",
-            "20150830T246000Z", "20150830X123600Z", "2015083OT123600Z", "20150830T1236000Z"] {
+        for bad in [
+            "",
+            "20150830T123600",
+            "2015-08-30T12:36:00Z",
+            "20150230T123600Z",
+            "20151301T000000Z",
+            "20150830T246000Z",
+            "20150830X123600Z",
+            "2015083OT123600Z",
+            "20150830T1236000Z",
+        ] {
             assert_eq!(parse_amz_date(bad), None, "{bad}");
         }
     }

@@ -130,6 +130,9 @@ fn canonical_component(raw: &str) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// One canonical (encoded) query parameter: name and value.
+type QueryPair<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
 /// Writes the canonical query string. Parameters are decoded and re-encoded, a parameter without
 /// `=` gets an empty value, and pairs sort by encoded name then value. With `skip_signature`
 /// (presigned requests) `X-Amz-Signature` is left out.
@@ -137,7 +140,7 @@ pub(crate) fn write_canonical_query<S: Sink>(sink: &mut S, query: &str, skip_sig
     if query.is_empty() {
         return;
     }
-    let mut pairs: Vec<(Cow<'_, [u8]>, Cow<'_, [u8]>)> = Vec::new();
+    let mut pairs: Vec<QueryPair<'_>> = Vec::new();
     for piece in query.split('&') {
         if piece.is_empty() {
             continue;
@@ -309,7 +312,10 @@ mod tests {
 
     #[test]
     fn s3_paths_are_kept_and_encoded_once() {
-        assert_eq!(uri("/bucket/my-object//example//photo.user", true), "/bucket/my-object//example//photo.user");
+        assert_eq!(
+            uri("/bucket/my-object//example//photo.user", true),
+            "/bucket/my-object//example//photo.user"
+        );
         assert_eq!(uri("/bucket/a/../b", true), "/bucket/a/../b");
         assert_eq!(uri("/bucket/a%20b", true), "/bucket/a%20b");
         assert_eq!(uri("/bucket/a b", true), "/bucket/a%20b");
@@ -333,7 +339,11 @@ mod tests {
     fn header_values_are_trimmed_and_joined() {
         let mut v = Vec::new();
         let headers = [("My-Header1", "  a   b  "), ("my-header1", "c"), ("Host", "h")];
-        write_canonical_headers(&mut v, &headers, &["host".to_owned(), "my-header1".to_owned(), "absent".to_owned()]);
+        write_canonical_headers(
+            &mut v,
+            &headers,
+            &["host".to_owned(), "my-header1".to_owned(), "absent".to_owned()],
+        );
         assert_eq!(String::from_utf8(v).unwrap(), "host:h\nmy-header1:a b,c\nabsent:\n");
     }
 }

@@ -187,7 +187,8 @@ impl ChunkedDecoder {
                     result?;
                 }
                 State::Data => {
-                    let take = usize::try_from(self.remaining).unwrap_or(usize::MAX).min(input.len());
+                    let take =
+                        usize::try_from(self.remaining).unwrap_or(usize::MAX).min(input.len());
                     let (data, rest) = input.split_at(take);
                     self.hasher.update(data);
                     out.extend_from_slice(data);
@@ -205,8 +206,11 @@ impl ChunkedDecoder {
                         return Err(malformed("chunk data not followed by CRLF"));
                     }
                     input = input.get(1..).unwrap_or_default();
-                    self.state =
-                        if self.state == State::DataCr { State::DataLf } else { State::ChunkHeader };
+                    self.state = if self.state == State::DataCr {
+                        State::DataLf
+                    } else {
+                        State::ChunkHeader
+                    };
                 }
                 State::Done => return Err(malformed("data after the end of the aws-chunked body")),
             }
@@ -232,8 +236,8 @@ impl ChunkedDecoder {
         if size_hex.is_empty() || size_hex.len() > 16 {
             return Err(malformed("chunk size is not hexadecimal"));
         }
-        let size =
-            u64::from_str_radix(size_hex, 16).map_err(|_| malformed("chunk size is not hexadecimal"))?;
+        let size = u64::from_str_radix(size_hex, 16)
+            .map_err(|_| malformed("chunk size is not hexadecimal"))?;
         self.expected = None;
         if self.signed_chunks() {
             let sig = extension

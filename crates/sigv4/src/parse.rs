@@ -14,9 +14,15 @@ pub const MAX_EXPIRES_SECONDS: u64 = 604_800;
 const S3_THREE_COMPONENTS: &str = "The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.";
 const S3_NEEDS_DATE: &str = "AWS authentication requires a valid Date or x-amz-date header";
 const S3_QUERY_PARAMS: &str = "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.";
-const S3_BAD_CREDENTIAL: &str = "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".";
+const S3_BAD_CREDENTIAL: &str =
+    "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".";
 
-fn malformed(message: String, s3_code: &'static str, s3_status: u16, s3_message: String) -> SigV4Error {
+fn malformed(
+    message: String,
+    s3_code: &'static str,
+    s3_status: u16,
+    s3_message: String,
+) -> SigV4Error {
     SigV4Error::IncompleteSignature(Box::new(Malformed { message, s3_code, s3_status, s3_message }))
 }
 
@@ -106,7 +112,12 @@ fn parse_header_auth(req: &HttpRequest<'_>, raw: &str) -> Result<ParsedAuth, Sig
         ("AccessDenied", 403, S3_NEEDS_DATE.to_owned())
     };
     if !missing.is_empty() {
-        return Err(malformed(format!("{missing}Authorization={value}"), s3_code, s3_status, s3_message));
+        return Err(malformed(
+            format!("{missing}Authorization={value}"),
+            s3_code,
+            s3_status,
+            s3_message,
+        ));
     }
     if unsupported {
         return Err(malformed(
@@ -312,7 +323,11 @@ fn parse_credential(credential: &str, presigned: bool) -> Result<(String, Scope)
     }
     Ok((
         (*akid).to_owned(),
-        Scope { date: (*date).to_owned(), region: (*region).to_owned(), service: (*service).to_owned() },
+        Scope {
+            date: (*date).to_owned(),
+            region: (*region).to_owned(),
+            service: (*service).to_owned(),
+        },
     ))
 }
 

@@ -152,7 +152,11 @@ pub fn sign_headers(req: &HttpRequest<'_>, params: &SigningParams<'_>) -> Signed
 /// parameters plus `X-Amz-*` and `X-Amz-Signature`) to send after `?`. Signs every header in
 /// `req` except the ones AWS's SDKs leave unsigned (at least `Host` must be there). The payload is
 /// `UNSIGNED-PAYLOAD` for S3 and `params.payload` otherwise.
-pub fn presign_url(req: &HttpRequest<'_>, params: &SigningParams<'_>, expires_seconds: u64) -> String {
+pub fn presign_url(
+    req: &HttpRequest<'_>,
+    params: &SigningParams<'_>,
+    expires_seconds: u64,
+) -> String {
     let amz_date = format_amz_date(params.time_unix);
     let scope = Scope {
         date: amz_date.get(..8).unwrap_or_default().to_owned(),

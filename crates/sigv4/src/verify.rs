@@ -110,7 +110,12 @@ pub fn string_to_sign(amz_date: &str, scope: &Scope, canonical_request: &str) ->
 }
 
 /// Computes the request signature (raw bytes) without building the canonical request.
-pub(crate) fn compute_signature(parts: &CanonicalParts<'_>, amz_date: &str, scope: &Scope, key: &SigningKey) -> [u8; 32] {
+pub(crate) fn compute_signature(
+    parts: &CanonicalParts<'_>,
+    amz_date: &str,
+    scope: &Scope,
+    key: &SigningKey,
+) -> [u8; 32] {
     let mut hasher = Sha256::new();
     write_canonical_request(&mut hasher, parts);
     let creq_hash = hasher.finalize();
@@ -195,7 +200,13 @@ pub fn verify(
     secret_access_key: &str,
     now_unix: i64,
 ) -> Result<(), SigV4Error> {
-    verify_with_key(req, auth, body, &SigningKey::for_scope(secret_access_key, &auth.scope), now_unix)
+    verify_with_key(
+        req,
+        auth,
+        body,
+        &SigningKey::for_scope(secret_access_key, &auth.scope),
+        now_unix,
+    )
 }
 
 /// [`verify`] with an already derived (cached) signing key.

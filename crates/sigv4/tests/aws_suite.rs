@@ -85,15 +85,36 @@ fn suite_has_every_published_case() {
     let names: Vec<String> =
         cases().iter().map(|p| p.file_name().unwrap().to_str().unwrap().to_owned()).collect();
     for expected in [
-        "get-vanilla", "get-vanilla-query", "get-vanilla-query-order-key-case",
-        "get-vanilla-query-unreserved", "get-vanilla-utf8-query", "get-utf8", "get-unreserved",
-        "get-space", "get-slash", "get-slashes", "get-slash-dot-slash", "get-slash-pointless-dot",
-        "get-relative", "get-relative-relative", "get-header-key-duplicate",
-        "get-header-value-order", "get-header-value-trim", "get-header-value-multiline",
-        "post-vanilla", "post-vanilla-query", "post-x-www-form-urlencoded", "post-header-key-case",
-        "post-header-key-sort", "post-header-value-case", "post-sts-header-before",
-        "post-sts-header-after", "get-vanilla-empty-query-key", "post-vanilla-empty-query-value",
-        "get-vanilla-query-order-key", "get-vanilla-query-order-value",
+        "get-vanilla",
+        "get-vanilla-query",
+        "get-vanilla-query-order-key-case",
+        "get-vanilla-query-unreserved",
+        "get-vanilla-utf8-query",
+        "get-utf8",
+        "get-unreserved",
+        "get-space",
+        "get-slash",
+        "get-slashes",
+        "get-slash-dot-slash",
+        "get-slash-pointless-dot",
+        "get-relative",
+        "get-relative-relative",
+        "get-header-key-duplicate",
+        "get-header-value-order",
+        "get-header-value-trim",
+        "get-header-value-multiline",
+        "post-vanilla",
+        "post-vanilla-query",
+        "post-x-www-form-urlencoded",
+        "post-header-key-case",
+        "post-header-key-sort",
+        "post-header-value-case",
+        "post-sts-header-before",
+        "post-sts-header-after",
+        "get-vanilla-empty-query-key",
+        "post-vanilla-empty-query-value",
+        "get-vanilla-query-order-key",
+        "get-vanilla-query-order-value",
     ] {
         assert!(names.iter().any(|n| n == expected), "missing case {expected}");
     }
@@ -141,8 +162,9 @@ fn canonical_request_string_to_sign_and_authorization_match_aws() {
             ),
             "{name}: tampered signature accepted"
         );
-        let err = verify(&req, &auth, &signed.body, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEZ", NOW)
-            .unwrap_err();
+        let err =
+            verify(&req, &auth, &signed.body, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEZ", NOW)
+                .unwrap_err();
         match err {
             SigV4Error::SignatureDoesNotMatch(detail) => {
                 assert_eq!(detail.canonical_request, creq, "{name}");

@@ -3,38 +3,15 @@
 //! verify with another secret.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use base64_decode::decode;
+use base64::Engine;
 use serde_json::Value;
 use xacct_sigv4::chunked::ChunkedDecoder;
 use xacct_sigv4::{
     parse, verify, verify_without_body, HttpRequest, PayloadMode, SigV4Error, SigningKey,
 };
 
-/// Minimal standard base64 decoding, enough for the fixture.
-mod base64_decode {
-    pub fn decode(s: &str) -> Vec<u8> {
-        let val = |c: u8| -> u32 {
-            match c {
-                b'A'..=b'Z' => u32::from(c - b'A'),
-                b'a'..=b'z' => u32::from(c - b'a') + 26,
-                b'0'..=b'9' => u32::from(c - b'0') + 52,
-                b'+' => 62,
-                b'/' => 63,
-                _ => panic!("bad base64 {c}"),
-            }
-        };
-        let mut out = Vec::new();
-        for chunk in s.as_bytes().chunks(4) {
-            let pad = chunk.iter().filter(|&&c| c == b'=').count();
-            let mut n = 0u32;
-            for &c in chunk {
-                n = (n << 6) | if c == b'=' { 0 } else { val(c) };
-            }
-            let bytes = n.to_be_bytes();
-            out.extend_from_slice(&bytes[1..4 - pad]);
-        }
-        out
-    }
+fn decode(s: &str) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
 }
 
 #[test]

@@ -157,19 +157,19 @@ pub fn scan_prefix_after_limit(store: &dyn Store) -> Result<(), StoreError> {
     }
     assert_eq!(seen, keys_of(&all));
 
-    assert_eq!(keys_of(&r.scan(t, "1111/role/", Some("1111/role/a"), 2)?), [
-        "1111/role/a/nested",
-        "1111/role/b"
-    ]);
+    assert_eq!(
+        keys_of(&r.scan(t, "1111/role/", Some("1111/role/a"), 2)?),
+        ["1111/role/a/nested", "1111/role/b"]
+    );
     // `after` before the prefix range does not widen it; past it yields nothing.
     assert_eq!(r.scan(t, "1111/role/", Some("0000"), 100)?.len(), 5);
     assert!(r.scan(t, "1111/role/", Some("1111/role/c"), 100)?.is_empty());
     assert!(r.scan(t, "1111/role/", Some("9999"), 100)?.is_empty());
     // `after` that is not itself a key.
-    assert_eq!(keys_of(&r.scan(t, "1111/role/", Some("1111/role/aa"), 100)?), [
-        "1111/role/b",
-        "1111/role/c"
-    ]);
+    assert_eq!(
+        keys_of(&r.scan(t, "1111/role/", Some("1111/role/aa"), 100)?),
+        ["1111/role/b", "1111/role/c"]
+    );
 
     assert!(r.scan(t, "1111/role/", None, 0)?.is_empty());
     assert!(r.scan(t, "3333/", None, 100)?.is_empty());
@@ -179,31 +179,34 @@ pub fn scan_prefix_after_limit(store: &dyn Store) -> Result<(), StoreError> {
     sorted.sort_unstable();
     assert_eq!(keys_of(&r.scan(t, "", None, 100)?), sorted);
     assert_eq!(keys_of(&r.scan(t, "", None, 3)?), sorted.get(..3).unwrap_or_default());
-    assert_eq!(keys_of(&r.scan(t, "1111/role", None, 100)?), [
-        "1111/role",
-        "1111/role/",
-        "1111/role/a",
-        "1111/role/a/nested",
-        "1111/role/b",
-        "1111/role/c",
-        "1111/role0"
-    ]);
+    assert_eq!(
+        keys_of(&r.scan(t, "1111/role", None, 100)?),
+        [
+            "1111/role",
+            "1111/role/",
+            "1111/role/a",
+            "1111/role/a/nested",
+            "1111/role/b",
+            "1111/role/c",
+            "1111/role0"
+        ]
+    );
     Ok(())
 }
 
 /// Keys sort by UTF-8 bytes (code point order) and prefixes ending in high code points work.
 pub fn scan_unicode_keys(store: &dyn Store) -> Result<(), StoreError> {
     let t = "conf_scan_unicode";
-    let keys = ["a", "a\u{7f}", "a\u{e9}", "a\u{FFFF}", "a\u{10000}", "a\u{10FFFF}", "a\u{10FFFF}z", "b"];
+    let keys =
+        ["a", "a\u{7f}", "a\u{e9}", "a\u{FFFF}", "a\u{10000}", "a\u{10FFFF}", "a\u{10FFFF}z", "b"];
     commit_puts(store, t, &keys)?;
     let r = store.read()?;
     assert_eq!(keys_of(&r.scan(t, "", None, 100)?), keys);
     assert_eq!(keys_of(&r.scan(t, "a\u{10FFFF}", None, 100)?), ["a\u{10FFFF}", "a\u{10FFFF}z"]);
-    assert_eq!(keys_of(&r.scan(t, "a", Some("a\u{FFFF}"), 100)?), [
-        "a\u{10000}",
-        "a\u{10FFFF}",
-        "a\u{10FFFF}z"
-    ]);
+    assert_eq!(
+        keys_of(&r.scan(t, "a", Some("a\u{FFFF}"), 100)?),
+        ["a\u{10000}", "a\u{10FFFF}", "a\u{10FFFF}z"]
+    );
     Ok(())
 }
 
@@ -243,9 +246,10 @@ pub fn write_tx_sees_its_own_writes(store: &dyn Store) -> Result<(), StoreError>
     assert!(tx.get(t, "gone")?.is_none());
     assert_eq!(keys_of(&tx.scan(t, "x/", None, 10)?), ["x/1", "x/2"]);
     let seq = tx.append_event("conf-own-writes", r#"{"e":1}"#)?;
-    assert_eq!(tx.events("conf-own-writes", None, 10)?.iter().map(|e| e.seq).collect::<Vec<_>>(), [
-        seq
-    ]);
+    assert_eq!(
+        tx.events("conf-own-writes", None, 10)?.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [seq]
+    );
     {
         let r = store.read()?;
         assert!(r.get(t, "x/1")?.is_none(), "uncommitted writes are invisible to readers");
@@ -326,13 +330,21 @@ pub fn versioned_records_round_trip(store: &dyn Store) -> Result<(), StoreError>
     drop(r);
 
     let mut tx = store.write()?;
-    ROLES_V2.put(&mut *tx, "new", &RoleV2 { role_name: "Jane".into(), max_session_duration: 7200 })?;
+    ROLES_V2.put(
+        &mut *tx,
+        "new",
+        &RoleV2 { role_name: "Jane".into(), max_session_duration: 7200 },
+    )?;
     assert!(!ROLES_V2.insert_new(
         &mut *tx,
         "new",
         &RoleV2 { role_name: "Other".into(), max_session_duration: 1 }
     )?);
-    tx.put(ROLES_V2.name(), "garbled", &rec(2, r#"{"role_name":"x","max_session_duration":"AKIASECRETVALUE"}"#))?;
+    tx.put(
+        ROLES_V2.name(),
+        "garbled",
+        &rec(2, r#"{"role_name":"x","max_session_duration":"AKIASECRETVALUE"}"#),
+    )?;
     tx.commit()?;
 
     let r = store.read()?;
@@ -422,10 +434,10 @@ pub fn events_roll_back_with_their_transaction(store: &dyn Store) -> Result<(), 
     tx.commit()?;
     let r = store.read()?;
     let events = r.events(account, None, 10)?;
-    assert_eq!(events.iter().map(|e| (e.seq, e.body.as_str())).collect::<Vec<_>>(), [(
-        kept,
-        r#"{"kept":true}"#
-    )]);
+    assert_eq!(
+        events.iter().map(|e| (e.seq, e.body.as_str())).collect::<Vec<_>>(),
+        [(kept, r#"{"kept":true}"#)]
+    );
     assert!(r.get("conf_events_rb", "k")?.is_none());
     Ok(())
 }
@@ -450,7 +462,9 @@ pub fn concurrent_writers(store: &dyn Store) -> Result<(), StoreError> {
                 })
             })
             .collect();
-        handles.into_iter().try_for_each(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     })?;
     let r = store.read()?;
     let rows = r.scan(t, "", None, usize::MAX)?;

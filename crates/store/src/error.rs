@@ -81,7 +81,9 @@ pub enum StoreError {
         supported: u32,
     },
     /// A table's upgrade hook refused to upgrade an old record.
-    #[error("record `{key}` in table `{table}` could not be upgraded from version {from}: {reason}")]
+    #[error(
+        "record `{key}` in table `{table}` could not be upgraded from version {from}: {reason}"
+    )]
     Upgrade {
         /// The table name.
         table: String,

@@ -71,9 +71,17 @@ impl SqliteStore {
         let path = dir.join(DB_FILE_NAME);
         // Opening the file ourselves first turns permission and "is a directory" problems into
         // an io::Error naming the path, instead of SQLite's "unable to open database file".
-        fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(
-            |source| StoreError::Io { op: "open the database file", path: path.clone(), source },
-        )?;
+        fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|source| StoreError::Io {
+                op: "open the database file",
+                path: path.clone(),
+                source,
+            })?;
 
         let writer = open_connection(&path)?;
         let mode: String = writer
@@ -92,7 +100,8 @@ impl SqliteStore {
         // The file may be new: make its directory entry durable too.
         sync_dir(dir)?;
 
-        let store = SqliteStore { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) };
+        let store =
+            SqliteStore { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) };
         // Open one reader now so a broken setup fails at open rather than at the first read.
         let reader = store.reader()?;
         store.return_reader(reader);
@@ -312,7 +321,8 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(db_err("open the database file"))?;
+    let conn =
+        Connection::open_with_flags(path, flags).map_err(db_err("open the database file"))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err("set the busy timeout"))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
@@ -324,7 +334,8 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let err = db_err("migrate the schema");
     conn.execute_batch("BEGIN IMMEDIATE").map_err(&err)?;
     let result = (|| {
-        let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(&err)?;
+        let app_id: i64 =
+            conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(&err)?;
         let objects: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0)).map_err(&err)?;
         if app_id != APPLICATION_ID && objects > 0 {
@@ -368,7 +379,8 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    let io = |source| StoreError::Io { op: "sync the data directory", path: dir.to_owned(), source };
+    let io =
+        |source| StoreError::Io { op: "sync the data directory", path: dir.to_owned(), source };
     fs::File::open(dir).map_err(io)?.sync_all().map_err(io)
 }
 

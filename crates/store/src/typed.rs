@@ -71,7 +71,12 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
     }
 
     /// Writes `value` at `key` with the table's current version.
-    pub fn put<X: WriteTx + ?Sized>(&self, tx: &mut X, key: &str, value: &T) -> Result<(), StoreError> {
+    pub fn put<X: WriteTx + ?Sized>(
+        &self,
+        tx: &mut X,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
         tx.put(self.name, key, &Record::encode(self.name, key, self.version, value)?)
     }
 

@@ -58,7 +58,8 @@ fn a_read_only_directory_is_an_io_error_unless_privileged() {
 #[test]
 fn a_file_that_is_not_a_database_is_corrupt() {
     let dir = TempDir::new("garbage");
-    fs::write(dir.path().join(DB_FILE_NAME), "this is not a sqlite database\n".repeat(200)).unwrap();
+    fs::write(dir.path().join(DB_FILE_NAME), "this is not a sqlite database\n".repeat(200))
+        .unwrap();
     let err = open_sqlite(dir.path()).err().unwrap();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     assert!(err.to_string().starts_with("the database is corrupt"), "{err}");
@@ -88,17 +89,14 @@ fn a_database_with_damaged_pages_is_corrupt() {
 #[test]
 fn another_applications_database_is_refused() {
     let dir = TempDir::new("foreign");
-    {
-        let conn = rusqlite_free_foreign_db(dir.path());
-        drop(conn);
-    }
+    write_foreign_db(dir.path());
     let err = open_sqlite(dir.path()).err().unwrap();
     assert!(matches!(err, StoreError::Corrupt { op: "check the application id", .. }), "{err:?}");
 }
 
-/// Makes a SQLite file with a table but no xacct application id, by opening it as a store in
-/// another directory, then rewriting the application id through a raw header edit.
-fn rusqlite_free_foreign_db(dir: &std::path::Path) {
+/// Writes a SQLite file with tables but another application's id: a store made elsewhere whose
+/// header is then edited.
+fn write_foreign_db(dir: &std::path::Path) {
     let other = TempDir::new("foreign-src");
     drop(open_sqlite(other.path()).unwrap());
     let mut bytes = fs::read(other.path().join(DB_FILE_NAME)).unwrap();

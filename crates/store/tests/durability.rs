@@ -2,7 +2,7 @@
 //!
 //! The parent test re-runs this test binary as a child (selecting the ignored `child_writer`
 //! test and pointing it at a data directory through an environment variable). The child commits,
-//! prints `committed`, then sleeps holding the store open; the parent kills it as soon as it reads
+//! prints that it committed, then sleeps holding the store open; the parent kills it as soon as it reads
 //! that line, so the store is never closed cleanly, and reopens the directory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -16,6 +16,7 @@ use common::TempDir;
 use xacct_store::{conformance, open_sqlite, Record, DB_FILE_NAME};
 
 const DIR_ENV: &str = "XACCT_STORE_DURABILITY_DIR";
+const COMMITTED: &str = "xacct-store-child: committed";
 
 #[test]
 #[ignore = "the child process of `acknowledged_writes_survive_sigkill`"]
@@ -29,7 +30,8 @@ fn child_writer() {
     tx.append_event("111111111111", r#"{"eventName":"CreateRole"}"#).unwrap();
     tx.commit().unwrap();
     let mut out = std::io::stdout().lock();
-    writeln!(out, "committed").unwrap();
+    // libtest may have printed `test child_writer ... ` on the same line.
+    writeln!(out, "{COMMITTED}").unwrap();
     out.flush().unwrap();
     drop(out);
     // Hold the store open (no clean close, no checkpoint) until the parent kills us.
@@ -49,13 +51,13 @@ fn acknowledged_writes_survive_sigkill() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let mut acked = false;
-    for line in BufReader::new(stdout).lines() {
-        if line.unwrap().trim() == "committed" {
-            acked = true;
-            break;
-        }
-    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let acked = BufReader::new(stdout).lines().any(|l| l.is_ok_and(|l| l.ends_with(COMMITTED)));
+        let _ = tx.send(acked);
+    });
+    // A hung child must fail the test, not hang it.
+    let acked = rx.recv_timeout(Duration::from_secs(60)).unwrap_or(false);
     // Kill (SIGKILL on Unix) before looking at the result, so a failure never leaves it running.
     child.kill().unwrap();
     let status = child.wait().unwrap();

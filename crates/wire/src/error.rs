@@ -100,6 +100,12 @@ pub enum RejectionKind {
         /// The member's name as the model spells it.
         member: String,
     },
+    /// The input breaks the model's constraints (length, range, pattern, enum); the message
+    /// lists every violation as AWS does.
+    ConstraintViolation {
+        /// One entry per violation: `Value 'x' at 'roleName' failed to satisfy constraint: ..`.
+        violations: Vec<String>,
+    },
     /// A protocol-specific refusal with its own AWS code and status (e.g. S3 `MalformedXML`).
     Protocol {
         /// AWS code.
@@ -196,7 +202,11 @@ impl Rejection {
                 "The request is missing an action or a required parameter.",
                 400,
             ),
-            (K::Malformed, P::Query | P::Ec2) => {
+            // AWS's common-errors table gives MalformedQueryString a 404 for query services.
+            (K::Malformed, P::Query) => {
+                AwsError::new("MalformedQueryString", self.message.clone(), 404)
+            }
+            (K::Malformed, P::Ec2) => {
                 AwsError::new("MalformedQueryString", self.message.clone(), 400)
             }
             (K::Malformed, P::Json10 | P::Json11 | P::RestJson) => {
@@ -270,6 +280,18 @@ impl Rejection {
                 format!("Missing required parameter {member}"),
                 400,
             ),
+            (K::ConstraintViolation { .. }, P::Query) => {
+                AwsError::new("ValidationError", self.message.clone(), 400)
+            }
+            (K::ConstraintViolation { .. }, P::Json10 | P::Json11 | P::RestJson) => {
+                AwsError::new("ValidationException", self.message.clone(), 400)
+            }
+            (K::ConstraintViolation { .. }, P::Ec2) => {
+                AwsError::new("InvalidParameterValue", self.message.clone(), 400)
+            }
+            (K::ConstraintViolation { .. }, P::RestXml) => {
+                AwsError::new("InvalidArgument", self.message.clone(), 400)
+            }
             (K::Protocol { code, status }, _) => {
                 AwsError::new(code.clone(), self.message.clone(), *status)
             }

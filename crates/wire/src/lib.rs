@@ -21,7 +21,15 @@
 //!
 //! Unknown input members are ignored as AWS ignores them; a value of the wrong type or a missing
 //! required member is a [`Rejection`], rendered in the protocol's envelope before any service runs.
+//! For query, json and rest-json services [`decode`] also enforces the model's `min`/`max`,
+//! `pattern` and `enum` constraints with AWS's `N validation error(s) detected: ..` wording
+//! (`ValidationError` for query, `ValidationException` for json); ec2 and s3 do not validate
+//! that way, so neither does this crate for them.
 //! Output members that are not in the output shape are never emitted.
+//!
+//! # Limits
+//! Query and ec2 bodies (and query strings) are limited to 1 MiB, json bodies to 1 MiB
+//! (`413` in the protocol's envelope). REST payload streaming is the REST module's concern.
 //!
 //! # Security
 //! Classification trusts nothing but the request: the SigV4 credential scope is a hint that
@@ -36,6 +44,7 @@ mod json;
 pub mod model;
 mod query;
 mod rest;
+mod validate;
 mod value;
 mod xml;
 
@@ -223,12 +232,44 @@ pub fn decode(
             "unknown operation",
         )
     })?;
-    match route.protocol {
-        Protocol::Query => query::decode(svc, op, req),
-        Protocol::Ec2 => ec2::decode(svc, op, req),
-        Protocol::Json10 | Protocol::Json11 => json::decode(svc, op, req),
-        Protocol::RestJson | Protocol::RestXml => rest::decode(svc, op, req, &route.labels),
+    let input = match route.protocol {
+        Protocol::Query => query::decode(svc, op, req)?,
+        Protocol::Ec2 => ec2::decode(svc, op, req)?,
+        Protocol::Json10 | Protocol::Json11 => json::decode(svc, op, req)?,
+        Protocol::RestJson | Protocol::RestXml => rest::decode(svc, op, req, &route.labels)?,
+    };
+    // EC2 and S3 do not run AWS's generic constraint validation; the others do.
+    if matches!(
+        route.protocol,
+        Protocol::Query | Protocol::Json10 | Protocol::Json11 | Protocol::RestJson
+    ) {
+        check_constraints(svc, op, &input)?;
     }
+    Ok(input)
+}
+
+/// Checks a decoded input against the model's `min`/`max`/`pattern`/`enum` constraints, as
+/// AWS's request validation does (`decode` already calls it for query, json and rest-json).
+///
+/// # Errors
+/// A [`RejectionKind::ConstraintViolation`] listing every violation in AWS's wording.
+pub fn check_constraints(
+    svc: &ServiceModel,
+    op: &Operation,
+    input: &serde_json::Value,
+) -> Result<(), Rejection> {
+    let Some(shape) = op.input.as_ref().and_then(|r| svc.shape(&r.shape)) else {
+        return Ok(());
+    };
+    if shape.members.is_empty() {
+        return Ok(());
+    }
+    let violations = validate::violations(svc, svc.patterns(), shape, input);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let message = validate::message(&violations);
+    Err(Rejection::new(RejectionKind::ConstraintViolation { violations }, message))
 }
 
 /// Encodes a service's successful output as the protocol's response (status 200 unless the
@@ -281,8 +322,7 @@ pub fn encode_route_error(route: &Route, err: &AwsError, request_id: &str) -> Ht
             // which botocore prefers over `__type`.
             let mut resp = encode_error(p, err, request_id);
             let fault = if err.sender_fault { "Sender" } else { "Receiver" };
-            resp.headers
-                .push(("x-amzn-query-error".to_owned(), format!("{};{fault}", err.code)));
+            resp.headers.push(("x-amzn-query-error".to_owned(), format!("{};{fault}", err.code)));
             resp
         }
         p => encode_error(p, err, request_id),

@@ -261,6 +261,7 @@ fn parse_embedded(emb: &Embedded) -> Result<ServiceModel, String> {
         metadata: raw.metadata,
         operations,
         shapes: raw.shapes,
+        patterns: OnceLock::new(),
     })
 }
 
@@ -282,6 +283,8 @@ pub struct ServiceModel {
     pub operations: HashMap<String, Operation>,
     /// `shapes`, keyed by shape name.
     pub shapes: HashMap<String, Shape>,
+    /// The shapes' `pattern`s, compiled on first validation.
+    patterns: OnceLock<crate::validate::Patterns>,
 }
 
 impl ServiceModel {
@@ -295,6 +298,11 @@ impl ServiceModel {
     #[must_use]
     pub fn operation(&self, name: &str) -> Option<&Operation> {
         self.operations.get(name)
+    }
+
+    /// The compiled `pattern` constraints of this service's shapes.
+    pub(crate) fn patterns(&self) -> &crate::validate::Patterns {
+        self.patterns.get_or_init(|| crate::validate::compile_patterns(self))
     }
 
     /// The SigV4 signing name: `signingName`, else `endpointPrefix`.

@@ -1,12 +1,7 @@
 //! Cost of the wire layer for the hottest request (sts GetCallerIdentity): classify + decode +
 //! encode must stay within a few microseconds. Run with
 //! `cargo test --release -p xacct-wire --test perf -- --ignored --nocapture`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::time::Instant;
 

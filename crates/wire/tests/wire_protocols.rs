@@ -95,7 +95,8 @@ fn iam_create_role_tags_decode_from_member_lists() {
     // An empty list travels as `Name=`.
     let v = decode_form(
         Some("sts"),
-        "Action=AssumeRole&Version=2011-06-15&RoleArn=arn&RoleSessionName=s&TransitiveTagKeys=",
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2FUpdateApp\
+         &RoleSessionName=David&TransitiveTagKeys=",
     )
     .unwrap();
     assert_eq!(v["TransitiveTagKeys"], json!([]));
@@ -132,7 +133,7 @@ fn broken_forms_wrong_content_types_and_oversize_bodies_are_rejected() {
         decode_form(Some("iam"), "Action=ListRoles&Version=2010-05-08&PathPrefix=%E").unwrap_err();
     assert_eq!(rej.kind, RejectionKind::Malformed);
     let resp = encode_rejection(Protocol::Query, &rej, "rid");
-    assert_eq!(resp.status, 400);
+    assert_eq!(resp.status, 404);
     assert!(String::from_utf8_lossy(&resp.body).contains("<Code>MalformedQueryString</Code>"));
 
     // Action in the query string but a JSON body: not a form.
@@ -331,4 +332,59 @@ fn outputs_skip_unknown_and_null_members_and_accept_rfc3339_timestamps() {
     let body = String::from_utf8(resp.body).unwrap();
     assert!(body.contains("<Account>111122223333</Account>"));
     assert!(!body.contains("Secret") && !body.contains("<Arn>"), "{body}");
+}
+
+#[test]
+fn model_constraints_are_enforced_with_aws_wording() {
+    let rej = decode_form(
+        Some("iam"),
+        "Action=CreateRole&Version=2010-05-08&RoleName=bad%20name&AssumeRolePolicyDocument=%7B%7D",
+    )
+    .unwrap_err();
+    let err = rej.to_aws_error(Protocol::Query);
+    assert_eq!((err.code.as_str(), err.status), ("ValidationError", 400));
+    assert_eq!(
+        err.message,
+        "1 validation error detected: Value 'bad name' at 'roleName' failed to satisfy constraint: \
+         Member must satisfy regular expression pattern: [\\w+=,.@-]+"
+    );
+
+    let rej = decode_form(
+        Some("sts"),
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2FUpdateApp\
+         &RoleSessionName=David&DurationSeconds=100&Tags.member.1.Key=&Tags.member.1.Value=v",
+    )
+    .unwrap_err();
+    let RejectionKind::ConstraintViolation { violations } = &rej.kind else {
+        panic!("{rej:?}");
+    };
+    assert_eq!(
+        violations,
+        &[
+            "Value '100' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900".to_owned(),
+            "Value '' at 'tags.1.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1".to_owned(),
+            "Value '' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+".to_owned(),
+        ]
+    );
+    assert!(rej.message.starts_with("3 validation errors detected: "));
+
+    let h =
+        [("X-Amz-Target", "TrentService.Encrypt"), ("Content-Type", "application/x-amz-json-1.1")];
+    let req = json_req(&h, r#"{"KeyId":"k","Plaintext":"aGk=","EncryptionAlgorithm":"ROT13"}"#);
+    let route = classify(models(), &req, Some("kms"), None).unwrap();
+    let err = decode(models(), &route, &req).unwrap_err().to_aws_error(route.protocol);
+    assert_eq!(err.code, "ValidationException");
+    assert!(
+        err.message.contains("at 'encryptionAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [SYMMETRIC_DEFAULT, "),
+        "{}",
+        err.message
+    );
+    // Sensitive values are not echoed: KMS Plaintext is sensitive and at most 4096 bytes.
+    let big = format!(r#"{{"KeyId":"k","Plaintext":"{}"}}"#, "QUFB".repeat(1400));
+    let req = json_req(&h, &big);
+    let err = decode(models(), &route, &req).unwrap_err().to_aws_error(route.protocol);
+    assert_eq!(
+        err.message,
+        "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096"
+    );
 }

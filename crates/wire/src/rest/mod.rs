@@ -171,6 +171,9 @@ fn build_route_table(svc: &ServiceModel) -> RouteTable {
     entries
 }
 
+/// Decoded URI labels by label name.
+type Labels = Vec<(String, String)>;
+
 /// Specificity of a match; compared lexicographically, larger wins.
 type Score = (usize, usize, bool, usize, bool);
 
@@ -182,10 +185,7 @@ type Score = (usize, usize, bool, usize, bool);
 /// them present beats one missing some, then more present wins), then non-deprecated. A lone
 /// candidate missing a required member still routes, so decoding names what is missing. For S3,
 /// a virtual-hosted `Host` is first rewritten to path style, so `Bucket` is always a label.
-pub(crate) fn route(
-    svc: &ServiceModel,
-    req: &HttpRequest<'_>,
-) -> Option<(String, Vec<(String, String)>)> {
+pub(crate) fn route(svc: &ServiceModel, req: &HttpRequest<'_>) -> Option<(String, Labels)> {
     let query = uri::parse_query(req.query);
     let rewritten;
     let mut path = req.path;
@@ -197,7 +197,7 @@ pub(crate) fn route(
     }
     let method = req.method.to_ascii_uppercase();
     let table = route_table(svc);
-    let mut best: Option<(Score, &RouteEntry, Vec<(String, String)>)> = None;
+    let mut best: Option<(Score, &RouteEntry, Labels)> = None;
     for entry in table.iter().filter(|e| e.method == method) {
         let required = entry.required_query.len() + entry.required_headers.len();
         let present =
@@ -254,7 +254,7 @@ pub(crate) fn decode(
     let template = UriTemplate::parse(&op.http.request_uri);
     // Query keys consumed by named members or the template, so a query map gets the rest.
     let mut consumed: Vec<&str> = template.query.iter().map(|(k, _)| k.as_str()).collect();
-    let mut query_map: Option<(&str, &ShapeRef, &Shape)> = None;
+    let mut query_map: Option<&str> = None;
     let mut has_body_members = false;
 
     for (member, r) in shape.members.iter() {
@@ -263,15 +263,12 @@ pub(crate) fn decode(
         match r.location {
             Some(Location::Uri) => {
                 if let Some((_, v)) = labels.iter().find(|(n, _)| n == wire) {
-                    out.insert(
-                        member.to_owned(),
-                        scalar_from_text(ms, r, v, TimestampFormat::Iso8601, member)?,
-                    );
+                    out.insert(member.to_owned(), scalar_from_text(ms, r, v, member)?);
                 }
             }
             Some(Location::Querystring) => {
                 if ms.type_ == ShapeType::Map {
-                    query_map = Some((member, r, ms));
+                    query_map = Some(member);
                     continue;
                 }
                 consumed.push(wire);
@@ -285,12 +282,12 @@ pub(crate) fn decode(
                     Value::Array(
                         values
                             .iter()
-                            .map(|t| scalar_from_text(es, er, t, TimestampFormat::Iso8601, member))
+                            .map(|t| scalar_from_text(es, er, t, member))
                             .collect::<Result<_, _>>()?,
                     )
                 } else {
                     let first = values.first().copied().unwrap_or_default();
-                    scalar_from_text(ms, r, first, TimestampFormat::Iso8601, member)?
+                    scalar_from_text(ms, r, first, member)?
                 };
                 out.insert(member.to_owned(), v);
             }
@@ -303,11 +300,11 @@ pub(crate) fn decode(
                     Value::Array(
                         split_header_list(text)
                             .into_iter()
-                            .map(|t| scalar_from_text(es, er, t, TimestampFormat::Rfc822, member))
+                            .map(|t| scalar_from_text(es, er, t, member))
                             .collect::<Result<_, _>>()?,
                     )
                 } else {
-                    scalar_from_text(ms, r, text, TimestampFormat::Rfc822, member)?
+                    scalar_from_text(ms, r, text, member)?
                 };
                 out.insert(member.to_owned(), v);
             }
@@ -329,7 +326,7 @@ pub(crate) fn decode(
         }
     }
 
-    if let Some((member, _, _)) = query_map {
+    if let Some(member) = query_map {
         let mut map = Map::new();
         for (k, v) in &query {
             if !consumed.contains(&k.as_str()) {
@@ -342,6 +339,7 @@ pub(crate) fn decode(
     }
 
     decode_body(svc, shape, req.body, kind, has_body_members, &mut out)?;
+    s3::adjust_input(svc, shape, req, &mut out);
 
     let streaming = streaming_payload(svc, shape);
     for required in &shape.required {
@@ -382,7 +380,9 @@ fn decode_body(
         let Some(ps) = shape_of(svc, r) else {
             return Ok(());
         };
-        if body.is_empty() || streaming_payload(svc, shape).is_some() {
+        let blank = body.iter().all(u8::is_ascii_whitespace);
+        let raw = matches!(ps.type_, ShapeType::String | ShapeType::Blob);
+        if body.is_empty() || (blank && !raw) || streaming_payload(svc, shape).is_some() {
             return Ok(());
         }
         let v = match ps.type_ {
@@ -441,12 +441,12 @@ fn split_header_list(text: &str) -> Vec<&str> {
 }
 
 /// Converts text from a URI label, query parameter, header or XML element into a Value of the
-/// member's scalar shape. `path` names the member in rejections.
+/// member's scalar shape (timestamps in ISO 8601, HTTP-date or epoch form). `path` names the
+/// member in rejections.
 pub(crate) fn scalar_from_text(
     s: &Shape,
     r: &ShapeRef,
     text: &str,
-    default_ts: TimestampFormat,
     path: &str,
 ) -> Result<Value, Rejection> {
     let bad = || Rejection::invalid_type(path, text);
@@ -470,8 +470,8 @@ pub(crate) fn scalar_from_text(
             value::parse_float(text).ok_or_else(bad)
         }
         ShapeType::Boolean => value::parse_bool(text).ok_or_else(bad),
+        // Every format is accepted whatever the location's default: clients are not strict.
         ShapeType::Timestamp => {
-            let _ = TimestampFormat::of(r, s, default_ts);
             value::parse_timestamp_text(text).map(value::epoch_value).ok_or_else(bad)
         }
         ShapeType::Blob => {
@@ -488,6 +488,29 @@ pub(crate) fn scalar_from_text(
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
+/// Text of a scalar output Value in its shape's wire form: integers without a fraction even when
+/// the Value holds `3.0`, the rest as [`value::scalar_text`].
+pub(crate) fn typed_text(s: &Shape, v: &Value) -> Option<String> {
+    let integral = matches!(
+        s.type_,
+        ShapeType::Integer
+            | ShapeType::Long
+            | ShapeType::Short
+            | ShapeType::Byte
+            | ShapeType::Biginteger
+    );
+    if let (true, Value::Number(n)) = (integral, v) {
+        if n.as_i64().is_none() && n.as_u64().is_none() {
+            let f = n.as_f64()?;
+            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                #[expect(clippy::cast_possible_truncation, reason = "whole and in i64 range")]
+                return Some((f as i64).to_string());
+            }
+        }
+    }
+    value::scalar_text(v)
+}
+
 /// Text of a scalar output Value for a header (timestamps per `default_ts` or the model).
 fn header_text(s: &Shape, r: &ShapeRef, v: &Value) -> Option<String> {
     match s.type_ {
@@ -496,7 +519,7 @@ fn header_text(s: &Shape, r: &ShapeRef, v: &Value) -> Option<String> {
             let json = serde_json::to_vec(v).ok()?;
             Some(base64::engine::general_purpose::STANDARD.encode(json))
         }
-        _ => value::scalar_text(v),
+        _ => typed_text(s, v),
     }
 }
 
@@ -522,7 +545,12 @@ pub(crate) fn encode_output(
         return HttpResponse { status, headers, body };
     };
     let empty = Map::new();
-    let obj = output.as_object().unwrap_or(&empty);
+    let mut obj = output.as_object().unwrap_or(&empty);
+    let url_encoded;
+    if let Some(encoded) = s3::apply_encoding_type(svc, op, obj) {
+        url_encoded = encoded;
+        obj = &url_encoded;
+    }
 
     let mut has_body_members = false;
     for (member, r) in shape.members.iter() {

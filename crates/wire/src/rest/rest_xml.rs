@@ -1,15 +1,19 @@
 //! rest-xml bodies: a small XML tree parsed with quick-xml, decoded by shape the way botocore's
 //! `RestXMLParser` reads responses (flattened lists and maps, `xmlAttribute`, namespaces
 //! ignored on input), and the encoder mirroring it (roots, `xmlNamespace`, flattened members).
+//!
+//! # Security
+//! Request bodies are hostile input: DOCTYPE declarations are refused (so no entity expansion,
+//! internal or external), only XML's predefined entities and character references are decoded,
+//! and nesting is capped at [`MAX_DEPTH`]. Body size limits belong to the HTTP layer.
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use serde_json::{Map, Value};
 
-use super::{is_bound, scalar_from_text, shape_of, wire_name, TimestampFormat};
+use super::{is_bound, scalar_from_text, shape_of, typed_text, wire_name, TimestampFormat};
 use crate::error::Rejection;
 use crate::model::{ServiceModel, Shape, ShapeRef, ShapeType};
-use crate::value;
 use crate::xml::escape_into;
 
 /// Nesting deeper than any S3 body: refuse rather than recurse without bound.
@@ -39,6 +43,7 @@ fn local(name: &[u8]) -> String {
 
 /// Parses a whole XML document (one root element). DOCTYPEs are refused (no entity expansion).
 pub(crate) fn parse(body: &[u8]) -> Result<Element, Rejection> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let mut reader = Reader::from_reader(body);
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
@@ -155,10 +160,7 @@ pub(crate) fn decode_structure_members(
                 .find(|(k, _)| k == name)
                 .or_else(|| el.attrs.iter().find(|(k, _)| local(k.as_bytes()) == local_name));
             if let Some((_, v)) = found {
-                out.insert(
-                    member.to_owned(),
-                    scalar_from_text(ms, r, v, TimestampFormat::Iso8601, &child_path)?,
-                );
+                out.insert(member.to_owned(), scalar_from_text(ms, r, v, &child_path)?);
             }
             continue;
         }
@@ -249,7 +251,7 @@ fn decode_nodes(
             }
             Ok(Value::Object(out))
         }
-        _ => scalar_from_text(s, r, &first.text, TimestampFormat::Iso8601, path),
+        _ => scalar_from_text(s, r, &first.text, path),
     }
 }
 
@@ -449,7 +451,7 @@ fn scalar_xml_text(s: &Shape, r: &ShapeRef, v: &Value) -> Option<String> {
     if s.type_ == ShapeType::Timestamp {
         return TimestampFormat::of(r, s, TimestampFormat::Iso8601).format(v);
     }
-    value::scalar_text(v)
+    typed_text(s, v)
 }
 
 #[cfg(test)]
@@ -482,6 +484,7 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
+        assert_eq!(parse(b"\xEF\xBB\xBF<a>x</a>").unwrap().text, "x");
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
         assert!(parse(deep.as_bytes()).is_err());
     }

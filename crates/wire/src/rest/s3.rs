@@ -106,6 +106,123 @@ pub(crate) fn status_override(
     .then_some(206)
 }
 
+/// One listing operation, its top-level encoded members, and its `(list, member)` pairs.
+type UrlEncodedFields =
+    (&'static str, &'static [&'static str], &'static [(&'static str, &'static str)]);
+
+/// Response fields S3 URL-encodes when a listing was asked for with `encoding-type=url`
+/// (S3 API reference of each operation): top-level members, then `(list, member)` pairs.
+const URL_ENCODED_FIELDS: &[UrlEncodedFields] = &[
+    (
+        "ListObjects",
+        &["Delimiter", "Marker", "Prefix", "NextMarker"],
+        &[("Contents", "Key"), ("CommonPrefixes", "Prefix")],
+    ),
+    (
+        "ListObjectsV2",
+        &["Delimiter", "Prefix", "StartAfter"],
+        &[("Contents", "Key"), ("CommonPrefixes", "Prefix")],
+    ),
+    (
+        "ListObjectVersions",
+        &["KeyMarker", "NextKeyMarker", "Prefix", "Delimiter"],
+        &[("Versions", "Key"), ("DeleteMarkers", "Key"), ("CommonPrefixes", "Prefix")],
+    ),
+    (
+        "ListMultipartUploads",
+        &["KeyMarker", "NextKeyMarker", "Prefix", "Delimiter"],
+        &[("Uploads", "Key"), ("CommonPrefixes", "Prefix")],
+    ),
+];
+
+/// Characters S3 leaves alone when URL-encoding keys in listings (unreserved and `/`).
+const KEY_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// Encodes a key as S3 does for `encoding-type=url` (space as `+`; botocore decodes with
+/// `unquote_plus`).
+fn url_encode_key(key: &str) -> String {
+    key.split(' ')
+        .map(|part| percent_encoding::utf8_percent_encode(part, KEY_ENCODE).to_string())
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+/// For S3 listings whose output says `EncodingType: url`, a copy of the output with the fields
+/// S3 encodes URL-encoded, so services hand over plain keys. `None` when nothing applies.
+pub(crate) fn apply_encoding_type(
+    svc: &ServiceModel,
+    op: &Operation,
+    output: &serde_json::Map<String, serde_json::Value>,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use serde_json::Value;
+    if !is_s3(svc) || output.get("EncodingType").and_then(Value::as_str) != Some("url") {
+        return None;
+    }
+    let (_, top, nested) = URL_ENCODED_FIELDS.iter().find(|(o, _, _)| *o == op.name)?;
+    let mut out = output.clone();
+    for field in *top {
+        if let Some(Value::String(s)) = out.get_mut(*field) {
+            *s = url_encode_key(s);
+        }
+    }
+    for (list, member) in *nested {
+        if let Some(Value::Array(items)) = out.get_mut(*list) {
+            for item in items {
+                if let Some(Value::String(s)) = item.get_mut(*member) {
+                    *s = url_encode_key(s);
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+/// S3's reading of `aws-chunked` uploads (SigV4 streaming or trailing checksums): the object's
+/// `Content-Encoding` does not include `aws-chunked`, and its length is
+/// `x-amz-decoded-content-length`, not the framed body's `Content-Length`.
+pub(crate) fn adjust_input(
+    svc: &ServiceModel,
+    input: &Shape,
+    req: &crate::HttpRequest<'_>,
+    out: &mut serde_json::Map<String, serde_json::Value>,
+) {
+    use serde_json::Value;
+    if !is_s3(svc) || input.member_ref("ContentEncoding").is_none() {
+        return;
+    }
+    let chunked = matches!(out.get("ContentEncoding"), Some(Value::String(e))
+        if e.split(',').any(|t| t.trim().eq_ignore_ascii_case("aws-chunked")));
+    if !chunked {
+        return;
+    }
+    let rest: Vec<String> = out
+        .get("ContentEncoding")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("aws-chunked"))
+        .map(str::to_owned)
+        .collect();
+    if rest.is_empty() {
+        out.remove("ContentEncoding");
+    } else {
+        out.insert("ContentEncoding".to_owned(), Value::String(rest.join(",")));
+    }
+    if input.member_ref("ContentLength").is_some() {
+        if let Some(n) =
+            req.header("x-amz-decoded-content-length").and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            out.insert("ContentLength".to_owned(), Value::from(n));
+        }
+    }
+}
+
 /// An opaque `x-amz-id-2`/`HostId` derived from the request id (S3 sends base64 there).
 pub(crate) fn host_id(request_id: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("xacct/{request_id}"))

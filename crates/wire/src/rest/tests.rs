@@ -31,13 +31,7 @@ fn decode_req(
 ) -> (String, Result<Value, Rejection>) {
     let s = svc(id);
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let req = HttpRequest {
-        method,
-        path,
-        query,
-        headers,
-        body,
-    };
+    let req = HttpRequest { method, path, query, headers, body };
     let (op_name, labels) = route(&s, &req).unwrap_or_else(|| panic!("no route: {target}"));
     let op = s.operation(&op_name).unwrap();
     let v = decode(&s, op, &req, &labels);
@@ -89,15 +83,38 @@ fn put_object_binds_headers_metadata_and_leaves_the_body_out() {
 }
 
 #[test]
+fn aws_chunked_uploads_report_the_decoded_length_and_encoding() {
+    let v = ok(
+        "s3",
+        "PUT",
+        "/b/k",
+        &[
+            ("Content-Encoding", "aws-chunked,gzip"),
+            ("Content-Length", "200"),
+            ("x-amz-decoded-content-length", "150"),
+        ],
+        b"",
+    );
+    assert_eq!(v["ContentEncoding"], "gzip");
+    assert_eq!(v["ContentLength"], 150);
+    let v = ok(
+        "s3",
+        "PUT",
+        "/b/k",
+        &[("Content-Encoding", "aws-chunked"), ("x-amz-decoded-content-length", "5")],
+        b"",
+    );
+    assert!(v.get("ContentEncoding").is_none());
+    assert_eq!(v["ContentLength"], 5);
+}
+
+#[test]
 fn get_object_range_and_conditional_headers() {
     let v = ok(
         "s3",
         "GET",
         "/b/k?versionId=v1&response-content-type=text%2Fcsv&partNumber=2",
-        &[
-            ("Range", "bytes=0-9"),
-            ("If-Modified-Since", "Mon, 23 Nov 2026 08:56:26 GMT"),
-        ],
+        &[("Range", "bytes=0-9"), ("If-Modified-Since", "Mon, 23 Nov 2026 08:56:26 GMT")],
         b"",
     );
     assert_eq!(v["Range"], "bytes=0-9");
@@ -143,10 +160,7 @@ fn xml_payloads_decode_by_shape() {
         &[],
         b"<Tagging><TagSet><Tag><Key>env</Key><Value>a &lt; b</Value></Tag></TagSet></Tagging>",
     );
-    assert_eq!(
-        v["Tagging"],
-        json!({"TagSet": [{"Key": "env", "Value": "a < b"}]})
-    );
+    assert_eq!(v["Tagging"], json!({"TagSet": [{"Key": "env", "Value": "a < b"}]}));
 
     let v = ok(
         "s3",
@@ -168,7 +182,13 @@ fn string_payload_is_the_raw_body() {
     assert_eq!(v, json!({"Bucket": "b", "Policy": policy}));
 }
 
-fn rejection(id: &str, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Rejection {
+fn rejection(
+    id: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Rejection {
     let (op, v) = decode_req(id, method, target, headers, body);
     v.err().unwrap_or_else(|| panic!("{op} decoded"))
 }
@@ -192,12 +212,7 @@ fn s3_refuses_bad_xml_and_bad_values_in_its_own_terms() {
     assert!(matches!(r.kind, RejectionKind::InvalidType { .. }));
     assert_eq!(r.to_aws_error(Protocol::RestXml).code, "InvalidArgument");
     let r = rejection("s3", "POST", "/b/k", &[], b"");
-    assert_eq!(
-        r.kind,
-        RejectionKind::MissingRequired {
-            member: "UploadId".into()
-        }
-    );
+    assert_eq!(r.kind, RejectionKind::MissingRequired { member: "UploadId".into() });
 }
 
 #[test]
@@ -258,12 +273,7 @@ fn image_builder_rejections() {
     );
     assert!(matches!(r.kind, RejectionKind::InvalidType { ref member, .. } if member == "name"));
     let r = rejection("imagebuilder", "GET", "/GetImage", &[], b"");
-    assert_eq!(
-        r.kind,
-        RejectionKind::MissingRequired {
-            member: "imageBuildVersionArn".into()
-        }
-    );
+    assert_eq!(r.kind, RejectionKind::MissingRequired { member: "imageBuildVersionArn".into() });
     // Nested required members are checked too.
     let r = rejection(
         "imagebuilder",
@@ -305,6 +315,10 @@ fn s3_outputs_bind_headers_and_status() {
     assert_eq!(r.header("x-amz-meta-owner"), Some("jane"));
     assert_eq!(r.header("Content-Type"), Some("text/plain"));
     assert!(r.body.is_empty(), "the caller streams the object body");
+
+    // An integer member handed over as a float still goes out as an integer.
+    let r = encode("s3", "HeadObject", &json!({"ContentLength": 10.0}));
+    assert_eq!(r.header("Content-Length"), Some("10"));
 
     let r = encode("s3", "DeleteBucket", &json!({}));
     assert_eq!(r.status, 204);
@@ -422,7 +436,8 @@ fn golden_responses_match_byte_for_byte() {
                 .to_string_lossy()
                 .trim_end_matches(".case.json")
                 .to_owned();
-            let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let case: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
             let got = render(&golden_response(&case, &format!("REQ-{name}")));
             let golden = path.with_file_name(format!("{name}.response"));
             if bless {
@@ -443,4 +458,78 @@ fn golden_responses_match_byte_for_byte() {
     }
     assert!(checked >= 20, "golden cases missing ({checked})");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every operation of both REST models, requested in its own minimal form (labels filled,
+/// literal query keys and required query/header members present), routes back to itself; the
+/// only exceptions are the twins AWS itself shadows (deprecated forms, S3 Express listing).
+#[test]
+fn every_rest_operation_routes_to_itself() {
+    for id in ["s3", "imagebuilder"] {
+        let s = svc(id);
+        let mut names: Vec<&String> = s.operations.keys().collect();
+        names.sort();
+        let mut checked = 0;
+        for name in names {
+            let op = &s.operations[name];
+            if op.deprecated || s3::loses_ties(&s, name) {
+                continue;
+            }
+            let template = UriTemplate::parse(&op.http.request_uri);
+            let mut path = String::new();
+            for seg in &template.segments {
+                path.push('/');
+                match seg {
+                    uri::Segment::Literal(l) => path.push_str(l),
+                    uri::Segment::Label(_) => path.push_str("label"),
+                    uri::Segment::Greedy(_) => path.push_str("dir/key"),
+                }
+            }
+            if path.is_empty() {
+                path.push('/');
+            }
+            let mut query: Vec<String> = template
+                .query
+                .iter()
+                .filter(|(k, _)| k != "x-id")
+                .map(|(k, v)| match v {
+                    Some(v) => format!("{k}={v}"),
+                    None => k.clone(),
+                })
+                .collect();
+            let mut headers: Vec<(String, String)> = Vec::new();
+            if let Some(input) = op.input.as_ref().and_then(|r| shape_of(&s, r)) {
+                for (member, r) in input.members.iter() {
+                    if !input.is_required(member) {
+                        continue;
+                    }
+                    let wire = r.location_name.as_deref().unwrap_or(member);
+                    match r.location {
+                        Some(Location::Querystring) => query.push(format!("{wire}=1")),
+                        Some(Location::Header) => headers.push((wire.to_owned(), "1".to_owned())),
+                        _ => {}
+                    }
+                }
+            }
+            let query = query.join("&");
+            let header_refs: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let req = HttpRequest {
+                method: &op.http.method,
+                path: &path,
+                query: &query,
+                headers: &header_refs,
+                body: b"",
+            };
+            let routed = route(&s, &req).map(|(o, _)| o);
+            assert_eq!(
+                routed.as_deref(),
+                Some(name.as_str()),
+                "{id} {} {path}?{query} {headers:?}",
+                op.http.method
+            );
+            checked += 1;
+        }
+        assert!(checked > 70, "{id}: {checked}");
+    }
 }

@@ -167,7 +167,8 @@ const S3_HOST_SUFFIXES: &[&str] =
 /// - IP literals and bare endpoint names (`127.0.0.1`, `localhost`, `s3.amazonaws.com`,
 ///   `s3.us-east-1.amazonaws.com`) are path style: `None`.
 /// - `<bucket>.<suffix>` for a suffix in `localhost`, `s3.localhost`,
-///   `localhost.localstack.cloud`, `s3.localhost.localstack.cloud` names `<bucket>`.
+///   `localhost.localstack.cloud`, `s3.localhost.localstack.cloud` names `<bucket>`; a regional
+///   form (`<bucket>.s3.<region>.<suffix>`) names what precedes its `s3` label.
 /// - `<bucket>.s3[.-]….amazonaws.com` names `<bucket>`: everything before the first label that
 ///   is `s3` or starts with `s3-` (bucket names may contain dots).
 /// - Any other host is path style.
@@ -177,24 +178,38 @@ pub(crate) fn virtual_host_bucket(host: &str) -> Option<String> {
         return None;
     }
     if let Some(front) = host.strip_suffix(".amazonaws.com") {
-        let labels: Vec<&str> = front.split('.').collect();
-        let pos = labels.iter().position(|l| *l == "s3" || l.starts_with("s3-"))?;
-        if pos == 0 {
-            return None;
-        }
-        return labels.get(..pos).map(|b| b.join("."));
+        return bucket_before_s3_label(front);
     }
     for suffix in S3_HOST_SUFFIXES {
         if let Some(front) = host.strip_suffix(suffix) {
-            if let Some(bucket) = front.strip_suffix('.') {
-                if !bucket.is_empty() && bucket != "s3" {
-                    return Some(bucket.to_owned());
-                }
+            let front = front.strip_suffix('.')?;
+            if front.is_empty() {
+                return None;
             }
-            return None;
+            // `bucket.s3.us-east-1.localhost.localstack.cloud` names its region too.
+            let has_s3_label = front.split('.').any(is_s3_label);
+            return if has_s3_label {
+                bucket_before_s3_label(front)
+            } else {
+                Some(front.to_owned())
+            };
         }
     }
     None
+}
+
+fn is_s3_label(label: &str) -> bool {
+    label == "s3" || label.starts_with("s3-")
+}
+
+/// `my.bucket.s3.us-east-1` → `my.bucket`; `s3.us-east-1` or no `s3` label → `None`.
+fn bucket_before_s3_label(front: &str) -> Option<String> {
+    let labels: Vec<&str> = front.split('.').collect();
+    let pos = labels.iter().position(|l| is_s3_label(l))?;
+    if pos == 0 {
+        return None;
+    }
+    labels.get(..pos).map(|b| b.join("."))
 }
 
 fn strip_port(host: &str) -> &str {
@@ -311,6 +326,12 @@ mod tests {
             Some("b")
         );
         assert_eq!(virtual_host_bucket("s3.localhost.localstack.cloud"), None);
+        assert_eq!(
+            virtual_host_bucket("b.s3.us-east-1.localhost.localstack.cloud").as_deref(),
+            Some("b")
+        );
+        assert_eq!(virtual_host_bucket("s3.us-east-1.localhost.localstack.cloud"), None);
+        assert_eq!(virtual_host_bucket("localhost.localstack.cloud"), None);
         assert_eq!(virtual_host_bucket("example.com"), None);
     }
 

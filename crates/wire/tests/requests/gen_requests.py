@@ -31,7 +31,7 @@ CASES = [
                            "Action": "sts:AssumeRole"}]}),
         "Description": "Jane's role & <friends>",
         "MaxSessionDuration": 7200,
-        "Tags": [{"Key": "team", "Value": "dev"}, {"Key": "cost center", "Value": "a=b&c"}],
+        "Tags": [{"Key": "team", "Value": "dev"}, {"Key": "cost center", "Value": "a=b+c"}],
     }),
     ("iam", "ListRoles", {"PathPrefix": "/", "MaxItems": 50, "Marker": "abc+/="}),
     ("iam", "PutRolePolicy", {"RoleName": "r", "PolicyName": "p", "PolicyDocument": "{\"Version\":\"2012-10-17\",\"Statement\":[]}"}),

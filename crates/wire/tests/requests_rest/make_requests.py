@@ -49,7 +49,9 @@ CASES = [
     }, "Body", {}),
     ("s3_put_object_virtual_host", "s3", "PutObject", {
         "Bucket": "productionapp", "Key": "a/b/c.txt", "Body": b"x",
-    }, "Body", {"addressing_style": "virtual"}),
+    }, "Body", {"addressing_style": "virtual", "endpoint": "http://s3.localhost.localstack.cloud:4566"}),
+    ("s3_list_objects_v2_virtual_host", "s3", "ListObjectsV2", {"Bucket": "productionapp", "Prefix": "a/"},
+     None, {"addressing_style": "virtual", "endpoint": "http://localhost:4566"}),
     ("s3_get_object_range", "s3", "GetObject", {
         "Bucket": "productionapp", "Key": "reports/q4.txt", "Range": "bytes=0-99",
         "IfModifiedSince": T0, "IfNoneMatch": "\"etag\"", "ResponseContentType": "text/csv",
@@ -178,7 +180,7 @@ def capture(service, operation, params, config):
         retries={"max_attempts": 1},
     )
     client = session.create_client(
-        service, region_name="us-east-1", endpoint_url=ENDPOINT,
+        service, region_name="us-east-1", endpoint_url=config.get("endpoint", ENDPOINT),
         aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret", config=cfg,
     )
     seen = {}

@@ -1,0 +1,19 @@
+"""Prints wrk arguments for one SigV4-signed GET request, signed now with botocore.
+
+usage: sign_request.py ENDPOINT SERVICE PATH_AND_QUERY KEY_ID SECRET
+Prints a JSON object {"url": ..., "headers": {...}}. A header-signed request stays valid for
+the 15-minute skew window, so wrk can replay it for a bounded run.
+"""
+
+import json
+import sys
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+
+endpoint, service, path, key_id, secret = sys.argv[1:6]
+req = botocore.awsrequest.AWSRequest(method="GET", url=endpoint + path)
+botocore.auth.SigV4Auth(botocore.credentials.Credentials(key_id, secret), service, "us-east-1").add_auth(req)
+prepared = req.prepare()
+print(json.dumps({"url": prepared.url, "headers": {k: v for k, v in prepared.headers.items()}}))
