@@ -276,8 +276,10 @@ def main() -> int:
         x_txt = f"{x:10.0f}" if x is not None else f"{'n/a':>10}"
         ratio = f"{per_request * 1e9 / x:8.0f}x" if x else f"{'n/a':>9}"
         print(f"{name:<24} {per_request * 1e6:10.1f} {eval_only * 1e6:18.1f} {decision:>10} {x_txt} {ratio}")
-    print("\nratio = moto per-request time / xacct criterion median. xacct n/a: no criterion result found "
-          f"under {target_dir() / 'criterion'}.")
+    print("\nratio = moto per-request time / xacct criterion median (ns); criterion results read from "
+          f"{target_dir() / 'criterion'}.")
+    if any(xacct.get(name) is None for name in CASE_NAMES) and not args.no_xacct:
+        print("xacct n/a: no criterion result with that id (or an alias) was found.")
     return 0
 
 

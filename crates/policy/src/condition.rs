@@ -226,7 +226,10 @@ impl Condition {
                 resolved
                     && match family {
                         Family::StringEquals => buf == cv,
-                        Family::StringEqualsIgnoreCase => eq_ignore_case(&buf, cv),
+                        Family::StringEqualsIgnoreCase => buf
+                            .chars()
+                            .flat_map(char::to_lowercase)
+                            .eq(cv.chars().flat_map(char::to_lowercase)),
                         Family::StringLike => wildcard_match(&buf, cv, false),
                         Family::Arn => ArnPattern::new(&buf).matches(cv, ArnParts::parse(cv).as_ref()),
                         _ => false,
@@ -575,6 +578,14 @@ mod tests {
         assert!(eval("Null", "aws:TokenIssueTime", &["false"], &c));
         assert!(!eval("Null", "aws:TokenIssueTime", &["true"], &c));
         assert!(eval("Null", "aws:MultiFactorAuthAge", &["true"], &c));
+    }
+
+    #[test]
+    fn variables_with_ignore_case_operators() {
+        let c = ctx(&[("aws:username", &["David"]), ("s3:prefix", &["DAVID"])]);
+        assert!(eval("StringEqualsIgnoreCase", "s3:prefix", &["${aws:username}"], &c));
+        assert!(!eval("StringNotEqualsIgnoreCase", "s3:prefix", &["${aws:username}"], &c));
+        assert!(!eval("StringEquals", "s3:prefix", &["${aws:username}"], &c));
     }
 
     #[test]

@@ -182,6 +182,8 @@ pub struct PolicySet<'a> {
 struct Env<'r> {
     req: &'r Request<'r>,
     parts: Option<ArnParts<'r>>,
+    /// The principal has a permissions boundary: `NotPrincipal` + `Deny` then always denies it.
+    has_boundary: bool,
 }
 
 impl Lookup for Env<'_> {
@@ -237,7 +239,11 @@ impl Env<'_> {
             match &st.principal {
                 Some((spec, false)) => spec.matches(&self.req.principal)?,
                 Some((spec, true)) => {
-                    if spec.excludes(&self.req.principal) {
+                    // IAM User Guide (permissions boundaries): "The NotPrincipal element with a
+                    // Deny effect will always deny any IAM principal that has a permissions
+                    // boundary policy attached, regardless of the values specified".
+                    let boundary_override = self.has_boundary && st.effect == StatementEffect::Deny;
+                    if !boundary_override && spec.excludes(&self.req.principal) {
                         return None;
                     }
                     PrincipalMatch::Direct
@@ -309,7 +315,11 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Decision {
     let mut spill = String::new();
     let action_lc = lowercase(request.action, &mut buf, &mut spill);
     let service_lc = action_lc.split(':').next().unwrap_or(action_lc);
-    let env = Env { req: request, parts: ArnParts::parse(request.resource) };
+    let env = Env {
+        req: request,
+        parts: ArnParts::parse(request.resource),
+        has_boundary: policies.permissions_boundary.is_some(),
+    };
     let mut matched = Vec::new();
     let p = &request.principal;
     let kind = p.kind;
@@ -329,7 +339,9 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Decision {
         (
             scan_all(policies.identity, PolicyType::Identity, &mut matched),
             policies.permissions_boundary.map(|b| scan_all(&[b], PolicyType::PermissionsBoundary, &mut matched)),
-            (!policies.session.is_empty()).then(|| scan_all(policies.session, PolicyType::Session, &mut matched)),
+            // Session policies only exist for sessions; for anything else they are ignored.
+            (!policies.session.is_empty() && matches!(kind, PrincipalKind::AssumedRole | PrincipalKind::FederatedUser))
+                .then(|| scan_all(policies.session, PolicyType::Session, &mut matched)),
         )
     } else {
         (Tally::default(), None, None)
@@ -876,6 +888,22 @@ mod tests {
         let jane = Principal::user("arn:aws:iam::111111111111:user/Jane", A);
         let r = req(jane, "s3:GetObject", "arn:aws:s3:::b/k", Some(A), &ctx);
         assert_eq!(evaluate(&r, &set).effect, Effect::ExplicitDeny);
+    }
+
+    #[test]
+    fn not_principal_deny_always_denies_a_principal_with_a_boundary() {
+        let ctx = Context::new();
+        let bp = pol(
+            PolicyKind::Resource,
+            &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"{A}"}},"Action":"s3:*","Resource":"*"}},
+               {{"Sid":"DenyAllButDavid","Effect":"Deny","NotPrincipal":{{"AWS":["{DAVID}","{A}"]}},"Action":"s3:*","Resource":"*"}}"#),
+        );
+        let s3 = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
+        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::b/k", Some(B), &ctx);
+        assert!(evaluate(&r, &PolicySet { identity: &[&s3], resource: Some(&bp), ..PolicySet::default() }).is_allowed());
+        let d = evaluate(&r, &PolicySet { identity: &[&s3], permissions_boundary: Some(&s3), resource: Some(&bp), ..PolicySet::default() });
+        assert_eq!(d.effect, Effect::ExplicitDeny);
+        assert_eq!(d.matched[0].sid.as_deref(), Some("DenyAllButDavid"));
     }
 
     #[test]

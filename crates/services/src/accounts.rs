@@ -98,6 +98,7 @@ impl AccessKeyRecord {
                 user_id: user_id.clone(),
                 access_key_id: self.access_key_id.clone(),
                 name: name.clone(),
+                session: None,
             },
         }
     }

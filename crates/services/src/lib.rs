@@ -8,6 +8,7 @@
 //! signature (or from `--auth off`, the explicit mock mode).
 
 pub mod accounts;
+pub mod authz;
 pub mod clock;
 mod error;
 pub mod iam;
@@ -48,6 +49,8 @@ pub struct Caller {
     pub access_key_id: String,
     /// The user's friendly name (`aws:username`), empty when the principal has none.
     pub name: String,
+    /// Temporary credentials: the session's context.
+    pub session: Option<Arc<sts::session::SessionContext>>,
 }
 
 impl Caller {
@@ -60,6 +63,7 @@ impl Caller {
             user_id: account.to_owned(),
             access_key_id: access_key_id.to_owned(),
             name: String::new(),
+            session: None,
         }
     }
 }
@@ -127,6 +131,11 @@ impl Services {
 
     pub fn store(&self) -> &dyn Store {
         &*self.store
+    }
+
+    /// The access-key cache: whoever writes or deletes an access key invalidates its entry.
+    pub fn key_cache(&self) -> &KeyCache {
+        &self.keys
     }
 
     /// Makes sure the management account exists with a root access key: `root_key` when given
@@ -204,6 +213,7 @@ impl Services {
     pub fn call(&self, call: &Call<'_>) -> Result<Value, ServiceError> {
         match call.service {
             "sts" => sts::dispatch(self, call),
+            "iam" => iam::dispatch(self, call),
             "organizations" => organizations::dispatch(self, call),
             _ => Err(unknown_operation(call)),
         }

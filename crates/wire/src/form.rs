@@ -2,6 +2,8 @@
 //! shape, and XML response bodies written per the output shape. The two protocols differ only in
 //! how members and list elements are named, captured by [`Flavor`].
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use crate::model::{ServiceModel, Shape, ShapeRef, ShapeType};
@@ -24,32 +26,30 @@ pub(crate) enum Flavor {
 }
 
 /// The parameters of a form, as a tree split on `.`: `Tags.member.1.Key=a` is
-/// `Tags → member → 1 → Key = "a"`.
+/// `Tags → member → 1 → Key = "a"`. Children are hashed so a form with many parameters stays
+/// linear to build.
 #[derive(Debug, Default)]
 pub(crate) struct Node {
     value: Option<String>,
-    children: Vec<(String, Node)>,
+    children: HashMap<String, Node>,
 }
+
+/// Deepest parameter name kept (`A.B.1.C` is 4): no model nests deeper, and the bound keeps a
+/// hostile `a.a.a...` key from building a tree too deep to drop.
+const MAX_KEY_DEPTH: usize = 32;
 
 impl Node {
     fn child(&self, name: &str) -> Option<&Node> {
-        self.children.iter().find(|(n, _)| n == name).map(|(_, c)| c)
+        self.children.get(name)
     }
 
     fn insert(&mut self, key: &str, value: String) {
+        if key.split('.').nth(MAX_KEY_DEPTH).is_some() {
+            return;
+        }
         let mut node = self;
         for seg in key.split('.') {
-            let idx = match node.children.iter().position(|(n, _)| n == seg) {
-                Some(i) => i,
-                None => {
-                    node.children.push((seg.to_owned(), Node::default()));
-                    node.children.len() - 1
-                }
-            };
-            let Some((_, next)) = node.children.get_mut(idx) else {
-                return;
-            };
-            node = next;
+            node = node.children.entry(seg.to_owned()).or_default();
         }
         // A repeated key keeps its first value, as AWS's front end does.
         if node.value.is_none() {
@@ -488,6 +488,19 @@ mod tests {
         let keys: Vec<&str> =
             items.iter().map(|i| i.child("Key").unwrap().value.as_deref().unwrap()).collect();
         assert_eq!(keys, ["a", "b", "j"]);
+    }
+
+    #[test]
+    fn many_and_deep_parameters_stay_cheap() {
+        let mut n = Node::default();
+        for i in 0..100_000 {
+            n.insert(&format!("p{i}"), String::new());
+        }
+        assert_eq!(n.children.len(), 100_000);
+        let deep = vec!["a"; 200_000].join(".");
+        let mut d = Node::default();
+        d.insert(&deep, "x".into());
+        assert!(d.children.is_empty());
     }
 
     #[test]

@@ -229,8 +229,9 @@ pub(crate) fn encode_output(
     response(protocol, 200, request_id, body.into_bytes())
 }
 
-/// Appends the JSON encoding of `v` per `shape` (shared with rest-json bodies). Writes nothing
-/// when `v` does not fit the shape, so callers skip the member.
+/// Appends the JSON encoding of `v` per `shape` (shared with rest-json bodies). Scalars given as
+/// text or text given as a scalar are converted when unambiguous; a value that does not fit the
+/// shape at all writes nothing, so callers skip the member.
 pub(crate) fn write_shape(out: &mut String, svc: &ServiceModel, shape: &Shape, v: &Value) {
     if shape.document {
         out.push_str(&v.to_string());
@@ -328,6 +329,29 @@ pub(crate) fn write_shape(out: &mut String, svc: &ServiceModel, shape: &Shape, v
         }
         (ShapeType::String | ShapeType::Character | ShapeType::Blob, Value::String(s)) => {
             write_string(out, s);
+        }
+        // Lenient where the intent is unambiguous, as the XML encoders are: a number or bool
+        // for a string member, numeric text for a number member, "true"/"false" for a bool.
+        (ShapeType::String | ShapeType::Character, Value::Number(_) | Value::Bool(_)) => {
+            write_string(out, &v.to_string());
+        }
+        (
+            ShapeType::Integer | ShapeType::Long | ShapeType::Short | ShapeType::Byte,
+            Value::String(s),
+        ) => {
+            if let Some(n) = value::parse_integer(s) {
+                let _ = write!(out, "{n}");
+            }
+        }
+        (ShapeType::Float | ShapeType::Double, Value::String(s)) => {
+            if let Some(n) = value::parse_float(s) {
+                let _ = write!(out, "{n}");
+            }
+        }
+        (ShapeType::Boolean, Value::String(s)) => {
+            if let Some(b) = value::parse_bool(s) {
+                let _ = write!(out, "{b}");
+            }
         }
         _ => {}
     }

@@ -1,5 +1,7 @@
 //! Requests serialized by botocore's own serializers (fixtures made by `requests/gen_requests.py`)
 //! classify to the right operation and decode to the Value the fixture expects.
+//! `XACCT_REQUESTS_DIR=<dir>` runs the same checks on another fixture set (e.g. one request per
+//! operation: `gen_requests.py --all-operations <dir>`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::path::Path;
@@ -18,7 +20,10 @@ struct Fixture {
 }
 
 fn fixtures() -> Vec<Fixture> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/requests");
+    let dir = std::env::var_os("XACCT_REQUESTS_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/requests"),
+        std::path::PathBuf::from,
+    );
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

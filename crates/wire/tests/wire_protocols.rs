@@ -388,3 +388,23 @@ fn model_constraints_are_enforced_with_aws_wording() {
         "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096"
     );
 }
+
+#[test]
+fn json_output_converts_unambiguous_scalars() {
+    let h = [
+        ("X-Amz-Target", "AWSOrganizationsV20161128.CreateAccount"),
+        ("Content-Type", "application/x-amz-json-1.1"),
+    ];
+    let req = json_req(&h, "{}");
+    let route = classify(models(), &req, None, None).unwrap();
+    let resp = encode_output(
+        models(),
+        &route,
+        &json!({"CreateAccountStatus": {"AccountId": 444_455_556_666_u64, "RequestedTimestamp": "2026-11-23T08:56:26Z", "State": ["not", "a", "string"]}}),
+        "rid",
+    );
+    assert_eq!(
+        String::from_utf8(resp.body).unwrap(),
+        r#"{"CreateAccountStatus":{"RequestedTimestamp":1795424186,"AccountId":"444455556666"}}"#
+    );
+}

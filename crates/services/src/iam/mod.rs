@@ -1,4 +1,11 @@
-//! AWS IAM. The records other services create today (the role `CreateAccount` makes in a new
-//! member account) live in [`model`]; the IAM API itself arrives with the IAM/STS issue.
+//! AWS IAM (query protocol): one function per operation, named as AWS names it.
 
 pub mod model;
+
+use serde_json::Value;
+
+use crate::{unknown_operation, Call, ServiceError, Services};
+
+pub(crate) fn dispatch(_services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+    Err(unknown_operation(call))
+}

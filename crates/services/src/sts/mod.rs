@@ -1,6 +1,8 @@
 //! AWS STS: one function per operation. Sessions (`AssumeRole`, …) arrive with the IAM/STS issue;
 //! this module answers `GetCallerIdentity` for every caller it is given.
 
+pub mod session;
+
 use serde_json::{json, Value};
 
 use crate::{unknown_operation, Call, ServiceError, Services};

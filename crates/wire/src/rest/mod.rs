@@ -395,7 +395,7 @@ fn decode_body(
                 Value::String(base64::engine::general_purpose::STANDARD.encode(body))
             }
             _ => match kind {
-                BodyKind::Json => rest_json::decode_document(svc, r, ps, body)?,
+                BodyKind::Json => rest_json::decode_document(svc, ps, body)?,
                 BodyKind::Xml => {
                     let root = rest_xml::parse(body)?;
                     let expected = wire_name(payload, r, ps);

@@ -20,12 +20,11 @@ fn json_name<'a>(member: &'a str, r: &'a ShapeRef) -> &'a str {
 /// Decodes a whole body that is the value of shape `s` (a structure `payload` member).
 pub(crate) fn decode_document(
     svc: &ServiceModel,
-    r: &ShapeRef,
     s: &Shape,
     body: &[u8],
 ) -> Result<Value, Rejection> {
     let v = parse_json(body)?;
-    decode_value(svc, r, s, &v, "")
+    decode_value(svc, s, &v, "")
 }
 
 /// Decodes the unbound members of the input structure `shape` from a JSON object body.
@@ -58,7 +57,7 @@ fn decode_structure(
         };
         let Some(ms) = shape_of(svc, r) else { continue };
         let child = join(path, member);
-        out.insert(member.to_owned(), decode_value(svc, r, ms, raw, &child)?);
+        out.insert(member.to_owned(), decode_value(svc, ms, raw, &child)?);
     }
     for required in &s.required {
         let bound = s.member_ref(required).is_some_and(is_bound);
@@ -77,13 +76,7 @@ fn join(path: &str, member: &str) -> String {
     }
 }
 
-fn decode_value(
-    svc: &ServiceModel,
-    r: &ShapeRef,
-    s: &Shape,
-    v: &Value,
-    path: &str,
-) -> Result<Value, Rejection> {
+fn decode_value(svc: &ServiceModel, s: &Shape, v: &Value, path: &str) -> Result<Value, Rejection> {
     let bad =
         || Rejection::invalid_type(if path.is_empty() { "body" } else { path }, v.to_string());
     if s.document {
@@ -94,23 +87,19 @@ fn decode_value(
             Ok(Value::Object(decode_structure(svc, s, obj, path, true)?))
         }
         (ShapeType::List, Value::Array(items)) => {
-            let (Some(mr), Some(ms)) =
-                (s.member.as_ref(), s.member.as_ref().and_then(|m| shape_of(svc, m)))
-            else {
+            let Some(ms) = s.member.as_ref().and_then(|m| shape_of(svc, m)) else {
                 return Err(bad());
             };
             items
                 .iter()
                 .enumerate()
                 .filter(|(_, item)| !item.is_null())
-                .map(|(i, item)| decode_value(svc, mr, ms, item, &format!("{path}.{}", i + 1)))
+                .map(|(i, item)| decode_value(svc, ms, item, &format!("{path}.{}", i + 1)))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
         }
         (ShapeType::Map, Value::Object(map)) => {
-            let (Some(vr), Some(vs)) =
-                (s.value.as_ref(), s.value.as_ref().and_then(|m| shape_of(svc, m)))
-            else {
+            let Some(vs) = s.value.as_ref().and_then(|m| shape_of(svc, m)) else {
                 return Err(bad());
             };
             let mut out = Map::new();
@@ -118,7 +107,7 @@ fn decode_value(
                 if item.is_null() {
                     continue;
                 }
-                out.insert(k.clone(), decode_value(svc, vr, vs, item, &join(path, k))?);
+                out.insert(k.clone(), decode_value(svc, vs, item, &join(path, k))?);
             }
             Ok(Value::Object(out))
         }
@@ -142,10 +131,7 @@ fn decode_value(
             value::parse_timestamp_text(t).map(value::epoch_value).ok_or_else(bad)
         }
         (ShapeType::Blob, Value::String(b64)) if value::is_base64(b64) => Ok(v.clone()),
-        _ => {
-            let _ = r;
-            Err(bad())
-        }
+        _ => Err(bad()),
     }
 }
 

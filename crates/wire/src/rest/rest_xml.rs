@@ -120,18 +120,12 @@ fn flattened(r: &ShapeRef, s: &Shape) -> bool {
 
 /// The element name a structure member is found under (botocore `_member_key_name`: a
 /// flattened list uses its member's `locationName` when it has one).
-fn member_key_name<'a>(
-    svc: &'a ServiceModel,
-    member: &'a str,
-    r: &'a ShapeRef,
-    s: &'a Shape,
-) -> &'a str {
+fn member_key_name<'a>(member: &'a str, r: &'a ShapeRef, s: &'a Shape) -> &'a str {
     if s.type_ == ShapeType::List && flattened(r, s) {
         if let Some(n) = s.member.as_ref().and_then(|m| m.location_name.as_deref()) {
             return n;
         }
     }
-    let _ = svc;
     wire_name(member, r, s)
 }
 
@@ -164,7 +158,7 @@ pub(crate) fn decode_structure_members(
             }
             continue;
         }
-        let key = member_key_name(svc, member, r, ms);
+        let key = member_key_name(member, r, ms);
         let nodes: Vec<&Element> = el.children.iter().filter(|c| c.name == key).collect();
         if nodes.is_empty() {
             continue;
@@ -360,7 +354,7 @@ fn write_members(out: &mut String, svc: &ServiceModel, s: &Shape, obj: &Map<Stri
             continue;
         };
         let Some(ms) = shape_of(svc, r) else { continue };
-        let name = member_key_name(svc, member, r, ms);
+        let name = member_key_name(member, r, ms);
         write_value(out, svc, name, r, ms, v, None);
     }
 }

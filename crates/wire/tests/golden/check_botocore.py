@@ -59,6 +59,8 @@ def expected_from_value(shape, v):
     if v is None:
         return None
     t = shape.type_name
+    if getattr(shape, "is_document_type", False):
+        return v
     if t == "structure":
         return {k: expected_from_value(shape.members[k], x) for k, x in v.items()
                 if k in shape.members and x is not None}

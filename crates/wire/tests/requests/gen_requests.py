@@ -7,11 +7,15 @@ Each fixture (`<service>-<Operation>.json`) holds the HTTP request botocore woul
 walking the botocore model, independently of the Rust decoder.
 
 Run from anywhere: python3 gen_requests.py  (rewrites the fixtures next to this file).
+`python3 gen_requests.py --all-operations DIR` instead writes one request per operation of every
+non-REST service, with parameters synthesized from the model, for
+`XACCT_REQUESTS_DIR=DIR cargo test -p xacct-wire --test requests_botocore`.
 """
 import base64
 import datetime
 import json
 import os
+import re
 import sys
 
 import botocore.session
@@ -90,7 +94,123 @@ def to_value(model, shape, v):
     return v
 
 
+# Strings tried, in order, for a string member with a `pattern`: the first that matches (after
+# trimming to the member's min/max length) is used.
+CANDIDATES = [
+    "abcdefghijklmnopqrstuvwxyz0123", "0123456789abcdef0123456789abcdef", "123456789012",
+    "arn:aws:iam::123456789012:role/abc", "/", "/path/", "o-abcdefghij", "r-abcd",
+    "ou-abcd-abcdefgh", "p-abcdefghij", "h-abcdefghij", "car-abcdefghij", "rp-abcdefghij",
+    "rt-abcdefghij", "a@example.com", "https://example.com", "v1", "alias/abc",
+    "arn:aws:organizations::123456789012:account/o-abcdefghij/123456789012",
+    "us-east-1", "ABCDEFGHIJKLMNOP", "{}",
+]
+
+
+def pattern_matches(java, text):
+    """Java pattern (whole-string match) approximated with Python's re."""
+    py = java.replace("\\p{L}", "a-zA-Z").replace("\\p{Z}", " ").replace("\\p{N}", "0-9")
+    try:
+        return re.fullmatch(py, text) is not None
+    except re.error:
+        return True
+
+
+def synthesize(shape, depth=0):
+    """Params for `shape` that satisfy simple constraints (enum, min/max), one list element."""
+    t = shape.type_name
+    md = shape.metadata
+    if t == "structure":
+        if depth > 5:
+            return None
+        out = {}
+        for name, m in shape.members.items():
+            if m.serialization.get("location") or getattr(m, "is_document_type", False):
+                continue
+            v = synthesize(m, depth + 1)
+            if v is not None:
+                out[name] = v
+            if shape.is_tagged_union and out:
+                break
+        return out
+    if t == "list":
+        v = synthesize(shape.member, depth + 1)
+        return [] if v is None else [v] * max(1, int(md.get("min", 1)))
+    if t == "map":
+        v = synthesize(shape.value, depth + 1)
+        k = shape.key.enum[0] if shape.key.enum else "key1"
+        return {} if v is None else {k: v}
+    if t == "string":
+        if shape.enum:
+            return shape.enum[0]
+        lo, hi = int(md.get("min", 0)), int(md.get("max", 64))
+        pattern = md.get("pattern")
+        for cand in CANDIDATES:
+            text = (cand * 20)[: max(lo, min(hi, len(cand)))] if len(cand) < lo else cand[: max(lo, min(hi, len(cand)))]
+            if pattern is None or pattern_matches(pattern, text):
+                return text
+        return ("abcdefghijklmnopqrstuvwxyz0123" * 10)[: max(lo, min(hi, 30))]
+    if t in ("integer", "long"):
+        return int(md.get("min", 1)) if md.get("min", 1) <= md.get("max", 10**9) else 1
+    if t in ("float", "double"):
+        return float(md.get("min", 1.5))
+    if t == "boolean":
+        return True
+    if t == "timestamp":
+        return TS
+    if t == "blob":
+        n = max(1, int(md.get("min", 1)))
+        return b"x" * n
+    return None
+
+
+def write_fixture(session, out_dir, svc, op, params):
+    sm = session.get_service_model(svc)
+    om = sm.operation_model(op)
+    protocol = sm.metadata["protocol"]
+    ser = create_serializer(protocol, include_validation=False)
+    rd = ser.serialize_to_request(params, om)
+    prepare_request_dict(rd, endpoint_url="https://%s.us-east-1.amazonaws.com" % svc)
+    req = create_request_object(rd).prepare()
+    url = req.url.split("amazonaws.com", 1)[1]
+    path, _, query = url.partition("?")
+    body = req.body or b""
+    if isinstance(body, str):
+        body = body.encode()
+    fixture = {
+        "service": svc,
+        "operation": op,
+        "protocol": protocol,
+        "method": req.method,
+        "path": path,
+        "query": query,
+        "headers": [[k, v.decode() if isinstance(v, bytes) else v] for k, v in req.headers.items()],
+        "body": body.decode(),
+        "expect": to_value(sm, om.input_shape, params) if om.input_shape else {},
+    }
+    with open(os.path.join(out_dir, "%s-%s.json" % (svc, op)), "w") as f:
+        json.dump(fixture, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def all_operations(out_dir):
+    """One synthesized request per operation of every non-REST service."""
+    session = botocore.session.get_session()
+    os.makedirs(out_dir, exist_ok=True)
+    n = 0
+    for svc in ("iam", "sts", "organizations", "kms", "cloudtrail", "proton", "ec2", "ecs"):
+        sm = session.get_service_model(svc)
+        for op in sm.operation_names:
+            om = sm.operation_model(op)
+            params = synthesize(om.input_shape) if om.input_shape else {}
+            write_fixture(session, out_dir, svc, op, params)
+            n += 1
+    print("wrote %d request fixtures to %s" % (n, out_dir))
+    return 0
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--all-operations":
+        return all_operations(sys.argv[2])
     session = botocore.session.get_session()
     for svc, op, params in CASES:
         sm = session.get_service_model(svc)
