@@ -4,12 +4,19 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use xacct_policy::{evaluate, Context, ParseOptions, Policy, PolicyKind, PolicySet, Principal, Request};
+use xacct_policy::{
+    evaluate, Context, ParseOptions, Policy, PolicyKind, PolicySet, Principal, Request,
+};
 
 const UPDATE_APP: &str = "arn:aws:iam::999999999999:role/UpdateApp";
 
 fn parse(doc: &str, kind: PolicyKind) -> Policy {
-    Policy::parse_with(doc, kind, &ParseOptions { max_size: Some(1 << 24), ..ParseOptions::default() }).unwrap()
+    Policy::parse_with(
+        doc,
+        kind,
+        &ParseOptions { max_size: Some(1 << 24), ..ParseOptions::default() },
+    )
+    .unwrap()
 }
 
 fn doc(statements: &[String]) -> String {
@@ -40,7 +47,9 @@ fn benches(c: &mut Criterion) {
     };
 
     let david_policy = parse(
-        &doc(&[format!(r#"{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"{UPDATE_APP}"}}"#)]),
+        &doc(&[format!(
+            r#"{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"{UPDATE_APP}"}}"#
+        )]),
         PolicyKind::Identity,
     );
     let trust = parse(
@@ -52,19 +61,35 @@ fn benches(c: &mut Criterion) {
         PolicyKind::Identity,
     );
     let deny_update = parse(
-        &doc(&[format!(r#"{{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"{UPDATE_APP}"}}"#)]),
+        &doc(&[format!(
+            r#"{{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"{UPDATE_APP}"}}"#
+        )]),
         PolicyKind::Identity,
     );
 
     let allowed_req = assume(david);
-    let allowed_set = PolicySet { identity: &[&david_policy], resource: Some(&trust), resource_policy_required: true, ..PolicySet::default() };
+    let allowed_set = PolicySet {
+        identity: &[&david_policy],
+        resource: Some(&trust),
+        resource_policy_required: true,
+        ..PolicySet::default()
+    };
     assert!(evaluate(&allowed_req, &allowed_set).is_allowed());
-    c.bench_function("tutorial_david_allowed", |b| b.iter(|| evaluate(black_box(&allowed_req), black_box(&allowed_set))));
+    c.bench_function("tutorial_david_allowed", |b| {
+        b.iter(|| evaluate(black_box(&allowed_req), black_box(&allowed_set)))
+    });
 
     let denied_req = assume(jane);
-    let denied_set = PolicySet { identity: &[&power_user, &deny_update], resource: Some(&trust), resource_policy_required: true, ..PolicySet::default() };
+    let denied_set = PolicySet {
+        identity: &[&power_user, &deny_update],
+        resource: Some(&trust),
+        resource_policy_required: true,
+        ..PolicySet::default()
+    };
     assert!(!evaluate(&denied_req, &denied_set).is_allowed());
-    c.bench_function("tutorial_jane_denied", |b| b.iter(|| evaluate(black_box(&denied_req), black_box(&denied_set))));
+    c.bench_function("tutorial_jane_denied", |b| {
+        b.iter(|| evaluate(black_box(&denied_req), black_box(&denied_set)))
+    });
 
     let s3_req = Request {
         principal: david,
@@ -82,7 +107,9 @@ fn benches(c: &mut Criterion) {
     };
     let set3 = PolicySet { identity: &[&three], ..PolicySet::default() };
     assert!(evaluate(&s3_req, &set3).is_allowed());
-    c.bench_function("3_statements_match_last", |b| b.iter(|| evaluate(black_box(&s3_req), black_box(&set3))));
+    c.bench_function("3_statements_match_last", |b| {
+        b.iter(|| evaluate(black_box(&s3_req), black_box(&set3)))
+    });
 
     for n in [100usize, 1000] {
         let mut with_match = unrelated(n - 1);
@@ -90,12 +117,16 @@ fn benches(c: &mut Criterion) {
         let p_match = parse(&doc(&with_match), PolicyKind::Identity);
         let set = PolicySet { identity: &[&p_match], ..PolicySet::default() };
         assert!(evaluate(&s3_req, &set).is_allowed());
-        c.bench_function(&format!("{n}_statements_match_last"), |b| b.iter(|| evaluate(black_box(&s3_req), black_box(&set))));
+        c.bench_function(&format!("{n}_statements_match_last"), |b| {
+            b.iter(|| evaluate(black_box(&s3_req), black_box(&set)))
+        });
 
         let p_none = parse(&doc(&unrelated(n)), PolicyKind::Identity);
         let set = PolicySet { identity: &[&p_none], ..PolicySet::default() };
         assert!(!evaluate(&s3_req, &set).is_allowed());
-        c.bench_function(&format!("{n}_statements_none_match"), |b| b.iter(|| evaluate(black_box(&s3_req), black_box(&set))));
+        c.bench_function(&format!("{n}_statements_none_match"), |b| {
+            b.iter(|| evaluate(black_box(&s3_req), black_box(&set)))
+        });
     }
 
     // A ~6 KB managed policy (just under the 6,144-character quota).
@@ -109,7 +140,9 @@ fn benches(c: &mut Criterion) {
     }
     let six_kb = doc(&statements);
     Policy::parse(&six_kb, PolicyKind::Identity).unwrap();
-    c.bench_function("parse_compile_6kb", |b| b.iter(|| Policy::parse(black_box(&six_kb), PolicyKind::Identity).unwrap()));
+    c.bench_function("parse_compile_6kb", |b| {
+        b.iter(|| Policy::parse(black_box(&six_kb), PolicyKind::Identity).unwrap())
+    });
 }
 
 criterion_group!(evaluate_benches, benches);

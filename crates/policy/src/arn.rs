@@ -2,6 +2,8 @@
 //! matched segment by segment (case-sensitively) so a wildcard in the partition, service,
 //! region or account never crosses a `:`, while one in the resource part spans `/` and `:`.
 
+use std::cell::Cell;
+
 use crate::glob::Glob;
 
 /// The five matchable segments of a concrete ARN (`arn` itself dropped), borrowed.
@@ -36,11 +38,38 @@ impl<'a> ArnParts<'a> {
     }
 }
 
+/// A request ARN, split into segments only if a pattern needs it.
+#[derive(Debug)]
+pub(crate) struct Target<'a> {
+    text: &'a str,
+    parts: Cell<Option<Option<ArnParts<'a>>>>,
+}
+
+impl<'a> Target<'a> {
+    pub(crate) fn new(text: &'a str) -> Target<'a> {
+        Target { text, parts: Cell::new(None) }
+    }
+
+    fn parts(&self) -> Option<ArnParts<'a>> {
+        if let Some(p) = self.parts.get() {
+            return p;
+        }
+        let p = ArnParts::parse(self.text);
+        self.parts.set(Some(p));
+        p
+    }
+}
+
 /// A compiled ARN pattern (a Resource element entry or an `Arn*` condition value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ArnPattern {
     /// `*`.
     Any,
+    /// A full ARN without wildcards: string equality.
+    Exact(Box<str>),
+    /// A full ARN whose only wildcard is a trailing `*` in the resource part: since the
+    /// prefix holds all five colons, a string prefix test is the segment-wise match.
+    Prefix(Box<str>),
     /// Segment-wise globs.
     Segments(Box<[Glob; 5]>),
     /// Not an ARN at all (only possible for condition values): whole-string glob.
@@ -58,15 +87,40 @@ impl ArnPattern {
             return ArnPattern::Text(Glob::new(text, false));
         }
         let mut seg = || it.next().map_or(Glob::Any, |s| Glob::new(s, false));
-        ArnPattern::Segments(Box::new([seg(), seg(), seg(), seg(), seg()]))
+        let segments = [seg(), seg(), seg(), seg(), seg()];
+        let fixed_head = segments.iter().take(4).all(|g| matches!(g, Glob::Exact(_)));
+        let full = text.splitn(6, ':').count() == 6;
+        if fixed_head && full {
+            let head: Option<String> = segments
+                .iter()
+                .take(4)
+                .map(|g| match g {
+                    Glob::Exact(s) => Some(s.to_string()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(|parts| format!("arn:{}:", parts.join(":")));
+            if let Some(head) = head {
+                match segments.get(4) {
+                    Some(Glob::Exact(r)) => return ArnPattern::Exact(format!("{head}{r}").into()),
+                    Some(Glob::Prefix(r)) => {
+                        return ArnPattern::Prefix(format!("{head}{r}").into())
+                    }
+                    _ => {}
+                }
+            }
+        }
+        ArnPattern::Segments(Box::new(segments))
     }
 
-    /// Matches a request ARN (`parts` is its split form, when it is an ARN).
-    pub(crate) fn matches(&self, text: &str, parts: Option<&ArnParts<'_>>) -> bool {
+    /// Matches a request ARN.
+    pub(crate) fn matches(&self, target: &Target<'_>) -> bool {
         match self {
             ArnPattern::Any => true,
-            ArnPattern::Text(g) => g.matches(text, false),
-            ArnPattern::Segments(s) => match parts {
+            ArnPattern::Exact(e) => **e == *target.text,
+            ArnPattern::Prefix(p) => target.text.starts_with(&**p),
+            ArnPattern::Text(g) => g.matches(target.text, false),
+            ArnPattern::Segments(s) => match target.parts() {
                 Some(p) => {
                     let [partition, service, region, account, resource] = s.as_ref();
                     service.matches(p.service, false)
@@ -86,7 +140,7 @@ mod tests {
     use super::*;
 
     fn m(pattern: &str, arn: &str) -> bool {
-        ArnPattern::new(pattern).matches(arn, ArnParts::parse(arn).as_ref())
+        ArnPattern::new(pattern).matches(&Target::new(arn))
     }
 
     #[test]
@@ -111,6 +165,20 @@ mod tests {
         assert!(!m("arn:aws:ec2:*:instance/i-1", "arn:aws:ec2:us-east-1:111:instance/i-1"));
         assert!(m("arn:aws:ec2:*:*:instance/i-1", "arn:aws:ec2:us-east-1:111:instance/i-1"));
         assert!(m("arn:aws:iam::*:role/UpdateApp", "arn:aws:iam::999999999999:role/UpdateApp"));
+    }
+
+    #[test]
+    fn fast_forms_agree_with_segments() {
+        assert!(matches!(ArnPattern::new("arn:aws:iam::1:role/R"), ArnPattern::Exact(_)));
+        assert!(matches!(ArnPattern::new("arn:aws:s3:::b/*"), ArnPattern::Prefix(_)));
+        assert!(matches!(ArnPattern::new("arn:aws:s3:*::b/*"), ArnPattern::Segments(_)));
+        assert!(m("arn:aws:iam::1:role/R", "arn:aws:iam::1:role/R"));
+        assert!(!m("arn:aws:iam::1:role/R", "arn:aws:iam::1:role/R2"));
+        assert!(m("arn:aws:s3:::b/*", "arn:aws:s3:::b/"));
+        assert!(!m("arn:aws:s3:::b/*", "arn:aws:s3:::b"));
+        let literal = format!("arn:aws:s3:::b{}", crate::glob::LITERAL_STAR);
+        assert!(m(&literal, "arn:aws:s3:::b*"));
+        assert!(!m(&literal, "arn:aws:s3:::bx"));
     }
 
     #[test]

@@ -110,15 +110,25 @@ fn list<'a>(policies: &'a Map<String, Value>, key: &str) -> Result<&'a [Value], 
     }
 }
 
-fn levels(policies: &Map<String, Value>, key: &str, kind: PolicyKind) -> Result<Vec<Vec<Policy>>, CliError> {
+fn levels(
+    policies: &Map<String, Value>,
+    key: &str,
+    kind: PolicyKind,
+) -> Result<Vec<Vec<Policy>>, CliError> {
     list(policies, key)?
         .iter()
         .enumerate()
         .map(|(i, level)| {
             let Value::Array(items) = level else {
-                return Err(input(format!("`policies.{key}[{i}]` must be an array of policies (one organization level)")));
+                return Err(input(format!(
+                    "`policies.{key}[{i}]` must be an array of policies (one organization level)"
+                )));
             };
-            items.iter().enumerate().map(|(j, p)| compile(p, format!("{key}[{i}][{j}]"), kind)).collect()
+            items
+                .iter()
+                .enumerate()
+                .map(|(j, p)| compile(p, format!("{key}[{i}][{j}]"), kind))
+                .collect()
         })
         .collect()
 }
@@ -139,11 +149,13 @@ fn context(v: Option<&Value>) -> Result<Context, CliError> {
         match v {
             Value::Array(items) => {
                 let values: Option<Vec<String>> = items.iter().map(scalar).collect();
-                let values = values.ok_or_else(|| input(format!("context key `{k}` must hold strings")))?;
+                let values =
+                    values.ok_or_else(|| input(format!("context key `{k}` must hold strings")))?;
                 ctx.insert_many(k, values);
             }
             other => {
-                let s = scalar(other).ok_or_else(|| input(format!("context key `{k}` must hold strings")))?;
+                let s = scalar(other)
+                    .ok_or_else(|| input(format!("context key `{k}` must hold strings")))?;
                 ctx.insert(k, s);
             }
         }
@@ -158,16 +170,23 @@ fn context(v: Option<&Value>) -> Result<Context, CliError> {
 /// policy when the resource is an IAM role ARN (else as a resource-based policy) unless its
 /// entry gives `"kind"`; `resource_policy_required` defaults to true for trust policies.
 pub fn evaluate_json(input_text: &str) -> Result<Value, CliError> {
-    let root: Value = serde_json::from_str(input_text).map_err(|e| input(format!("not JSON: {e}")))?;
+    let root: Value =
+        serde_json::from_str(input_text).map_err(|e| input(format!("not JSON: {e}")))?;
     let root = root.as_object().ok_or_else(|| input("the input must be a JSON object"))?;
-    let req = root.get("request").and_then(Value::as_object).ok_or_else(|| input("`request` object is required"))?;
+    let req = root
+        .get("request")
+        .and_then(Value::as_object)
+        .ok_or_else(|| input("`request` object is required"))?;
     let pol = match root.get("policies") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(o)) => o.clone(),
         Some(_) => return Err(input("`policies` must be an object")),
     };
 
-    let pr = req.get("principal").and_then(Value::as_object).ok_or_else(|| input("`request.principal` object is required"))?;
+    let pr = req
+        .get("principal")
+        .and_then(Value::as_object)
+        .ok_or_else(|| input("`request.principal` object is required"))?;
     let kind = match req_str(pr, "type", "request.principal")? {
         "Root" => PrincipalKind::Root,
         "IAMUser" => PrincipalKind::IAMUser,
@@ -183,7 +202,8 @@ pub fn evaluate_json(input_text: &str) -> Result<Value, CliError> {
     let arn = match (opt_str(pr, "arn")?, kind) {
         (Some(a), _) => a,
         (None, PrincipalKind::Root) => {
-            let acct = account_field.ok_or_else(|| input("`request.principal.account` is required for Root"))?;
+            let acct = account_field
+                .ok_or_else(|| input("`request.principal.account` is required for Root"))?;
             root_arn = format!("arn:aws:iam::{acct}:root");
             &root_arn
         }
@@ -220,7 +240,9 @@ pub fn evaluate_json(input_text: &str) -> Result<Value, CliError> {
         .collect::<Result<_, _>>()?;
     let boundary = match pol.get("permissions_boundary") {
         None | Some(Value::Null) => None,
-        Some(p) => Some(compile(p, "permissions_boundary".into(), PolicyKind::PermissionsBoundary)?),
+        Some(p) => {
+            Some(compile(p, "permissions_boundary".into(), PolicyKind::PermissionsBoundary)?)
+        }
     };
     let scps = levels(&pol, "scps", PolicyKind::Scp)?;
     let rcps = levels(&pol, "rcps", PolicyKind::Rcp)?;
@@ -232,7 +254,9 @@ pub fn evaluate_json(input_text: &str) -> Result<Value, CliError> {
         Some(p) => Some(compile(p, "resource".into(), default_resource_kind)?),
     };
     let required = match pol.get("resource_policy_required") {
-        None | Some(Value::Null) => resource_policy.as_ref().is_some_and(|p| p.kind() == PolicyKind::Trust),
+        None | Some(Value::Null) => {
+            resource_policy.as_ref().is_some_and(|p| p.kind() == PolicyKind::Trust)
+        }
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(input("`policies.resource_policy_required` must be a boolean")),
     };
@@ -268,7 +292,8 @@ pub fn evaluate_json(input_text: &str) -> Result<Value, CliError> {
             })
         })
         .collect();
-    let message = (!decision.is_allowed()).then(|| decision.access_denied_message(arn, action, resource));
+    let message =
+        (!decision.is_allowed()).then(|| decision.access_denied_message(arn, action, resource));
     Ok(json!({
         "decision": decision.effect.as_str(),
         "matched": matched,
@@ -315,12 +340,16 @@ mod tests {
 
     #[test]
     fn denied_case_has_reason_and_message() {
-        let input = TUTORIAL.replace(r#""identity": [{"Version""#, r#""identity": [], "unused": [{"Version""#);
+        let input = TUTORIAL
+            .replace(r#""identity": [{"Version""#, r#""identity": [], "unused": [{"Version""#);
         let out = evaluate_json(&input).unwrap();
         assert_eq!(out["decision"], "ImplicitDeny");
         assert_eq!(out["reason"], "no identity-based policy allows the sts:AssumeRole action");
         assert_eq!(out["denied_by"], "identity");
-        assert!(out["message"].as_str().unwrap().starts_with("User: arn:aws:iam::111111111111:user/David is not authorized"));
+        assert!(out["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("User: arn:aws:iam::111111111111:user/David is not authorized"));
     }
 
     #[test]
@@ -347,9 +376,15 @@ mod tests {
     fn bad_input_is_reported() {
         assert!(matches!(evaluate_json("nope"), Err(CliError::Input(_))));
         assert!(matches!(evaluate_json("{}"), Err(CliError::Input(_))));
-        let e = evaluate_json(r#"{"request": {"principal": {"type": "Alien", "arn": "x"}, "action": "a:b"}}"#).unwrap_err();
+        let e = evaluate_json(
+            r#"{"request": {"principal": {"type": "Alien", "arn": "x"}, "action": "a:b"}}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.to_string(), "invalid input: unknown principal type `Alien`");
-        let e = evaluate_json(r#"{"request": {"principal": {"type": "AssumedRole", "arn": "x"}, "action": "a:b"}}"#).unwrap_err();
+        let e = evaluate_json(
+            r#"{"request": {"principal": {"type": "AssumedRole", "arn": "x"}, "action": "a:b"}}"#,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("role_arn"));
     }
 

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use base64::Engine as _;
 
-use crate::arn::{ArnParts, ArnPattern};
+use crate::arn::{ArnPattern, Target};
 use crate::context::Values;
 use crate::error::PolicyError;
 use crate::glob::{wildcard_match, Glob};
@@ -196,8 +196,12 @@ impl Condition {
         };
         match self.set {
             SetOp::Single => found.iter().any(|cv| self.matches_any(cv, lookup)) != self.negated,
-            SetOp::ForAnyValue => found.iter().any(|cv| self.matches_any(cv, lookup) != self.negated),
-            SetOp::ForAllValues => found.iter().all(|cv| self.matches_any(cv, lookup) != self.negated),
+            SetOp::ForAnyValue => {
+                found.iter().any(|cv| self.matches_any(cv, lookup) != self.negated)
+            }
+            SetOp::ForAllValues => {
+                found.iter().all(|cv| self.matches_any(cv, lookup) != self.negated)
+            }
         }
     }
 
@@ -211,18 +215,15 @@ impl Condition {
             (Value::Str(s), Family::StringEquals) => **s == *cv,
             (Value::Str(s), Family::StringEqualsIgnoreCase) => eq_ignore_case(s, cv),
             (Value::Like(g), _) => g.matches(cv, false),
-            (Value::Arn(p), _) => p.matches(cv, ArnParts::parse(cv).as_ref()),
+            (Value::Arn(p), _) => p.matches(&Target::new(cv)),
             (Value::Template(t), family) => {
                 let mode = match family {
                     Family::StringLike | Family::Arn => Mode::Glob,
                     _ => Mode::Plain,
                 };
                 let mut buf = String::new();
-                let resolved = t.render(
-                    |k| lookup.values(k).and_then(|vals| vals.single()),
-                    mode,
-                    &mut buf,
-                );
+                let resolved =
+                    t.render(|k| lookup.values(k).and_then(|vals| vals.single()), mode, &mut buf);
                 resolved
                     && match family {
                         Family::StringEquals => buf == cv,
@@ -231,7 +232,7 @@ impl Condition {
                             .flat_map(char::to_lowercase)
                             .eq(cv.chars().flat_map(char::to_lowercase)),
                         Family::StringLike => wildcard_match(&buf, cv, false),
-                        Family::Arn => ArnPattern::new(&buf).matches(cv, ArnParts::parse(cv).as_ref()),
+                        Family::Arn => ArnPattern::new(&buf).matches(&Target::new(cv)),
                         _ => false,
                     }
             }
@@ -253,8 +254,15 @@ impl Condition {
 
 fn compile_value(family: Family, raw: &str, variables: bool) -> Result<Value, PolicyError> {
     Ok(match family {
-        Family::StringEquals | Family::StringEqualsIgnoreCase | Family::StringLike | Family::Arn => {
-            let mode = if matches!(family, Family::StringLike | Family::Arn) { Mode::Glob } else { Mode::Plain };
+        Family::StringEquals
+        | Family::StringEqualsIgnoreCase
+        | Family::StringLike
+        | Family::Arn => {
+            let mode = if matches!(family, Family::StringLike | Family::Arn) {
+                Mode::Glob
+            } else {
+                Mode::Plain
+            };
             match Text::new(raw, variables, mode) {
                 Text::Template(t) => Value::Template(t),
                 Text::Const(c) => match family {
@@ -313,7 +321,9 @@ fn cidr_contains(net: IpAddr, prefix: u8, ip: IpAddr) -> bool {
             let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
             u128::from(n) & mask == u128::from(i) & mask
         }
-        (IpAddr::V4(_), IpAddr::V6(i)) => i.to_ipv4_mapped().is_some_and(|v4| cidr_contains(net, prefix, IpAddr::V4(v4))),
+        (IpAddr::V4(_), IpAddr::V6(i)) => {
+            i.to_ipv4_mapped().is_some_and(|v4| cidr_contains(net, prefix, IpAddr::V4(v4)))
+        }
         (IpAddr::V6(_), IpAddr::V4(_)) => false,
     }
 }
@@ -351,14 +361,17 @@ pub(crate) fn parse_date(s: &str) -> Option<i64> {
         return Some(millis);
     }
     rest = rest.strip_prefix('T')?;
-    let hour = rest.get(..2).filter(|h| h.bytes().all(|c| c.is_ascii_digit()))?.parse::<i64>().ok()?;
+    let hour =
+        rest.get(..2).filter(|h| h.bytes().all(|c| c.is_ascii_digit()))?.parse::<i64>().ok()?;
     rest = rest.get(2..)?.strip_prefix(':')?;
-    let minute = rest.get(..2).filter(|h| h.bytes().all(|c| c.is_ascii_digit()))?.parse::<i64>().ok()?;
+    let minute =
+        rest.get(..2).filter(|h| h.bytes().all(|c| c.is_ascii_digit()))?.parse::<i64>().ok()?;
     rest = rest.get(2..)?;
     let mut second = 0;
     let mut frac_ms = 0;
     if let Some(r) = rest.strip_prefix(':') {
-        second = r.get(..2).filter(|h| h.bytes().all(|c| c.is_ascii_digit()))?.parse::<i64>().ok()?;
+        second =
+            r.get(..2).filter(|h| h.bytes().all(|c| c.is_ascii_digit()))?.parse::<i64>().ok()?;
         rest = r.get(2..)?;
         if let Some(r) = rest.strip_prefix('.') {
             let digits = r.bytes().take_while(u8::is_ascii_digit).count();
@@ -501,7 +514,10 @@ mod tests {
 
     #[test]
     fn date_family() {
-        let c = ctx(&[("aws:CurrentTime", &["2026-11-23T09:00:00Z"]), ("aws:EpochTime", &["1700000000"])]);
+        let c = ctx(&[
+            ("aws:CurrentTime", &["2026-11-23T09:00:00Z"]),
+            ("aws:EpochTime", &["1700000000"]),
+        ]);
         assert!(eval("DateGreaterThan", "aws:CurrentTime", &["2026-01-01T00:00:00Z"], &c));
         assert!(eval("DateLessThan", "aws:CurrentTime", &["2027-01-01"], &c));
         assert!(eval("DateEquals", "aws:CurrentTime", &["2026-11-23T10:00:00+01:00"], &c));
@@ -564,12 +580,33 @@ mod tests {
 
     #[test]
     fn arn_family() {
-        let c = ctx(&[("aws:SourceArn", &["arn:aws:proton:us-east-1:111111111111:environment/prod"])]);
-        assert!(eval("ArnLike", "aws:SourceArn", &["arn:aws:proton:*:111111111111:environment/*"], &c));
-        assert!(eval("ArnEquals", "aws:SourceArn", &["arn:aws:proton:*:111111111111:environment/*"], &c));
-        assert!(!eval("ArnLike", "aws:SourceArn", &["arn:aws:proton:*:222222222222:environment/*"], &c));
+        let c =
+            ctx(&[("aws:SourceArn", &["arn:aws:proton:us-east-1:111111111111:environment/prod"])]);
+        assert!(eval(
+            "ArnLike",
+            "aws:SourceArn",
+            &["arn:aws:proton:*:111111111111:environment/*"],
+            &c
+        ));
+        assert!(eval(
+            "ArnEquals",
+            "aws:SourceArn",
+            &["arn:aws:proton:*:111111111111:environment/*"],
+            &c
+        ));
+        assert!(!eval(
+            "ArnLike",
+            "aws:SourceArn",
+            &["arn:aws:proton:*:222222222222:environment/*"],
+            &c
+        ));
         assert!(eval("ArnNotLike", "aws:SourceArn", &["arn:aws:proton:*:222222222222:*"], &c));
-        assert!(!eval("ArnNotEquals", "aws:SourceArn", &["arn:aws:proton:us-east-1:111111111111:environment/prod"], &c));
+        assert!(!eval(
+            "ArnNotEquals",
+            "aws:SourceArn",
+            &["arn:aws:proton:us-east-1:111111111111:environment/prod"],
+            &c
+        ));
     }
 
     #[test]

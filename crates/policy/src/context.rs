@@ -29,8 +29,10 @@ impl Context {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.entries
-            .insert(key.as_ref().to_lowercase().into(), values.into_iter().map(Into::into).collect());
+        self.entries.insert(
+            key.as_ref().to_lowercase().into(),
+            values.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -124,7 +126,8 @@ mod tests {
 
     #[test]
     fn keys_are_case_insensitive() {
-        let ctx = Context::new().with("AWS:SourceIp", "203.0.113.5").with("aws:ResourceTag/Team", "x");
+        let ctx =
+            Context::new().with("AWS:SourceIp", "203.0.113.5").with("aws:ResourceTag/Team", "x");
         assert_eq!(ctx.get("aws:sourceip").unwrap(), ["203.0.113.5"]);
         assert_eq!(ctx.get("aws:SOURCEIP").unwrap(), ["203.0.113.5"]);
         assert_eq!(ctx.get("aws:resourcetag/team").unwrap(), ["x"]);
@@ -133,7 +136,9 @@ mod tests {
 
     #[test]
     fn many_values_and_empty_sets() {
-        let ctx = Context::new().with_many("aws:TagKeys", ["a", "b"]).with_many("x:Empty", Vec::<String>::new());
+        let ctx = Context::new()
+            .with_many("aws:TagKeys", ["a", "b"])
+            .with_many("x:Empty", Vec::<String>::new());
         assert_eq!(ctx.get("aws:tagkeys").unwrap().len(), 2);
         assert_eq!(ctx.get("x:empty").unwrap().len(), 0);
         let v = Values::Many(ctx.get("aws:tagkeys").unwrap());

@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use crate::arn::ArnParts;
+use crate::arn::Target;
 use crate::condition::Lookup;
 use crate::context::{Context, Values};
 use crate::policy::{Policy, Statement, StatementEffect};
@@ -133,8 +133,15 @@ impl Decision {
     /// AWS's AccessDenied message text, e.g. `User: arn:… is not authorized to perform:
     /// sts:AssumeRole on resource: arn:… because no identity-based policy allows the
     /// sts:AssumeRole action`.
-    pub fn access_denied_message(&self, principal_arn: &str, action: &str, resource: &str) -> String {
-        let head = format!("User: {principal_arn} is not authorized to perform: {action} on resource: {resource}");
+    pub fn access_denied_message(
+        &self,
+        principal_arn: &str,
+        action: &str,
+        resource: &str,
+    ) -> String {
+        let head = format!(
+            "User: {principal_arn} is not authorized to perform: {action} on resource: {resource}"
+        );
         match self.effect {
             Effect::Allow => head,
             Effect::ExplicitDeny => format!("{head} with an {}", self.reason),
@@ -181,7 +188,7 @@ pub struct PolicySet<'a> {
 /// The request as conditions and policy variables see it.
 struct Env<'r> {
     req: &'r Request<'r>,
-    parts: Option<ArnParts<'r>>,
+    target: Target<'r>,
     /// The principal has a permissions boundary: `NotPrincipal` + `Deny` then always denies it.
     has_boundary: bool,
 }
@@ -204,8 +211,12 @@ impl Lookup for Env<'_> {
                 PrincipalKind::Anonymous => one("Anonymous"),
                 PrincipalKind::Service | PrincipalKind::WebIdentity => None,
             },
-            "aws:principalisawsservice" => one(if p.kind == PrincipalKind::Service { "true" } else { "false" }),
-            "aws:principalservicename" => (p.kind == PrincipalKind::Service).then_some(Values::One(p.arn)),
+            "aws:principalisawsservice" => {
+                one(if p.kind == PrincipalKind::Service { "true" } else { "false" })
+            }
+            "aws:principalservicename" => {
+                (p.kind == PrincipalKind::Service).then_some(Values::One(p.arn))
+            }
             "aws:username" => (p.kind == PrincipalKind::IAMUser)
                 .then(|| p.arn.rsplit('/').next().map(Values::One))
                 .flatten(),
@@ -230,9 +241,9 @@ impl Env<'_> {
         if !st.actions.matches(self.req.action) {
             return None;
         }
-        if !st.resource_matches(self.req.resource, self.parts.as_ref(), |t, buf| {
-            t.render(|k| self.single(k), Mode::Glob, buf)
-        }) {
+        if !st
+            .resource_matches(&self.target, |t, buf| t.render(|k| self.single(k), Mode::Glob, buf))
+        {
             return None;
         }
         let how = if policy.kind().has_principals() {
@@ -273,7 +284,14 @@ impl Tally {
     }
 }
 
-fn scan(env: &Env<'_>, action_lc: &str, service_lc: &str, policy: &Policy, ty: PolicyType, matched: &mut Vec<MatchedStatement>) -> Tally {
+fn scan(
+    env: &Env<'_>,
+    action_lc: &str,
+    service_lc: &str,
+    policy: &Policy,
+    ty: PolicyType,
+    matched: &mut Vec<MatchedStatement>,
+) -> Tally {
     let mut tally = Tally::default();
     policy.for_candidates(action_lc, service_lc, |st| {
         let Some(how) = env.applies(policy, st) else { return };
@@ -317,7 +335,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Decision {
     let service_lc = action_lc.split(':').next().unwrap_or(action_lc);
     let env = Env {
         req: request,
-        parts: ArnParts::parse(request.resource),
+        target: Target::new(request.resource),
         has_boundary: policies.permissions_boundary.is_some(),
     };
     let mut matched = Vec::new();
@@ -325,7 +343,10 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Decision {
     let kind = p.kind;
     // Services, web-identity callers and anonymous callers have no identity side and are
     // outside any organization's SCPs: only resource-side policies speak for them.
-    let has_identity_side = !matches!(kind, PrincipalKind::Service | PrincipalKind::WebIdentity | PrincipalKind::Anonymous);
+    let has_identity_side = !matches!(
+        kind,
+        PrincipalKind::Service | PrincipalKind::WebIdentity | PrincipalKind::Anonymous
+    );
 
     let scan_all = |list: &[&Policy], ty: PolicyType, matched: &mut Vec<MatchedStatement>| {
         let mut t = Tally::default();
@@ -338,10 +359,13 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Decision {
     let (identity, boundary, session) = if has_identity_side {
         (
             scan_all(policies.identity, PolicyType::Identity, &mut matched),
-            policies.permissions_boundary.map(|b| scan_all(&[b], PolicyType::PermissionsBoundary, &mut matched)),
+            policies
+                .permissions_boundary
+                .map(|b| scan_all(&[b], PolicyType::PermissionsBoundary, &mut matched)),
             // Session policies only exist for sessions; for anything else they are ignored.
-            (!policies.session.is_empty() && matches!(kind, PrincipalKind::AssumedRole | PrincipalKind::FederatedUser))
-                .then(|| scan_all(policies.session, PolicyType::Session, &mut matched)),
+            (!policies.session.is_empty()
+                && matches!(kind, PrincipalKind::AssumedRole | PrincipalKind::FederatedUser))
+            .then(|| scan_all(policies.session, PolicyType::Session, &mut matched)),
         )
     } else {
         (Tally::default(), None, None)
@@ -362,7 +386,10 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Decision {
         rcp_ok &= t.allow;
         rcp_deny |= t.deny;
     }
-    let resource = policies.resource.map(|r| scan_all(&[r], PolicyType::Resource, &mut matched)).unwrap_or_default();
+    let resource = policies
+        .resource
+        .map(|r| scan_all(&[r], PolicyType::Resource, &mut matched))
+        .unwrap_or_default();
 
     // 1. Explicit deny anywhere.
     let denied = [
@@ -385,9 +412,12 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Decision {
         };
     }
 
-    let verdict = decide(request, policies, kind, identity, boundary, session, scp_ok, rcp_ok, resource);
+    let verdict =
+        decide(request, policies, kind, identity, boundary, session, scp_ok, rcp_ok, resource);
     match verdict {
-        Ok(()) => Decision { effect: Effect::Allow, matched, reason: String::new(), denied_by: None },
+        Ok(()) => {
+            Decision { effect: Effect::Allow, matched, reason: String::new(), denied_by: None }
+        }
         Err(ty) => Decision {
             effect: Effect::ImplicitDeny,
             matched,
@@ -492,14 +522,21 @@ mod tests {
     const UPDATE_APP: &str = "arn:aws:iam::999999999999:role/UpdateApp";
 
     fn pol(kind: PolicyKind, statements: &str) -> Policy {
-        Policy::parse(&format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#), kind).unwrap()
+        Policy::parse(&format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#), kind)
+            .unwrap()
     }
 
     fn id(statements: &str) -> Policy {
         pol(PolicyKind::Identity, statements)
     }
 
-    fn req<'a>(principal: Principal<'a>, action: &'a str, resource: &'a str, account: Option<&'a str>, ctx: &'a Context) -> Request<'a> {
+    fn req<'a>(
+        principal: Principal<'a>,
+        action: &'a str,
+        resource: &'a str,
+        account: Option<&'a str>,
+        ctx: &'a Context,
+    ) -> Request<'a> {
         Request { principal, action, resource, resource_account: account, context: ctx }
     }
 
@@ -515,7 +552,12 @@ mod tests {
         let trust = pol(PolicyKind::Trust, &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:root"}},"Action":"sts:AssumeRole"}}"#))
             .with_label("UpdateApp-trust");
         let r = req(Principal::user(DAVID, A), "sts:AssumeRole", UPDATE_APP, Some(B), &ctx);
-        let set = PolicySet { identity: &[&identity], resource: Some(&trust), resource_policy_required: true, ..PolicySet::default() };
+        let set = PolicySet {
+            identity: &[&identity],
+            resource: Some(&trust),
+            resource_policy_required: true,
+            ..PolicySet::default()
+        };
         let d = evaluate(&r, &set);
         assert_eq!(d.effect, Effect::Allow, "{d:?}");
         assert_eq!(d.reason, "");
@@ -527,7 +569,11 @@ mod tests {
         assert_eq!(d.matched[1].statement_index, 0);
 
         // Without the identity policy the trusted account has not delegated to David.
-        let set = PolicySet { resource: Some(&trust), resource_policy_required: true, ..PolicySet::default() };
+        let set = PolicySet {
+            resource: Some(&trust),
+            resource_policy_required: true,
+            ..PolicySet::default()
+        };
         let d = evaluate(&r, &set);
         assert_eq!(d.effect, Effect::ImplicitDeny);
         assert_eq!(d.denied_by, Some(PolicyType::Identity));
@@ -538,8 +584,16 @@ mod tests {
         );
 
         // A trust policy for another account does not let David in.
-        let other = pol(PolicyKind::Trust, r#"{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"sts:AssumeRole"}"#);
-        let set = PolicySet { identity: &[&identity], resource: Some(&other), resource_policy_required: true, ..PolicySet::default() };
+        let other = pol(
+            PolicyKind::Trust,
+            r#"{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"sts:AssumeRole"}"#,
+        );
+        let set = PolicySet {
+            identity: &[&identity],
+            resource: Some(&other),
+            resource_policy_required: true,
+            ..PolicySet::default()
+        };
         let d = evaluate(&r, &set);
         assert_eq!(d.denied_by, Some(PolicyType::Resource));
         assert_eq!(d.reason, "no resource-based policy allows the sts:AssumeRole action");
@@ -550,10 +604,20 @@ mod tests {
         let ctx = Context::new();
         let power = id(r#"{"Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"}"#).with_label("PowerUserAccess");
         let deny = id(&format!(r#"{{"Sid":"DenyUpdateApp","Effect":"Deny","Action":"sts:AssumeRole","Resource":"{UPDATE_APP}"}}"#)).with_label("deny-updateapp");
-        let trust = pol(PolicyKind::Trust, &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"{A}"}},"Action":"sts:AssumeRole"}}"#));
+        let trust = pol(
+            PolicyKind::Trust,
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":"{A}"}},"Action":"sts:AssumeRole"}}"#
+            ),
+        );
         let jane = "arn:aws:iam::111111111111:user/Jane";
         let r = req(Principal::user(jane, A), "sts:AssumeRole", UPDATE_APP, Some(B), &ctx);
-        let set = PolicySet { identity: &[&power, &deny], resource: Some(&trust), resource_policy_required: true, ..PolicySet::default() };
+        let set = PolicySet {
+            identity: &[&power, &deny],
+            resource: Some(&trust),
+            resource_policy_required: true,
+            ..PolicySet::default()
+        };
         let d = evaluate(&r, &set);
         assert_eq!(d.effect, Effect::ExplicitDeny);
         assert_eq!(d.denied_by, Some(PolicyType::Identity));
@@ -565,30 +629,54 @@ mod tests {
         );
         // NotAction: PowerUserAccess grants s3 but not iam.
         let r = req(Principal::user(jane, A), "s3:GetObject", "arn:aws:s3:::b/k", None, &ctx);
-        assert!(evaluate(&r, &PolicySet { identity: &[&power], ..PolicySet::default() }).is_allowed());
-        let r = req(Principal::user(jane, A), "iam:CreateUser", "arn:aws:iam::111111111111:user/x", None, &ctx);
-        assert!(!evaluate(&r, &PolicySet { identity: &[&power], ..PolicySet::default() }).is_allowed());
+        assert!(
+            evaluate(&r, &PolicySet { identity: &[&power], ..PolicySet::default() }).is_allowed()
+        );
+        let r = req(
+            Principal::user(jane, A),
+            "iam:CreateUser",
+            "arn:aws:iam::111111111111:user/x",
+            None,
+            &ctx,
+        );
+        assert!(
+            !evaluate(&r, &PolicySet { identity: &[&power], ..PolicySet::default() }).is_allowed()
+        );
     }
 
     fn bucket_policy(principal: &str) -> Policy {
-        pol(PolicyKind::Resource, &format!(r#"{{"Sid":"B","Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/*"}}"#))
+        pol(
+            PolicyKind::Resource,
+            &format!(
+                r#"{{"Sid":"B","Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/*"}}"#
+            ),
+        )
     }
 
     #[test]
     fn same_account_resource_policy_naming_the_user_suffices() {
         let ctx = Context::new();
-        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
+        let r =
+            req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
         let bp = bucket_policy(DAVID);
         let d = evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() });
         assert!(d.is_allowed(), "{d:?}");
         // Not limited by a boundary that does not allow it.
         let boundary = id(r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
-        let d = evaluate(&r, &PolicySet { resource: Some(&bp), permissions_boundary: Some(&boundary), ..PolicySet::default() });
+        let d = evaluate(
+            &r,
+            &PolicySet {
+                resource: Some(&bp),
+                permissions_boundary: Some(&boundary),
+                ..PolicySet::default()
+            },
+        );
         assert!(d.is_allowed(), "{d:?}");
         // But SCPs still apply.
         let scp_ec2 = pol(PolicyKind::Scp, r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
         let levels: [&[&Policy]; 1] = [&[&scp_ec2]];
-        let d = evaluate(&r, &PolicySet { resource: Some(&bp), scps: &levels, ..PolicySet::default() });
+        let d =
+            evaluate(&r, &PolicySet { resource: Some(&bp), scps: &levels, ..PolicySet::default() });
         assert_eq!(d.denied_by, Some(PolicyType::Scp));
         assert_eq!(d.reason, "no service control policy allows the s3:GetObject action");
     }
@@ -596,14 +684,18 @@ mod tests {
     #[test]
     fn same_account_resource_policy_naming_the_account_only_delegates() {
         let ctx = Context::new();
-        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
+        let r =
+            req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
         for p in [A.to_owned(), format!("arn:aws:iam::{A}:root")] {
             let bp = bucket_policy(&p);
             let d = evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() });
             assert_eq!(d.effect, Effect::ImplicitDeny, "{p}");
             assert_eq!(d.denied_by, Some(PolicyType::Identity));
             let ident = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
-            let d = evaluate(&r, &PolicySet { identity: &[&ident], resource: Some(&bp), ..PolicySet::default() });
+            let d = evaluate(
+                &r,
+                &PolicySet { identity: &[&ident], resource: Some(&bp), ..PolicySet::default() },
+            );
             assert!(d.is_allowed());
         }
     }
@@ -612,8 +704,11 @@ mod tests {
     fn same_account_identity_alone_suffices_without_resource_policy() {
         let ctx = Context::new();
         let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", None, &ctx);
-        let ident = id(r#"{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::bucket/*"}"#);
-        assert!(evaluate(&r, &PolicySet { identity: &[&ident], ..PolicySet::default() }).is_allowed());
+        let ident =
+            id(r#"{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::bucket/*"}"#);
+        assert!(
+            evaluate(&r, &PolicySet { identity: &[&ident], ..PolicySet::default() }).is_allowed()
+        );
         let d = evaluate(&r, &PolicySet::default());
         assert_eq!(d.denied_by, Some(PolicyType::Identity));
     }
@@ -631,24 +726,51 @@ mod tests {
         let ec2_only = id(r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
 
         // Role ARN named, role has no permissions, no boundary, no session policy: allowed.
-        assert!(evaluate(&r, &PolicySet { resource: Some(&names_role), ..PolicySet::default() }).is_allowed());
+        assert!(evaluate(&r, &PolicySet { resource: Some(&names_role), ..PolicySet::default() })
+            .is_allowed());
         // Role ARN named: limited by the boundary...
-        let d = evaluate(&r, &PolicySet { resource: Some(&names_role), permissions_boundary: Some(&ec2_only), ..PolicySet::default() });
+        let d = evaluate(
+            &r,
+            &PolicySet {
+                resource: Some(&names_role),
+                permissions_boundary: Some(&ec2_only),
+                ..PolicySet::default()
+            },
+        );
         assert_eq!(d.denied_by, Some(PolicyType::PermissionsBoundary), "{d:?}");
         assert_eq!(d.reason, "no permissions boundary allows the s3:GetObject action");
         // ...and by the session policy.
         let sp = pol(PolicyKind::Session, r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
-        let d = evaluate(&r, &PolicySet { resource: Some(&names_role), session: &[&sp], ..PolicySet::default() });
+        let d = evaluate(
+            &r,
+            &PolicySet { resource: Some(&names_role), session: &[&sp], ..PolicySet::default() },
+        );
         assert_eq!(d.denied_by, Some(PolicyType::Session));
         // Session ARN named: limited by neither.
-        let d = evaluate(&r, &PolicySet { resource: Some(&names_session), permissions_boundary: Some(&ec2_only), session: &[&sp], ..PolicySet::default() });
+        let d = evaluate(
+            &r,
+            &PolicySet {
+                resource: Some(&names_session),
+                permissions_boundary: Some(&ec2_only),
+                session: &[&sp],
+                ..PolicySet::default()
+            },
+        );
         assert!(d.is_allowed(), "{d:?}");
         // Identity side for a session: identity ∩ boundary ∩ session.
         let s3 = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
         assert!(evaluate(&r, &PolicySet { identity: &[&s3], ..PolicySet::default() }).is_allowed());
-        let d = evaluate(&r, &PolicySet { identity: &[&s3], session: &[&sp], ..PolicySet::default() });
+        let d =
+            evaluate(&r, &PolicySet { identity: &[&s3], session: &[&sp], ..PolicySet::default() });
         assert_eq!(d.denied_by, Some(PolicyType::Session));
-        let d = evaluate(&r, &PolicySet { identity: &[&s3], permissions_boundary: Some(&ec2_only), ..PolicySet::default() });
+        let d = evaluate(
+            &r,
+            &PolicySet {
+                identity: &[&s3],
+                permissions_boundary: Some(&ec2_only),
+                ..PolicySet::default()
+            },
+        );
         assert_eq!(d.denied_by, Some(PolicyType::PermissionsBoundary));
     }
 
@@ -659,18 +781,30 @@ mod tests {
         let fed = Principal::federated_user(fed_arn, A).with_source_user(DAVID);
         let r = req(fed, "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
         // Federated-user ARN named: not limited (no session policy needed).
-        assert!(evaluate(&r, &PolicySet { resource: Some(&bucket_policy(fed_arn)), ..PolicySet::default() }).is_allowed());
+        assert!(evaluate(
+            &r,
+            &PolicySet { resource: Some(&bucket_policy(fed_arn)), ..PolicySet::default() }
+        )
+        .is_allowed());
         // The federating user's ARN named: limited by the session policy, which is required.
         let names_user = bucket_policy(DAVID);
         let d = evaluate(&r, &PolicySet { resource: Some(&names_user), ..PolicySet::default() });
         assert_eq!(d.denied_by, Some(PolicyType::Session));
         let sp = pol(PolicyKind::Session, r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
-        assert!(evaluate(&r, &PolicySet { resource: Some(&names_user), session: &[&sp], ..PolicySet::default() }).is_allowed());
+        assert!(evaluate(
+            &r,
+            &PolicySet { resource: Some(&names_user), session: &[&sp], ..PolicySet::default() }
+        )
+        .is_allowed());
         // Identity side: a federated user without a session policy has no permissions.
         let s3 = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
         let d = evaluate(&r, &PolicySet { identity: &[&s3], ..PolicySet::default() });
         assert_eq!(d.denied_by, Some(PolicyType::Session));
-        assert!(evaluate(&r, &PolicySet { identity: &[&s3], session: &[&sp], ..PolicySet::default() }).is_allowed());
+        assert!(evaluate(
+            &r,
+            &PolicySet { identity: &[&s3], session: &[&sp], ..PolicySet::default() }
+        )
+        .is_allowed());
     }
 
     #[test]
@@ -679,23 +813,69 @@ mod tests {
         let role = "arn:aws:iam::111111111111:role/Admin";
         let r = req(Principal::user(DAVID, A), "sts:AssumeRole", role, Some(A), &ctx);
         let ident = id(r#"{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}"#);
-        let trusts_service = pol(PolicyKind::Trust, r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}"#);
-        let d = evaluate(&r, &PolicySet { identity: &[&ident], resource: Some(&trusts_service), resource_policy_required: true, ..PolicySet::default() });
+        let trusts_service = pol(
+            PolicyKind::Trust,
+            r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}"#,
+        );
+        let d = evaluate(
+            &r,
+            &PolicySet {
+                identity: &[&ident],
+                resource: Some(&trusts_service),
+                resource_policy_required: true,
+                ..PolicySet::default()
+            },
+        );
         assert_eq!(d.denied_by, Some(PolicyType::Resource));
         // Without the flag the same identity allow would be enough.
-        assert!(evaluate(&r, &PolicySet { identity: &[&ident], resource: Some(&trusts_service), ..PolicySet::default() }).is_allowed());
+        assert!(evaluate(
+            &r,
+            &PolicySet {
+                identity: &[&ident],
+                resource: Some(&trusts_service),
+                ..PolicySet::default()
+            }
+        )
+        .is_allowed());
         // Trusting the account delegates to the identity policy.
-        let trusts_account = pol(PolicyKind::Trust, &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"{A}"}},"Action":"sts:AssumeRole"}}"#));
-        let set = PolicySet { identity: &[&ident], resource: Some(&trusts_account), resource_policy_required: true, ..PolicySet::default() };
+        let trusts_account = pol(
+            PolicyKind::Trust,
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":"{A}"}},"Action":"sts:AssumeRole"}}"#
+            ),
+        );
+        let set = PolicySet {
+            identity: &[&ident],
+            resource: Some(&trusts_account),
+            resource_policy_required: true,
+            ..PolicySet::default()
+        };
         assert!(evaluate(&r, &set).is_allowed());
-        let set = PolicySet { resource: Some(&trusts_account), resource_policy_required: true, ..PolicySet::default() };
+        let set = PolicySet {
+            resource: Some(&trusts_account),
+            resource_policy_required: true,
+            ..PolicySet::default()
+        };
         assert_eq!(evaluate(&r, &set).denied_by, Some(PolicyType::Identity));
         // Trusting the user directly needs no identity policy.
-        let trusts_david = pol(PolicyKind::Trust, &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"{DAVID}"}},"Action":"sts:AssumeRole"}}"#));
-        let set = PolicySet { resource: Some(&trusts_david), resource_policy_required: true, ..PolicySet::default() };
+        let trusts_david = pol(
+            PolicyKind::Trust,
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":"{DAVID}"}},"Action":"sts:AssumeRole"}}"#
+            ),
+        );
+        let set = PolicySet {
+            resource: Some(&trusts_david),
+            resource_policy_required: true,
+            ..PolicySet::default()
+        };
         assert!(evaluate(&r, &set).is_allowed());
         // No resource policy at all.
-        let set = PolicySet { identity: &[&ident], resource_policy_required: true, ..PolicySet::default() };
+        let set = PolicySet {
+            identity: &[&ident],
+            resource_policy_required: true,
+            ..PolicySet::default()
+        };
         assert_eq!(evaluate(&r, &set).denied_by, Some(PolicyType::Resource));
     }
 
@@ -709,15 +889,26 @@ mod tests {
         // SCPs limit a member account's root user.
         let scp = pol(PolicyKind::Scp, r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
         let levels: [&[&Policy]; 1] = [&[&scp]];
-        assert_eq!(evaluate(&r, &PolicySet { scps: &levels, ..PolicySet::default() }).denied_by, Some(PolicyType::Scp));
+        assert_eq!(
+            evaluate(&r, &PolicySet { scps: &levels, ..PolicySet::default() }).denied_by,
+            Some(PolicyType::Scp)
+        );
         // An explicit deny in the bucket policy applies to root.
-        let deny = pol(PolicyKind::Resource, r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"}"#);
-        assert_eq!(evaluate(&r, &PolicySet { resource: Some(&deny), ..PolicySet::default() }).effect, Effect::ExplicitDeny);
+        let deny = pol(
+            PolicyKind::Resource,
+            r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"}"#,
+        );
+        assert_eq!(
+            evaluate(&r, &PolicySet { resource: Some(&deny), ..PolicySet::default() }).effect,
+            Effect::ExplicitDeny
+        );
         // Cross-account, root is like any principal of its account.
         let r = req(root, "s3:GetObject", "arn:aws:s3:::bucket/k", Some(B), &ctx);
         assert_eq!(evaluate(&r, &PolicySet::default()).denied_by, Some(PolicyType::Resource));
         let bp = bucket_policy(A);
-        assert!(evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() }).is_allowed());
+        assert!(
+            evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() }).is_allowed()
+        );
     }
 
     #[test]
@@ -728,15 +919,30 @@ mod tests {
         let ident = id(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#);
         let s3_only = pol(PolicyKind::Scp, r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
         let ok: [&[&Policy]; 2] = [&[&full], &[&full]];
-        assert!(evaluate(&r, &PolicySet { identity: &[&ident], scps: &ok, ..PolicySet::default() }).is_allowed());
+        assert!(evaluate(
+            &r,
+            &PolicySet { identity: &[&ident], scps: &ok, ..PolicySet::default() }
+        )
+        .is_allowed());
         let ou_s3: [&[&Policy]; 2] = [&[&full], &[&s3_only]];
-        let d = evaluate(&r, &PolicySet { identity: &[&ident], scps: &ou_s3, ..PolicySet::default() });
+        let d =
+            evaluate(&r, &PolicySet { identity: &[&ident], scps: &ou_s3, ..PolicySet::default() });
         assert_eq!(d.denied_by, Some(PolicyType::Scp));
         let empty_level: [&[&Policy]; 2] = [&[&full], &[]];
-        assert_eq!(evaluate(&r, &PolicySet { identity: &[&ident], scps: &empty_level, ..PolicySet::default() }).denied_by, Some(PolicyType::Scp));
+        assert_eq!(
+            evaluate(
+                &r,
+                &PolicySet { identity: &[&ident], scps: &empty_level, ..PolicySet::default() }
+            )
+            .denied_by,
+            Some(PolicyType::Scp)
+        );
         let deny = pol(PolicyKind::Scp, r#"{"Effect":"Deny","Action":"ec2:*","Resource":"*"}"#);
         let with_deny: [&[&Policy]; 2] = [&[&full], &[&full, &deny]];
-        let d = evaluate(&r, &PolicySet { identity: &[&ident], scps: &with_deny, ..PolicySet::default() });
+        let d = evaluate(
+            &r,
+            &PolicySet { identity: &[&ident], scps: &with_deny, ..PolicySet::default() },
+        );
         assert_eq!(d.effect, Effect::ExplicitDeny);
         assert_eq!(d.reason, "explicit deny in a service control policy");
     }
@@ -744,19 +950,28 @@ mod tests {
     #[test]
     fn rcps_can_only_restrict() {
         let ctx = Context::new().with("aws:PrincipalOrgID", "o-other");
-        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
+        let r =
+            req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
         let ident = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
-        let full = pol(PolicyKind::Rcp, r#"{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}"#);
+        let full = pol(
+            PolicyKind::Rcp,
+            r#"{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}"#,
+        );
         let deny_outside = pol(
             PolicyKind::Rcp,
             r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-mine"}}}"#,
         );
         let levels: [&[&Policy]; 1] = [&[&full, &deny_outside]];
-        let d = evaluate(&r, &PolicySet { identity: &[&ident], rcps: &levels, ..PolicySet::default() });
+        let d =
+            evaluate(&r, &PolicySet { identity: &[&ident], rcps: &levels, ..PolicySet::default() });
         assert_eq!(d.effect, Effect::ExplicitDeny);
         assert_eq!(d.reason, "explicit deny in a resource control policy");
         let only_full: [&[&Policy]; 1] = [&[&full]];
-        assert!(evaluate(&r, &PolicySet { identity: &[&ident], rcps: &only_full, ..PolicySet::default() }).is_allowed());
+        assert!(evaluate(
+            &r,
+            &PolicySet { identity: &[&ident], rcps: &only_full, ..PolicySet::default() }
+        )
+        .is_allowed());
         // RCPs never grant.
         let d = evaluate(&r, &PolicySet { rcps: &only_full, ..PolicySet::default() });
         assert_eq!(d.denied_by, Some(PolicyType::Identity));
@@ -767,42 +982,79 @@ mod tests {
         let ctx = Context::new().with("aws:SourceAccount", A);
         let trust = pol(
             PolicyKind::Trust,
-            &format!(r#"{{"Effect":"Allow","Principal":{{"Service":"ecs.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"aws:SourceAccount":"{A}"}}}}}}"#),
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"Service":"ecs.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"aws:SourceAccount":"{A}"}}}}}}"#
+            ),
         );
         let role = "arn:aws:iam::111111111111:role/ecsInfra";
         let r = req(Principal::service("ecs.amazonaws.com"), "sts:AssumeRole", role, Some(A), &ctx);
-        let set = PolicySet { resource: Some(&trust), resource_policy_required: true, ..PolicySet::default() };
+        let set = PolicySet {
+            resource: Some(&trust),
+            resource_policy_required: true,
+            ..PolicySet::default()
+        };
         assert!(evaluate(&r, &set).is_allowed());
         let other_ctx = Context::new().with("aws:SourceAccount", B);
-        let r2 = req(Principal::service("ecs.amazonaws.com"), "sts:AssumeRole", role, Some(A), &other_ctx);
+        let r2 = req(
+            Principal::service("ecs.amazonaws.com"),
+            "sts:AssumeRole",
+            role,
+            Some(A),
+            &other_ctx,
+        );
         assert_eq!(evaluate(&r2, &set).denied_by, Some(PolicyType::Resource));
-        let r3 = req(Principal::service("ec2.amazonaws.com"), "sts:AssumeRole", role, Some(A), &ctx);
+        let r3 =
+            req(Principal::service("ec2.amazonaws.com"), "sts:AssumeRole", role, Some(A), &ctx);
         assert_eq!(evaluate(&r3, &set).denied_by, Some(PolicyType::Resource));
     }
 
     #[test]
     fn cross_account_needs_both_sides() {
         let ctx = Context::new();
-        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(B), &ctx);
+        let r =
+            req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(B), &ctx);
         let ident = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
         let bp = bucket_policy(DAVID);
-        assert!(evaluate(&r, &PolicySet { identity: &[&ident], resource: Some(&bp), ..PolicySet::default() }).is_allowed());
-        assert_eq!(evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() }).denied_by, Some(PolicyType::Identity));
-        assert_eq!(evaluate(&r, &PolicySet { identity: &[&ident], ..PolicySet::default() }).denied_by, Some(PolicyType::Resource));
+        assert!(evaluate(
+            &r,
+            &PolicySet { identity: &[&ident], resource: Some(&bp), ..PolicySet::default() }
+        )
+        .is_allowed());
+        assert_eq!(
+            evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() }).denied_by,
+            Some(PolicyType::Identity)
+        );
+        assert_eq!(
+            evaluate(&r, &PolicySet { identity: &[&ident], ..PolicySet::default() }).denied_by,
+            Some(PolicyType::Resource)
+        );
         // Identity deny on *log* blocks even with the bucket allowing (worked example).
         let deny = id(r#"{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::*log*"}"#);
-        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/logs", Some(B), &ctx);
-        let d = evaluate(&r, &PolicySet { identity: &[&ident, &deny], resource: Some(&bp), ..PolicySet::default() });
+        let r = req(
+            Principal::user(DAVID, A),
+            "s3:GetObject",
+            "arn:aws:s3:::bucket/logs",
+            Some(B),
+            &ctx,
+        );
+        let d = evaluate(
+            &r,
+            &PolicySet { identity: &[&ident, &deny], resource: Some(&bp), ..PolicySet::default() },
+        );
         assert_eq!(d.effect, Effect::ExplicitDeny);
     }
 
     #[test]
     fn resource_policy_deny_beats_identity_allow() {
         let ctx = Context::new();
-        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
+        let r =
+            req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
         let ident = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
         let deny = pol(PolicyKind::Resource, &format!(r#"{{"Sid":"NoDavid","Effect":"Deny","Principal":{{"AWS":"{DAVID}"}},"Action":"s3:*","Resource":"*"}}"#)).with_label("bucket");
-        let d = evaluate(&r, &PolicySet { identity: &[&ident], resource: Some(&deny), ..PolicySet::default() });
+        let d = evaluate(
+            &r,
+            &PolicySet { identity: &[&ident], resource: Some(&deny), ..PolicySet::default() },
+        );
         assert_eq!(d.effect, Effect::ExplicitDeny);
         assert_eq!(d.denied_by, Some(PolicyType::Resource));
         assert_eq!(d.reason, "explicit deny in a resource-based policy");
@@ -812,16 +1064,26 @@ mod tests {
 
     #[test]
     fn policy_variables_in_resources() {
-        let ident = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}"#);
+        let ident = id(
+            r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}"#,
+        );
         let set = PolicySet { identity: &[&ident], ..PolicySet::default() };
         let ctx = Context::new().with("aws:username", "David");
-        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/David/x", None, &ctx);
+        let r =
+            req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/David/x", None, &ctx);
         assert!(evaluate(&r, &set).is_allowed());
-        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/Jane/x", None, &ctx);
+        let r =
+            req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/Jane/x", None, &ctx);
         assert!(!evaluate(&r, &set).is_allowed());
         // Derived from the principal when the caller did not supply it.
         let empty = Context::new();
-        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/David/x", None, &empty);
+        let r = req(
+            Principal::user(DAVID, A),
+            "s3:GetObject",
+            "arn:aws:s3:::home/David/x",
+            None,
+            &empty,
+        );
         assert!(evaluate(&r, &set).is_allowed());
         // A role has no aws:username: the value matches nothing.
         let s = Principal::assumed_role(SESSION, ROLE, A);
@@ -834,9 +1096,16 @@ mod tests {
         )
         .unwrap();
         let set = PolicySet { identity: &[&old], ..PolicySet::default() };
-        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/David/x", None, &ctx);
+        let r =
+            req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/David/x", None, &ctx);
         assert!(!evaluate(&r, &set).is_allowed());
-        let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::home/${aws:username}/x", None, &ctx);
+        let r = req(
+            Principal::user(DAVID, A),
+            "s3:GetObject",
+            "arn:aws:s3:::home/${aws:username}/x",
+            None,
+            &ctx,
+        );
         assert!(evaluate(&r, &set).is_allowed());
     }
 
@@ -845,16 +1114,32 @@ mod tests {
         let ctx = Context::new();
         let bp = pol(
             PolicyKind::Resource,
-            &format!(r#"{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{{"ArnEquals":{{"aws:PrincipalArn":"{ROLE}"}}}}}}"#),
+            &format!(
+                r#"{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{{"ArnEquals":{{"aws:PrincipalArn":"{ROLE}"}}}}}}"#
+            ),
         );
         let s = Principal::assumed_role(SESSION, ROLE, A);
         let r = req(s, "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
         let ec2_only = id(r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
         // Granted through aws:PrincipalArn: not limited by the boundary.
-        assert!(evaluate(&r, &PolicySet { resource: Some(&bp), permissions_boundary: Some(&ec2_only), ..PolicySet::default() }).is_allowed());
-        let other = Principal::assumed_role("arn:aws:sts::111111111111:assumed-role/X/s", "arn:aws:iam::111111111111:role/X", A);
+        assert!(evaluate(
+            &r,
+            &PolicySet {
+                resource: Some(&bp),
+                permissions_boundary: Some(&ec2_only),
+                ..PolicySet::default()
+            }
+        )
+        .is_allowed());
+        let other = Principal::assumed_role(
+            "arn:aws:sts::111111111111:assumed-role/X/s",
+            "arn:aws:iam::111111111111:role/X",
+            A,
+        );
         let r = req(other, "s3:GetObject", "arn:aws:s3:::bucket/k", Some(A), &ctx);
-        assert!(!evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() }).is_allowed());
+        assert!(
+            !evaluate(&r, &PolicySet { resource: Some(&bp), ..PolicySet::default() }).is_allowed()
+        );
     }
 
     #[test]
@@ -879,8 +1164,10 @@ mod tests {
         let ctx = Context::new();
         let bp = pol(
             PolicyKind::Resource,
-            &format!(r#"{{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}},
-               {{"Effect":"Deny","NotPrincipal":{{"AWS":["{DAVID}","{A}"]}},"Action":"s3:*","Resource":"*"}}"#),
+            &format!(
+                r#"{{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}},
+               {{"Effect":"Deny","NotPrincipal":{{"AWS":["{DAVID}","{A}"]}},"Action":"s3:*","Resource":"*"}}"#
+            ),
         );
         let set = PolicySet { resource: Some(&bp), ..PolicySet::default() };
         let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::b/k", Some(A), &ctx);
@@ -895,13 +1182,27 @@ mod tests {
         let ctx = Context::new();
         let bp = pol(
             PolicyKind::Resource,
-            &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"{A}"}},"Action":"s3:*","Resource":"*"}},
-               {{"Sid":"DenyAllButDavid","Effect":"Deny","NotPrincipal":{{"AWS":["{DAVID}","{A}"]}},"Action":"s3:*","Resource":"*"}}"#),
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":"{A}"}},"Action":"s3:*","Resource":"*"}},
+               {{"Sid":"DenyAllButDavid","Effect":"Deny","NotPrincipal":{{"AWS":["{DAVID}","{A}"]}},"Action":"s3:*","Resource":"*"}}"#
+            ),
         );
         let s3 = id(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
         let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::b/k", Some(B), &ctx);
-        assert!(evaluate(&r, &PolicySet { identity: &[&s3], resource: Some(&bp), ..PolicySet::default() }).is_allowed());
-        let d = evaluate(&r, &PolicySet { identity: &[&s3], permissions_boundary: Some(&s3), resource: Some(&bp), ..PolicySet::default() });
+        assert!(evaluate(
+            &r,
+            &PolicySet { identity: &[&s3], resource: Some(&bp), ..PolicySet::default() }
+        )
+        .is_allowed());
+        let d = evaluate(
+            &r,
+            &PolicySet {
+                identity: &[&s3],
+                permissions_boundary: Some(&s3),
+                resource: Some(&bp),
+                ..PolicySet::default()
+            },
+        );
         assert_eq!(d.effect, Effect::ExplicitDeny);
         assert_eq!(d.matched[0].sid.as_deref(), Some("DenyAllButDavid"));
     }
@@ -911,16 +1212,29 @@ mod tests {
         let ctx = Context::new();
         let ident = id(r#"{"Effect":"Allow","Action":"S3:getobject","Resource":"*"}"#);
         let r = req(Principal::user(DAVID, A), "s3:GetObject", "arn:aws:s3:::b/k", None, &ctx);
-        assert!(evaluate(&r, &PolicySet { identity: &[&ident], ..PolicySet::default() }).is_allowed());
+        assert!(
+            evaluate(&r, &PolicySet { identity: &[&ident], ..PolicySet::default() }).is_allowed()
+        );
     }
 
     #[test]
     fn anonymous_only_through_star() {
         let ctx = Context::new();
-        let public = pol(PolicyKind::Resource, r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*"}"#);
-        let r = req(Principal::anonymous(), "s3:GetObject", "arn:aws:s3:::site/index.html", Some(A), &ctx);
-        assert!(evaluate(&r, &PolicySet { resource: Some(&public), ..PolicySet::default() }).is_allowed());
+        let public = pol(
+            PolicyKind::Resource,
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*"}"#,
+        );
+        let r = req(
+            Principal::anonymous(),
+            "s3:GetObject",
+            "arn:aws:s3:::site/index.html",
+            Some(A),
+            &ctx,
+        );
+        assert!(evaluate(&r, &PolicySet { resource: Some(&public), ..PolicySet::default() })
+            .is_allowed());
         let acct = bucket_policy(A);
-        assert!(!evaluate(&r, &PolicySet { resource: Some(&acct), ..PolicySet::default() }).is_allowed());
+        assert!(!evaluate(&r, &PolicySet { resource: Some(&acct), ..PolicySet::default() })
+            .is_allowed());
     }
 }

@@ -27,8 +27,17 @@ pub(crate) struct Parsed {
     pub(crate) statements: Vec<Statement>,
 }
 
-const STATEMENT_KEYS: [&str; 9] =
-    ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
+const STATEMENT_KEYS: [&str; 9] = [
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
 
 const PARTITIONS: [&str; 8] =
     ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
@@ -62,9 +71,13 @@ fn size_error(kind: PolicyKind, limit: usize) -> PolicyError {
         }
         // UNVERIFIED: IAM's wording for an oversized role trust policy; modelled on the
         // PolicySize message with the ACLSizePerRole quota name.
-        PolicyKind::Trust => PolicyError::limit(format!("Cannot exceed quota for ACLSizePerRole: {limit}")),
+        PolicyKind::Trust => {
+            PolicyError::limit(format!("Cannot exceed quota for ACLSizePerRole: {limit}"))
+        }
         // Organizations ConstraintViolationException (seen in the wild for SCPs).
-        PolicyKind::Scp | PolicyKind::Rcp => PolicyError::limit("You have exceeded the maximum policy size."),
+        PolicyKind::Scp | PolicyKind::Rcp => {
+            PolicyError::limit("You have exceeded the maximum policy size.")
+        }
         // UNVERIFIED: STS reports an oversized session policy as a parameter validation
         // failure; this text is ours.
         PolicyKind::Session => PolicyError::limit(format!(
@@ -127,8 +140,12 @@ fn grammar<'a>(obj: &'a Map<String, Value>) -> Result<Raw<'a>, PolicyError> {
     let pair = |pos: &str, neg: &str| -> Result<Option<(Vec<String>, bool)>, PolicyError> {
         match (obj.get(pos), obj.get(neg)) {
             (Some(_), Some(_)) => Err(PolicyError::syntax()),
-            (Some(v), None) => string_list(v).map(|l| Some((l, false))).ok_or_else(PolicyError::syntax),
-            (None, Some(v)) => string_list(v).map(|l| Some((l, true))).ok_or_else(PolicyError::syntax),
+            (Some(v), None) => {
+                string_list(v).map(|l| Some((l, false))).ok_or_else(PolicyError::syntax)
+            }
+            (None, Some(v)) => {
+                string_list(v).map(|l| Some((l, true))).ok_or_else(PolicyError::syntax)
+            }
             (None, None) => Ok(None),
         }
     };
@@ -200,15 +217,19 @@ pub(crate) fn parse_document(
     };
     let statement_objs: Vec<&Map<String, Value>> = match top.get("Statement") {
         Some(Value::Object(o)) => vec![o],
-        Some(Value::Array(items)) if !items.is_empty() => {
-            items.iter().map(Value::as_object).collect::<Option<_>>().ok_or_else(PolicyError::syntax)?
-        }
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(Value::as_object)
+            .collect::<Option<_>>()
+            .ok_or_else(PolicyError::syntax)?,
         _ => return Err(PolicyError::syntax()),
     };
     let raws = statement_objs.into_iter().map(grammar).collect::<Result<Vec<_>, _>>()?;
 
     if options.require_current_version && version != Version::V2012 {
-        return Err(PolicyError::malformed("Policy document must be version 2012-10-17 or greater."));
+        return Err(PolicyError::malformed(
+            "Policy document must be version 2012-10-17 or greater.",
+        ));
     }
 
     // The legacy parser: exact-case Effect, readable dates, ARNs with all their colons.
@@ -232,7 +253,9 @@ pub(crate) fn parse_document(
     for raw in &raws {
         if let Some(sid) = raw.sid {
             if !sid.is_empty() && !seen.insert(sid) {
-                return Err(PolicyError::malformed("Statement IDs (SID) in a single policy must be unique."));
+                return Err(PolicyError::malformed(
+                    "Statement IDs (SID) in a single policy must be unique.",
+                ));
             }
         }
     }
@@ -293,7 +316,11 @@ pub(crate) fn parse_document(
         statements.push(Statement {
             sid: raw.sid.map(Arc::from),
             index,
-            effect: if raw.effect == "Allow" { StatementEffect::Allow } else { StatementEffect::Deny },
+            effect: if raw.effect == "Allow" {
+                StatementEffect::Allow
+            } else {
+                StatementEffect::Deny
+            },
             principal,
             actions: ActionMatcher {
                 patterns: actions.iter().map(|a| Glob::new(a, true)).collect(),
@@ -318,7 +345,10 @@ fn fails_legacy_arn(r: &str) -> bool {
     }
 }
 
-fn compile_conditions(obj: &Map<String, Value>, variables: bool) -> Result<Vec<Condition>, PolicyError> {
+fn compile_conditions(
+    obj: &Map<String, Value>,
+    variables: bool,
+) -> Result<Vec<Condition>, PolicyError> {
     let mut out = Vec::new();
     let Some(Value::Object(ops)) = obj.get("Condition") else {
         return Ok(out);
@@ -342,7 +372,9 @@ fn compile_conditions(obj: &Map<String, Value>, variables: bool) -> Result<Vec<C
 fn organizations_type_error() -> PolicyError {
     // AWS Organizations' MalformedPolicyDocumentException text for a document that breaks
     // the rules of its policy type.
-    PolicyError::malformed("The provided policy document does not meet the requirements of the specified policy type.")
+    PolicyError::malformed(
+        "The provided policy document does not meet the requirements of the specified policy type.",
+    )
 }
 
 fn missing_principal(kind: PolicyKind) -> PolicyError {
@@ -361,7 +393,9 @@ fn kind_rules(kind: PolicyKind, raw: &Raw<'_>) -> Result<(), PolicyError> {
     match kind {
         PolicyKind::Identity | PolicyKind::PermissionsBoundary | PolicyKind::Session => {
             if raw.principal.is_some() {
-                return Err(PolicyError::malformed("Policy document should not specify a principal."));
+                return Err(PolicyError::malformed(
+                    "Policy document should not specify a principal.",
+                ));
             }
         }
         PolicyKind::Scp => {
@@ -395,12 +429,18 @@ fn check_action(a: &str) -> Result<(), PolicyError> {
     let mut parts = a.split(':');
     let vendor = parts.next().unwrap_or("");
     let Some(_name) = parts.next() else {
-        return Err(PolicyError::malformed("Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."));
+        return Err(PolicyError::malformed(
+            "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
+        ));
     };
     if parts.next().is_some() {
         return Err(PolicyError::malformed("Actions/Condition can contain only one colon."));
     }
-    if vendor.is_empty() || !vendor.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '*' | '?')) {
+    if vendor.is_empty()
+        || !vendor
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '*' | '?'))
+    {
         return Err(PolicyError::malformed(format!("Vendor {vendor} is not valid")));
     }
     Ok(())
@@ -410,14 +450,23 @@ fn check_trust_actions(actions: &[String], negated: bool) -> Result<(), PolicyEr
     // Trust policies may only name the STS actions that act on a role.
     let allowed = |a: &str| {
         let g = Glob::new(a, true);
-        ["sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession", "sts:setsourceidentity", "sts:setcontext"]
-            .iter()
-            .any(|known| g.matches(known, true))
+        [
+            "sts:assumerole",
+            "sts:assumerolewithsaml",
+            "sts:assumerolewithwebidentity",
+            "sts:tagsession",
+            "sts:setsourceidentity",
+            "sts:setcontext",
+        ]
+        .iter()
+        .any(|known| g.matches(known, true))
             && (a.to_ascii_lowercase().starts_with("sts:") || a == "*")
     };
     if negated || !actions.iter().all(|a| allowed(a)) {
         // UNVERIFIED: wording reported by users for CreateRole; not confirmed in our sources.
-        return Err(PolicyError::malformed("AssumeRole policy may only specify STS AssumeRole actions."));
+        return Err(PolicyError::malformed(
+            "AssumeRole policy may only specify STS AssumeRole actions.",
+        ));
     }
     Ok(())
 }
@@ -427,7 +476,9 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
         return Ok(());
     }
     if !r.contains(':') {
-        return Err(PolicyError::malformed(format!("Resource {r} must be in ARN format or \"*\".")));
+        return Err(PolicyError::malformed(format!(
+            "Resource {r} must be in ARN format or \"*\"."
+        )));
     }
     let parts: Vec<&str> = r.split(':').collect();
     if !r.starts_with("arn:") {
@@ -444,20 +495,30 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
         )));
     }
     if parts.len() == 2 {
-        return Err(PolicyError::malformed("Resource vendor must be fully qualified and cannot contain regexes."));
+        return Err(PolicyError::malformed(
+            "Resource vendor must be fully qualified and cannot contain regexes.",
+        ));
     }
     let partition = parts.get(1).copied().unwrap_or("");
-    let partition_ok = PARTITIONS.contains(&partition) || partition.contains(['*', '?']) || partition.contains("${");
+    let partition_ok = PARTITIONS.contains(&partition)
+        || partition.contains(['*', '?'])
+        || partition.contains("${");
     if !partition_ok {
-        return Err(PolicyError::malformed(format!("Partition \"{partition}\" is not valid for resource \"{r}\".")));
+        return Err(PolicyError::malformed(format!(
+            "Partition \"{partition}\" is not valid for resource \"{r}\"."
+        )));
     }
     let service = parts.get(2).copied().unwrap_or("");
     let region = parts.get(3).copied().unwrap_or("");
     if service == "iam" && !region.is_empty() {
-        return Err(PolicyError::malformed(format!("IAM resource {r} cannot contain region information.")));
+        return Err(PolicyError::malformed(format!(
+            "IAM resource {r} cannot contain region information."
+        )));
     }
     if service == "s3" && !region.is_empty() {
-        return Err(PolicyError::malformed(format!("Resource {r} can not contain region information.")));
+        return Err(PolicyError::malformed(format!(
+            "Resource {r} can not contain region information."
+        )));
     }
     if service == "iam" && !r.contains("${") {
         let rest = r.splitn(6, ':').nth(5).unwrap_or("");
@@ -489,9 +550,15 @@ fn compile_principal(p: &Value) -> Result<PrincipalSpec, PolicyError> {
                 "Service" => {
                     if value == "*" {
                         spec.wildcard = true;
-                    } else if value.is_empty() || value.contains(['*', '?']) || !value.contains('.') || value.contains(char::is_whitespace) {
+                    } else if value.is_empty()
+                        || value.contains(['*', '?'])
+                        || !value.contains('.')
+                        || value.contains(char::is_whitespace)
+                    {
                         // UNVERIFIED: the key spelling IAM uses in this message for services.
-                        return Err(PolicyError::malformed(format!("Invalid principal in policy: \"SERVICE\":\"{value}\"")));
+                        return Err(PolicyError::malformed(format!(
+                            "Invalid principal in policy: \"SERVICE\":\"{value}\""
+                        )));
                     } else {
                         spec.services.push(value.to_ascii_lowercase().into());
                     }
@@ -499,7 +566,9 @@ fn compile_principal(p: &Value) -> Result<PrincipalSpec, PolicyError> {
                 "Federated" => {
                     if value.is_empty() || value.contains(['*', '?']) {
                         // UNVERIFIED: as above, for federated principals.
-                        return Err(PolicyError::malformed(format!("Invalid principal in policy: \"FEDERATED\":\"{value}\"")));
+                        return Err(PolicyError::malformed(format!(
+                            "Invalid principal in policy: \"FEDERATED\":\"{value}\""
+                        )));
                     }
                     spec.federated.push(value.into());
                 }
@@ -521,7 +590,8 @@ fn is_account_id(s: &str) -> bool {
 }
 
 fn aws_principal(value: &str, spec: &mut PrincipalSpec) -> Result<(), PolicyError> {
-    let invalid = || PolicyError::malformed(format!("Invalid principal in policy: \"AWS\":\"{value}\""));
+    let invalid =
+        || PolicyError::malformed(format!("Invalid principal in policy: \"AWS\":\"{value}\""));
     if value == "*" {
         spec.wildcard = true;
         return Ok(());
@@ -534,14 +604,20 @@ fn aws_principal(value: &str, spec: &mut PrincipalSpec) -> Result<(), PolicyErro
         return Err(invalid());
     }
     // Unique ids (AIDA…, AROA…) as IAM stores trust-policy principals.
-    if value.len() >= 16 && value.starts_with('A') && value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+    if value.len() >= 16
+        && value.starts_with('A')
+        && value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
         spec.arns.push(value.into());
         return Ok(());
     }
     let Some(parts) = crate::arn::ArnParts::parse(value) else {
         return Err(invalid());
     };
-    if !PARTITIONS.contains(&parts.partition) || !is_account_id(parts.account) || !parts.region.is_empty() {
+    if !PARTITIONS.contains(&parts.partition)
+        || !is_account_id(parts.account)
+        || !parts.region.is_empty()
+    {
         return Err(invalid());
     }
     let ok = match parts.service {
@@ -553,9 +629,10 @@ fn aws_principal(value: &str, spec: &mut PrincipalSpec) -> Result<(), PolicyErro
             parts.resource.starts_with("user/") || parts.resource.starts_with("role/")
         }
         "sts" => {
-            let session = parts.resource.strip_prefix("assumed-role/").is_some_and(|r| {
-                r.split('/').filter(|s| !s.is_empty()).count() >= 2
-            });
+            let session = parts
+                .resource
+                .strip_prefix("assumed-role/")
+                .is_some_and(|r| r.split('/').filter(|s| !s.is_empty()).count() >= 2);
             session || parts.resource.strip_prefix("federated-user/").is_some_and(|n| !n.is_empty())
         }
         _ => false,
@@ -580,7 +657,8 @@ mod tests {
         err(doc, PolicyKind::Identity)
     }
 
-    const OK_STMT: &str = r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::example_bucket""#;
+    const OK_STMT: &str =
+        r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::example_bucket""#;
 
     fn doc(stmt: &str) -> String {
         format!(r#"{{"Version":"2012-10-17","Statement":{{{stmt}}}}}"#)
@@ -593,13 +671,21 @@ mod tests {
             format!(r#"{{"Version":"2012-10-17","Statement":[{{{OK_STMT}}}]}}"#),
             format!(r#"{{"Version":"2008-10-17","Id":"x","Statement":{{{OK_STMT}}}}}"#),
             format!(r#"{{"Statement":{{{OK_STMT}}}}}"#),
-            doc(r#""Effect":"Allow","Action":"iam: asdf safdsf af ","Resource":["arn:aws:s3:::b","*"]"#),
+            doc(
+                r#""Effect":"Allow","Action":"iam: asdf safdsf af ","Resource":["arn:aws:s3:::b","*"]"#,
+            ),
             doc(r#""Effect":"Allow","Action":"*","Resource":"arn:aws:fdsasf""#),
             doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:iam:::user/x""#),
             doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{}"#),
-            doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"DateGreaterThan":{"a":[]}}"#),
-            doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":"Department"}}"#),
-            doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"NumericLessThan":{"s3:max-keys":10},"Bool":{"aws:SecureTransport":true}}"#),
+            doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"DateGreaterThan":{"a":[]}}"#,
+            ),
+            doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":"Department"}}"#,
+            ),
+            doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"NumericLessThan":{"s3:max-keys":10},"Bool":{"aws:SecureTransport":true}}"#,
+            ),
         ] {
             Policy::parse(&d, PolicyKind::Identity).unwrap_or_else(|e| panic!("{d}: {e}"));
         }
@@ -612,78 +698,138 @@ mod tests {
 
     #[test]
     fn unknown_top_level_field() {
-        assert_eq!(id_err(&format!(r#"{{"Version":"2012-10-17","Statement":{{{OK_STMT}}},"Extra field":"value"}}"#)), "Syntax errors in policy.");
+        assert_eq!(
+            id_err(&format!(
+                r#"{{"Version":"2012-10-17","Statement":{{{OK_STMT}}},"Extra field":"value"}}"#
+            )),
+            "Syntax errors in policy."
+        );
     }
 
     #[test]
     fn unknown_statement_field() {
-        assert_eq!(id_err(&doc(&format!(r#"{OK_STMT},"Extra field":"value""#))), "Syntax errors in policy.");
+        assert_eq!(
+            id_err(&doc(&format!(r#"{OK_STMT},"Extra field":"value""#))),
+            "Syntax errors in policy."
+        );
     }
 
     #[test]
     fn bad_version() {
-        assert_eq!(id_err(&format!(r#"{{"Version":"2013-10-17","Statement":{{{OK_STMT}}}}}"#)), "Syntax errors in policy.");
+        assert_eq!(
+            id_err(&format!(r#"{{"Version":"2013-10-17","Statement":{{{OK_STMT}}}}}"#)),
+            "Syntax errors in policy."
+        );
     }
 
     #[test]
     fn managed_policy_requires_current_version() {
         let old = format!(r#"{{"Version":"2008-10-17","Statement":{{{OK_STMT}}}}}"#);
-        assert_eq!(Policy::parse_managed(&old).unwrap_err().message(), "Policy document must be version 2012-10-17 or greater.");
+        assert_eq!(
+            Policy::parse_managed(&old).unwrap_err().message(),
+            "Policy document must be version 2012-10-17 or greater."
+        );
         let none = format!(r#"{{"Statement":{{{OK_STMT}}}}}"#);
-        assert_eq!(Policy::parse_managed(&none).unwrap_err().message(), "Policy document must be version 2012-10-17 or greater.");
+        assert_eq!(
+            Policy::parse_managed(&none).unwrap_err().message(),
+            "Policy document must be version 2012-10-17 or greater."
+        );
     }
 
     #[test]
     fn missing_or_empty_statement() {
         assert_eq!(id_err(r#"{"Version":"2012-10-17"}"#), "Syntax errors in policy.");
-        assert_eq!(id_err(r#"{"Version":"2012-10-17","Statement":[]}"#), "Syntax errors in policy.");
-        assert_eq!(id_err(r#"{"Version":"2012-10-17","Statement":["afd"]}"#), "Syntax errors in policy.");
+        assert_eq!(
+            id_err(r#"{"Version":"2012-10-17","Statement":[]}"#),
+            "Syntax errors in policy."
+        );
+        assert_eq!(
+            id_err(r#"{"Version":"2012-10-17","Statement":["afd"]}"#),
+            "Syntax errors in policy."
+        );
     }
 
     #[test]
     fn bad_id() {
-        assert_eq!(id_err(&format!(r#"{{"Version":"2012-10-17","Id":["x"],"Statement":{{{OK_STMT}}}}}"#)), "Syntax errors in policy.");
+        assert_eq!(
+            id_err(&format!(r#"{{"Version":"2012-10-17","Id":["x"],"Statement":{{{OK_STMT}}}}}"#)),
+            "Syntax errors in policy."
+        );
     }
 
     #[test]
     fn missing_effect() {
-        assert_eq!(id_err(&doc(r#""Action":"s3:ListBucket","Resource":"*""#)), "Syntax errors in policy.");
+        assert_eq!(
+            id_err(&doc(r#""Action":"s3:ListBucket","Resource":"*""#)),
+            "Syntax errors in policy."
+        );
     }
 
     #[test]
     fn invalid_effect() {
-        assert_eq!(id_err(&doc(r#""Effect":"invalid","Action":"s3:ListBucket","Resource":"*""#)), "Syntax errors in policy.");
+        assert_eq!(
+            id_err(&doc(r#""Effect":"invalid","Action":"s3:ListBucket","Resource":"*""#)),
+            "Syntax errors in policy."
+        );
     }
 
     #[test]
     fn miscased_effect_fails_legacy_parsing() {
-        assert_eq!(id_err(&doc(r#""Effect":"denY","Action":"s3:ListBucket","Resource":"*""#)), "The policy failed legacy parsing");
+        assert_eq!(
+            id_err(&doc(r#""Effect":"denY","Action":"s3:ListBucket","Resource":"*""#)),
+            "The policy failed legacy parsing"
+        );
     }
 
     #[test]
     fn action_and_not_action_together() {
         assert_eq!(
-            id_err(&doc(r#""Effect":"Allow","NotAction":"s3:ListBucket","Action":"iam:dsf","Resource":"*""#)),
+            id_err(&doc(
+                r#""Effect":"Allow","NotAction":"s3:ListBucket","Action":"iam:dsf","Resource":"*""#
+            )),
             "Syntax errors in policy."
         );
     }
 
     #[test]
     fn resource_and_not_resource_together() {
-        assert_eq!(id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"*","NotResource":"*""#)), "Syntax errors in policy.");
+        assert_eq!(
+            id_err(&doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"*","NotResource":"*""#
+            )),
+            "Syntax errors in policy."
+        );
     }
 
     #[test]
     fn wrong_element_types() {
-        assert_eq!(id_err(&doc(r#""Effect":"Allow","Action":{},"Resource":"*""#)), "Syntax errors in policy.");
-        assert_eq!(id_err(&doc(r#""Effect":"Deny","Action":[[]],"Resource":"*""#)), "Syntax errors in policy.");
-        assert_eq!(id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":{"a":"b"}"#)), "Syntax errors in policy.");
-        assert_eq!(id_err(&doc(r#""Sid":{},"Effect":"Allow","Action":"s3:ListBucket","Resource":"*""#)), "Syntax errors in policy.");
+        assert_eq!(
+            id_err(&doc(r#""Effect":"Allow","Action":{},"Resource":"*""#)),
+            "Syntax errors in policy."
+        );
+        assert_eq!(
+            id_err(&doc(r#""Effect":"Deny","Action":[[]],"Resource":"*""#)),
+            "Syntax errors in policy."
+        );
+        assert_eq!(
+            id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":{"a":"b"}"#)),
+            "Syntax errors in policy."
+        );
+        assert_eq!(
+            id_err(&doc(r#""Sid":{},"Effect":"Allow","Action":"s3:ListBucket","Resource":"*""#)),
+            "Syntax errors in policy."
+        );
     }
 
     #[test]
     fn bad_condition_shapes() {
-        for c in [r#"[]"#, r#""a""#, r#"{"a":"b"}"#, r#"{"DateGreaterThan":"b"}"#, r#"{"DateGreaterThan":{"a":{}}}"#] {
+        for c in [
+            r#"[]"#,
+            r#""a""#,
+            r#"{"a":"b"}"#,
+            r#"{"DateGreaterThan":"b"}"#,
+            r#"{"DateGreaterThan":{"a":{}}}"#,
+        ] {
             let d = doc(&format!(r#"{OK_STMT},"Condition":{c}"#));
             assert_eq!(id_err(&d), "Syntax errors in policy.", "{c}");
         }
@@ -691,28 +837,45 @@ mod tests {
 
     #[test]
     fn unknown_condition_operator() {
-        assert_eq!(id_err(&doc(&format!(r#"{OK_STMT},"Condition":{{"x":{{"a":"1"}}}}"#))), "Syntax errors in policy.");
+        assert_eq!(
+            id_err(&doc(&format!(r#"{OK_STMT},"Condition":{{"x":{{"a":"1"}}}}"#))),
+            "Syntax errors in policy."
+        );
     }
 
     #[test]
     fn unreadable_date_fails_legacy_parsing() {
         assert_eq!(
-            id_err(&doc(&format!(r#"{OK_STMT},"Condition":{{"DateGreaterThan":{{"a":"sdfdsf"}}}}"#))),
+            id_err(&doc(&format!(
+                r#"{OK_STMT},"Condition":{{"DateGreaterThan":{{"a":"sdfdsf"}}}}"#
+            ))),
             "The policy failed legacy parsing"
         );
     }
 
     #[test]
     fn missing_actions() {
-        assert_eq!(id_err(&doc(r#""Effect":"Allow","Resource":"*""#)), "Policy statement must contain actions.");
-        assert_eq!(id_err(&doc(r#""Effect":"Allow","Action":[],"Resource":"*""#)), "Policy statement must contain actions.");
+        assert_eq!(
+            id_err(&doc(r#""Effect":"Allow","Resource":"*""#)),
+            "Policy statement must contain actions."
+        );
+        assert_eq!(
+            id_err(&doc(r#""Effect":"Allow","Action":[],"Resource":"*""#)),
+            "Policy statement must contain actions."
+        );
         assert_eq!(id_err(&doc(r#""Effect":"Allow""#)), "Policy statement must contain actions.");
     }
 
     #[test]
     fn missing_resources() {
-        assert_eq!(id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket""#)), "Policy statement must contain resources.");
-        assert_eq!(id_err(&doc(r#""Effect":"Allow","Action":"invalid""#)), "Policy statement must contain resources.");
+        assert_eq!(
+            id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket""#)),
+            "Policy statement must contain resources."
+        );
+        assert_eq!(
+            id_err(&doc(r#""Effect":"Allow","Action":"invalid""#)),
+            "Policy statement must contain resources."
+        );
     }
 
     #[test]
@@ -725,43 +888,70 @@ mod tests {
 
     #[test]
     fn action_with_two_colons() {
-        assert_eq!(id_err(&doc(r#""Effect":"Allow","Action":"s3:List:Bucket","Resource":"*""#)), "Actions/Condition can contain only one colon.");
+        assert_eq!(
+            id_err(&doc(r#""Effect":"Allow","Action":"s3:List:Bucket","Resource":"*""#)),
+            "Actions/Condition can contain only one colon."
+        );
     }
 
     #[test]
     fn invalid_vendor() {
-        assert_eq!(id_err(&doc(r#""Effect":"Allow","Action":"a a:ListBucket","Resource":"*""#)), "Vendor a a is not valid");
+        assert_eq!(
+            id_err(&doc(r#""Effect":"Allow","Action":"a a:ListBucket","Resource":"*""#)),
+            "Vendor a a is not valid"
+        );
     }
 
     #[test]
     fn resource_not_an_arn() {
         assert_eq!(
-            id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"invalid resource""#)),
+            id_err(&doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"invalid resource""#
+            )),
             r#"Resource invalid resource must be in ARN format or "*"."#
         );
-        assert_eq!(id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"""#)), r#"Resource  must be in ARN format or "*"."#);
+        assert_eq!(
+            id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"""#)),
+            r#"Resource  must be in ARN format or "*"."#
+        );
     }
 
     #[test]
     fn bad_partition() {
         assert_eq!(
-            id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:error:s3:::example_bucket""#)),
+            id_err(&doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:error:s3:::example_bucket""#
+            )),
             r#"Partition "error" is not valid for resource "arn:error:s3:::example_bucket"."#
         );
         assert_eq!(
-            id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"aws:s3:::example_bucket""#)),
+            id_err(&doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"aws:s3:::example_bucket""#
+            )),
             r#"Partition "s3" is not valid for resource "arn:s3:::example_bucket:*"."#
         );
         assert_eq!(
-            id_err(&doc(r#""Effect":"Allow","NotAction":"s3s:ListBucket","Resource":"a:bsdfdsafsad""#)),
+            id_err(&doc(
+                r#""Effect":"Allow","NotAction":"s3s:ListBucket","Resource":"a:bsdfdsafsad""#
+            )),
             r#"Partition "bsdfdsafsad" is not valid for resource "arn:bsdfdsafsad:*:*:*:*"."#
         );
     }
 
     #[test]
     fn arn_missing_colons_fails_legacy_parsing() {
-        assert_eq!(id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3::example_bucket""#)), "The policy failed legacy parsing");
-        assert_eq!(id_err(&doc(r#""Effect":"Allow","NotAction":"s3:ListBucket","Resource":"arn:aws::::example_bucket""#)), "The policy failed legacy parsing");
+        assert_eq!(
+            id_err(&doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3::example_bucket""#
+            )),
+            "The policy failed legacy parsing"
+        );
+        assert_eq!(
+            id_err(&doc(
+                r#""Effect":"Allow","NotAction":"s3:ListBucket","Resource":"arn:aws::::example_bucket""#
+            )),
+            "The policy failed legacy parsing"
+        );
     }
 
     #[test]
@@ -775,24 +965,34 @@ mod tests {
     #[test]
     fn region_in_iam_and_s3_arns() {
         assert_eq!(
-            id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:iam:us-east-1::example_bucket""#)),
+            id_err(&doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:iam:us-east-1::example_bucket""#
+            )),
             "IAM resource arn:aws:iam:us-east-1::example_bucket cannot contain region information."
         );
         assert_eq!(
-            id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:us-east-1::example_bucket""#)),
+            id_err(&doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:us-east-1::example_bucket""#
+            )),
             "Resource arn:aws:s3:us-east-1::example_bucket can not contain region information."
         );
     }
 
     #[test]
     fn iam_resource_path() {
-        assert!(id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:iam:::example_bucket""#))
-            .starts_with(r#"IAM resource path must either be "*" or start with user/, federated-user/, role/"#));
+        assert!(id_err(&doc(
+            r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:iam:::example_bucket""#
+        ))
+        .starts_with(
+            r#"IAM resource path must either be "*" or start with user/, federated-user/, role/"#
+        ));
     }
 
     #[test]
     fn duplicate_sids() {
-        let d = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"sdf",{OK_STMT}}},{{"Sid":"sdf",{OK_STMT}}}]}}"#);
+        let d = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"sdf",{OK_STMT}}},{{"Sid":"sdf",{OK_STMT}}}]}}"#
+        );
         assert_eq!(id_err(&d), "Statement IDs (SID) in a single policy must be unique.");
     }
 
@@ -800,7 +1000,10 @@ mod tests {
     fn principal_in_identity_policy() {
         let d = doc(&format!(r#"{OK_STMT},"Principal":{{"AWS":"111111111111"}}"#));
         assert_eq!(id_err(&d), "Policy document should not specify a principal.");
-        assert_eq!(err(&d, PolicyKind::PermissionsBoundary), "Policy document should not specify a principal.");
+        assert_eq!(
+            err(&d, PolicyKind::PermissionsBoundary),
+            "Policy document should not specify a principal."
+        );
         assert_eq!(err(&d, PolicyKind::Session), "Policy document should not specify a principal.");
     }
 
@@ -824,15 +1027,24 @@ mod tests {
 
     #[test]
     fn trust_policy_with_resource() {
-        let d = doc(r#""Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*""#);
+        let d = doc(
+            r#""Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*""#,
+        );
         assert_eq!(err(&d, PolicyKind::Trust), "Has prohibited field Resource");
     }
 
     #[test]
     fn trust_policy_with_other_actions() {
-        let d = doc(r#""Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"s3:GetObject""#);
-        assert_eq!(err(&d, PolicyKind::Trust), "AssumeRole policy may only specify STS AssumeRole actions.");
-        let ok = doc(r#""Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":["sts:AssumeRole","sts:TagSession"]"#);
+        let d = doc(
+            r#""Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"s3:GetObject""#,
+        );
+        assert_eq!(
+            err(&d, PolicyKind::Trust),
+            "AssumeRole policy may only specify STS AssumeRole actions."
+        );
+        let ok = doc(
+            r#""Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":["sts:AssumeRole","sts:TagSession"]"#,
+        );
         Policy::parse(&ok, PolicyKind::Trust).unwrap();
     }
 
@@ -843,9 +1055,20 @@ mod tests {
 
     #[test]
     fn invalid_aws_principals() {
-        for bad in ["arn:aws:iam::111111111111:user/*", "not-an-arn", "arn:aws:s3:::bucket", "11111111111", "arn:aws:sts::111111111111:assumed-role/R"] {
-            let d = doc(&format!(r#""Effect":"Allow","Principal":{{"AWS":"{bad}"}},"Action":"s3:GetObject","Resource":"*""#));
-            assert_eq!(err(&d, PolicyKind::Resource), format!(r#"Invalid principal in policy: "AWS":"{bad}""#));
+        for bad in [
+            "arn:aws:iam::111111111111:user/*",
+            "not-an-arn",
+            "arn:aws:s3:::bucket",
+            "11111111111",
+            "arn:aws:sts::111111111111:assumed-role/R",
+        ] {
+            let d = doc(&format!(
+                r#""Effect":"Allow","Principal":{{"AWS":"{bad}"}},"Action":"s3:GetObject","Resource":"*""#
+            ));
+            assert_eq!(
+                err(&d, PolicyKind::Resource),
+                format!(r#"Invalid principal in policy: "AWS":"{bad}""#)
+            );
         }
         for good in [
             "111111111111",
@@ -857,22 +1080,30 @@ mod tests {
             "AIDAJQABLZS4A3QDU576Q",
             "*",
         ] {
-            let d = doc(&format!(r#""Effect":"Allow","Principal":{{"AWS":["{good}"]}},"Action":"s3:GetObject","Resource":"*""#));
+            let d = doc(&format!(
+                r#""Effect":"Allow","Principal":{{"AWS":["{good}"]}},"Action":"s3:GetObject","Resource":"*""#
+            ));
             Policy::parse(&d, PolicyKind::Resource).unwrap_or_else(|e| panic!("{good}: {e}"));
         }
     }
 
     #[test]
     fn principal_grammar() {
-        let d = doc(r#""Effect":"Allow","Principal":"arn:aws:iam::111111111111:root","Action":"s3:GetObject","Resource":"*""#);
+        let d = doc(
+            r#""Effect":"Allow","Principal":"arn:aws:iam::111111111111:root","Action":"s3:GetObject","Resource":"*""#,
+        );
         assert_eq!(err(&d, PolicyKind::Resource), "Syntax errors in policy.");
-        let d = doc(r#""Effect":"Allow","Principal":{"Bogus":"x"},"Action":"s3:GetObject","Resource":"*""#);
+        let d = doc(
+            r#""Effect":"Allow","Principal":{"Bogus":"x"},"Action":"s3:GetObject","Resource":"*""#,
+        );
         assert_eq!(err(&d, PolicyKind::Resource), "Syntax errors in policy.");
     }
 
     #[test]
     fn rcp_principal_must_be_star() {
-        let d = doc(r#""Effect":"Deny","Principal":{"AWS":"111111111111"},"Action":"s3:*","Resource":"*""#);
+        let d = doc(
+            r#""Effect":"Deny","Principal":{"AWS":"111111111111"},"Action":"s3:*","Resource":"*""#,
+        );
         assert_eq!(
             err(&d, PolicyKind::Rcp),
             "The provided policy document does not meet the requirements of the specified policy type."

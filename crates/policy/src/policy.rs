@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use crate::arn::{ArnParts, ArnPattern};
+use crate::arn::{ArnPattern, Target};
 use crate::condition::Condition;
 use crate::error::PolicyError;
 use crate::glob::Glob;
@@ -142,8 +142,7 @@ pub(crate) struct Statement {
 impl Statement {
     pub(crate) fn resource_matches(
         &self,
-        resource: &str,
-        parts: Option<&ArnParts<'_>>,
+        target: &Target<'_>,
         render: impl Fn(&Template, &mut String) -> bool,
     ) -> bool {
         let Some(m) = &self.resources else {
@@ -151,8 +150,10 @@ impl Statement {
         };
         let mut buf = String::new();
         let hit = m.patterns.iter().any(|p| match p {
-            ResourcePattern::Fixed(a) => a.matches(resource, parts),
-            ResourcePattern::Template(t) => render(t, &mut buf) && ArnPattern::new(&buf).matches(resource, parts),
+            ResourcePattern::Fixed(a) => a.matches(target),
+            ResourcePattern::Template(t) => {
+                render(t, &mut buf) && ArnPattern::new(&buf).matches(target)
+            }
         });
         hit != m.negated
     }
@@ -204,15 +205,15 @@ impl ActionIndex {
                         push_unique(&mut index.general, i);
                         continue;
                     }
-                    Glob::Prefix(p) | Glob::General(p) => {
-                        match p.split_once(':') {
-                            Some((svc, _)) if !svc.contains(['*', '?']) => (&mut index.by_service, svc.to_owned()),
-                            _ => {
-                                push_unique(&mut index.general, i);
-                                continue;
-                            }
+                    Glob::Prefix(p) | Glob::General(p) => match p.split_once(':') {
+                        Some((svc, _)) if !svc.contains(['*', '?']) => {
+                            (&mut index.by_service, svc.to_owned())
                         }
-                    }
+                        _ => {
+                            push_unique(&mut index.general, i);
+                            continue;
+                        }
+                    },
                     Glob::Suffix(_) => {
                         push_unique(&mut index.general, i);
                         continue;
@@ -249,9 +250,14 @@ impl Policy {
     }
 
     /// [`Policy::parse`] with explicit options (size quota, required version).
-    pub fn parse_with(document: &str, kind: PolicyKind, options: &ParseOptions) -> Result<Policy, PolicyError> {
+    pub fn parse_with(
+        document: &str,
+        kind: PolicyKind,
+        options: &ParseOptions,
+    ) -> Result<Policy, PolicyError> {
         let parsed = parse_document(document, kind, options)?;
-        let index = (parsed.statements.len() > INDEX_THRESHOLD).then(|| ActionIndex::build(&parsed.statements));
+        let index = (parsed.statements.len() > INDEX_THRESHOLD)
+            .then(|| ActionIndex::build(&parsed.statements));
         Ok(Policy {
             label: Arc::from(""),
             kind,
@@ -309,7 +315,12 @@ impl Policy {
 
     /// Calls `f` with each statement that may apply to `action`, in document order, each
     /// once. `action_lc` is the lowercased action; `service_lc` its service prefix.
-    pub(crate) fn for_candidates(&self, action_lc: &str, service_lc: &str, mut f: impl FnMut(&Statement)) {
+    pub(crate) fn for_candidates(
+        &self,
+        action_lc: &str,
+        service_lc: &str,
+        mut f: impl FnMut(&Statement),
+    ) {
         let Some(index) = &self.index else {
             self.statements.iter().for_each(f);
             return;
@@ -347,7 +358,12 @@ mod tests {
             .collect();
         st.push(last.to_owned());
         let doc = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, st.join(","));
-        Policy::parse_with(&doc, PolicyKind::Identity, &ParseOptions { max_size: Some(1 << 20), ..Default::default() }).unwrap()
+        Policy::parse_with(
+            &doc,
+            PolicyKind::Identity,
+            &ParseOptions { max_size: Some(1 << 20), ..Default::default() },
+        )
+        .unwrap()
     }
 
     fn candidates(p: &Policy, action: &str) -> Vec<usize> {
@@ -360,7 +376,8 @@ mod tests {
 
     #[test]
     fn index_narrows_to_relevant_statements() {
-        let p = many(20, r#"{"Effect":"Allow","Action":["s3:Get*","s3:GetObject"],"Resource":"*"}"#);
+        let p =
+            many(20, r#"{"Effect":"Allow","Action":["s3:Get*","s3:GetObject"],"Resource":"*"}"#);
         assert!(p.index.is_some());
         assert_eq!(candidates(&p, "s3:GetObject"), vec![20]);
         assert_eq!(candidates(&p, "SVC3:get3"), vec![3]);

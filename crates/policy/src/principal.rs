@@ -55,8 +55,15 @@ impl<'a> Principal<'a> {
     }
 
     /// A role session: its session ARN and the role's ARN.
-    pub fn assumed_role(session_arn: &'a str, role_arn: &'a str, account: &'a str) -> Principal<'a> {
-        Principal { role_arn: Some(role_arn), ..Principal::base(PrincipalKind::AssumedRole, session_arn, account) }
+    pub fn assumed_role(
+        session_arn: &'a str,
+        role_arn: &'a str,
+        account: &'a str,
+    ) -> Principal<'a> {
+        Principal {
+            role_arn: Some(role_arn),
+            ..Principal::base(PrincipalKind::AssumedRole, session_arn, account)
+        }
     }
 
     /// A federated-user session.
@@ -147,7 +154,10 @@ impl PrincipalSpec {
                 }
             }
             PrincipalKind::IAMUser => {
-                if named(p.arn) || p.unique_id.is_some_and(named) || p.unique_id.is_some_and(|id| self.canonical.iter().any(|c| **c == *id)) {
+                if named(p.arn)
+                    || p.unique_id.is_some_and(named)
+                    || p.unique_id.is_some_and(|id| self.canonical.iter().any(|c| **c == *id))
+                {
                     Some(PrincipalMatch::Direct)
                 } else {
                     by_account()
@@ -199,7 +209,9 @@ impl PrincipalSpec {
                 account && (named(p.arn) || p.unique_id.is_some_and(named))
             }
             PrincipalKind::AssumedRole => {
-                account && named(p.arn) && (p.role_arn.is_some_and(named) || p.unique_id.is_some_and(named))
+                account
+                    && named(p.arn)
+                    && (p.role_arn.is_some_and(named) || p.unique_id.is_some_and(named))
             }
             PrincipalKind::Service => self.services.iter().any(|s| s.eq_ignore_ascii_case(p.arn)),
             PrincipalKind::WebIdentity => self.federated.iter().any(|f| **f == *p.arn),
@@ -224,7 +236,10 @@ mod tests {
     #[test]
     fn account_match_is_delegation_only() {
         let david = Principal::user("arn:aws:iam::111111111111:user/David", "111111111111");
-        assert_eq!(spec(&["111111111111"], &[], &[]).matches(&david), Some(PrincipalMatch::Account));
+        assert_eq!(
+            spec(&["111111111111"], &[], &[]).matches(&david),
+            Some(PrincipalMatch::Account)
+        );
         assert_eq!(spec(&["222222222222"], &[], &[]).matches(&david), None);
         assert_eq!(
             spec(&["111111111111"], &["arn:aws:iam::111111111111:user/David"], &[]).matches(&david),
@@ -239,19 +254,28 @@ mod tests {
             "arn:aws:iam::111111111111:role/R",
             "111111111111",
         );
-        assert_eq!(spec(&[], &["arn:aws:iam::111111111111:role/R"], &[]).matches(&s), Some(PrincipalMatch::Limited));
+        assert_eq!(
+            spec(&[], &["arn:aws:iam::111111111111:role/R"], &[]).matches(&s),
+            Some(PrincipalMatch::Limited)
+        );
         assert_eq!(
             spec(&[], &["arn:aws:sts::111111111111:assumed-role/R/s1"], &[]).matches(&s),
             Some(PrincipalMatch::Direct)
         );
-        assert_eq!(spec(&[], &["arn:aws:sts::111111111111:assumed-role/R/s2"], &[]).matches(&s), None);
+        assert_eq!(
+            spec(&[], &["arn:aws:sts::111111111111:assumed-role/R/s2"], &[]).matches(&s),
+            None
+        );
         assert_eq!(s.principal_arn(), Some("arn:aws:iam::111111111111:role/R"));
     }
 
     #[test]
     fn services_and_wildcard() {
         let ecs = Principal::service("ecs.amazonaws.com");
-        assert_eq!(spec(&[], &[], &["ecs.amazonaws.com"]).matches(&ecs), Some(PrincipalMatch::Direct));
+        assert_eq!(
+            spec(&[], &[], &["ecs.amazonaws.com"]).matches(&ecs),
+            Some(PrincipalMatch::Direct)
+        );
         assert_eq!(spec(&[], &[], &["ec2.amazonaws.com"]).matches(&ecs), None);
         let any = PrincipalSpec { wildcard: true, ..PrincipalSpec::default() };
         assert_eq!(any.matches(&ecs), Some(PrincipalMatch::Direct));

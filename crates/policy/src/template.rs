@@ -213,7 +213,10 @@ mod tests {
 
     #[test]
     fn old_version_is_literal() {
-        assert_eq!(Text::new("${aws:username}", false, Mode::Plain), Text::Const("${aws:username}".into()));
+        assert_eq!(
+            Text::new("${aws:username}", false, Mode::Plain),
+            Text::Const("${aws:username}".into())
+        );
     }
 
     #[test]

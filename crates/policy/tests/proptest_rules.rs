@@ -3,7 +3,9 @@
 //! evaluation logic (unrelated statements change nothing; explicit deny is final).
 
 use proptest::prelude::*;
-use xacct_policy::{evaluate, wildcard_match, Context, Effect, Policy, PolicyKind, PolicySet, Principal, Request};
+use xacct_policy::{
+    evaluate, wildcard_match, Context, Effect, Policy, PolicyKind, PolicySet, Principal, Request,
+};
 
 /// Reference matcher: plain recursion over characters, obviously correct, exponential.
 fn reference(p: &[char], t: &[char]) -> bool {
@@ -63,7 +65,13 @@ const USER: &str = "arn:aws:iam::111111111111:user/U";
 fn s3_statement() -> impl Strategy<Value = String> {
     (
         prop_oneof![Just("Allow"), Just("Deny")],
-        prop_oneof![Just("s3:GetObject"), Just("s3:Get*"), Just("s3:*"), Just("*"), Just("s3:PutObject")],
+        prop_oneof![
+            Just("s3:GetObject"),
+            Just("s3:Get*"),
+            Just("s3:*"),
+            Just("*"),
+            Just("s3:PutObject")
+        ],
         prop::bool::ANY,
         prop_oneof![Just("*"), Just("arn:aws:s3:::b/*"), Just("arn:aws:s3:::other/*")],
     )
@@ -90,7 +98,12 @@ fn principal_json() -> impl Strategy<Value = String> {
 fn unrelated_statement() -> impl Strategy<Value = String> {
     (
         prop_oneof![Just("Allow"), Just("Deny")],
-        prop_oneof![Just("ec2:RunInstances"), Just("ec2:*"), Just("iam:Pass*"), Just("sqs:?endMessage")],
+        prop_oneof![
+            Just("ec2:RunInstances"),
+            Just("ec2:*"),
+            Just("iam:Pass*"),
+            Just("sqs:?endMessage")
+        ],
         prop_oneof![Just("Resource"), Just("NotResource")],
         prop_oneof![Just("*"), Just("arn:aws:s3:::b/*")],
     )
@@ -126,7 +139,8 @@ fn world() -> impl Strategy<Value = World> {
             identity,
             boundary,
             scp,
-            resource: resource.map(|r| r.into_iter().map(|(s, p)| with_principal(&s, &p)).collect()),
+            resource: resource
+                .map(|r| r.into_iter().map(|(s, p)| with_principal(&s, &p)).collect()),
             cross_account,
             required,
         })
@@ -134,9 +148,13 @@ fn world() -> impl Strategy<Value = World> {
 
 fn decide(w: &World) -> Effect {
     let identity = Policy::parse(&doc(&w.identity), PolicyKind::Identity).unwrap();
-    let boundary = w.boundary.as_ref().map(|b| Policy::parse(&doc(b), PolicyKind::PermissionsBoundary).unwrap());
+    let boundary = w
+        .boundary
+        .as_ref()
+        .map(|b| Policy::parse(&doc(b), PolicyKind::PermissionsBoundary).unwrap());
     let scp = Policy::parse(&doc(&w.scp), PolicyKind::Scp).unwrap();
-    let resource = w.resource.as_ref().map(|r| Policy::parse(&doc(r), PolicyKind::Resource).unwrap());
+    let resource =
+        w.resource.as_ref().map(|r| Policy::parse(&doc(r), PolicyKind::Resource).unwrap());
     let levels: [&[&Policy]; 1] = [&[&scp]];
     let set = PolicySet {
         identity: &[&identity],

@@ -90,11 +90,11 @@ impl App {
         &self.options
     }
 
-    /// A fresh request id in AWS's UUID form.
+    /// A fresh request id in AWS's UUID form (unique, not secret: a splitmix64 stream).
     fn request_id(&self) -> String {
         let n = self.request_seq.fetch_add(1, Ordering::Relaxed);
-        let a = self.request_seed ^ n.rotate_left(17);
-        let b = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.request_seed.rotate_left(32);
+        let a = splitmix64(self.request_seed ^ n);
+        let b = splitmix64(a ^ n.rotate_left(29));
         format!(
             "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
             a >> 32,
@@ -243,6 +243,13 @@ impl App {
     fn uptime_seconds(&self) -> u64 {
         self.started.elapsed().as_secs()
     }
+}
+
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 fn flavor_of(protocol: Protocol) -> ErrorFlavor {

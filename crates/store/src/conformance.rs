@@ -19,6 +19,7 @@ pub fn run_all(store: &dyn Store) -> Result<(), StoreError> {
     scan_prefix_after_limit(store)?;
     scan_unicode_keys(store)?;
     rollback_on_drop(store)?;
+    panic_in_write_tx_rolls_back(store)?;
     write_tx_sees_its_own_writes(store)?;
     read_snapshot_isolation(store)?;
     versioned_records_round_trip(store)?;
@@ -231,6 +232,27 @@ pub fn rollback_on_drop(store: &dyn Store) -> Result<(), StoreError> {
     // The store is usable afterwards.
     commit_puts(store, t, &["after"])?;
     assert!(store.read()?.get(t, "after")?.is_some());
+    Ok(())
+}
+
+/// A thread unwinding out of an open write transaction rolls it back, and the store keeps
+/// accepting writes afterwards.
+pub fn panic_in_write_tx_rolls_back(store: &dyn Store) -> Result<(), StoreError> {
+    let t = "conf_panic";
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if let Ok(mut tx) = store.write() {
+            let _ = tx.put(t, "half-done", &rec(1, "1"));
+            let _ = tx.append_event("conf-panic", "{}");
+            // resume_unwind skips the panic hook, keeping test output quiet.
+            std::panic::resume_unwind(Box::new("a handler failed mid-transaction"));
+        }
+    }));
+    assert!(unwound.is_err(), "the closure unwinds");
+    commit_puts(store, t, &["after"])?;
+    let r = store.read()?;
+    assert!(r.get(t, "half-done")?.is_none());
+    assert!(r.get(t, "after")?.is_some());
+    assert!(r.events("conf-panic", None, 10)?.is_empty());
     Ok(())
 }
 

@@ -94,7 +94,11 @@ impl SqliteStore {
             });
         }
         writer
-            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            // journal_size_limit: truncate the WAL after a checkpoint if a burst grew it past 64 MiB.
+            .execute_batch(
+                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+                 PRAGMA journal_size_limit = 67108864;",
+            )
             .map_err(db_err("configure the writer connection"))?;
         migrate(&writer)?;
         // The file may be new: make its directory entry durable too.
@@ -478,21 +482,23 @@ fn prefix_successor(prefix: &str) -> Option<String> {
     None
 }
 
-/// Maps an engine error for operation `op`: corruption and lock contention get their own
-/// variants. The engine's messages never include bound values.
+/// Maps an engine error for operation `op`: corruption (including a stored row that does not fit
+/// the schema) and lock contention get their own variants. The engine's messages name columns and
+/// positions, never stored or bound values.
 fn db_err(op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-    move |e| {
-        let code = match &e {
-            rusqlite::Error::SqliteFailure(f, _) => Some(f.code),
-            _ => None,
-        };
-        match code {
-            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+    move |e| match &e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => {
                 StoreError::Corrupt { op, message: e.to_string() }
             }
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Busy,
             _ => StoreError::Database { op, message: e.to_string() },
-        }
+        },
+        rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::Utf8Error(_) => StoreError::Corrupt { op, message: e.to_string() },
+        _ => StoreError::Database { op, message: e.to_string() },
     }
 }
 
@@ -532,6 +538,52 @@ mod tests {
         assert_eq!(query_only, 1);
         drop(reader);
         drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn rows_that_do_not_fit_the_schema_are_corrupt_not_a_panic() {
+        let dir = std::env::temp_dir().join(format!("xacct-store-rows-{}", std::process::id()));
+        let store = SqliteStore::open(&dir).unwrap();
+        store
+            .writer
+            .lock()
+            .unwrap()
+            .execute_batch(
+                "INSERT INTO records (tbl, key, version, data) VALUES
+                     ('t', 'negative', -1, '{}'),
+                     ('t', 'blob', 1, x'00ff'),
+                     ('t', 'bad-utf8', 1, CAST(x'ff' AS TEXT));",
+            )
+            .unwrap();
+        let r = store.read().unwrap();
+        for key in ["negative", "blob", "bad-utf8"] {
+            let err = r.get("t", key).unwrap_err();
+            assert!(
+                matches!(err, StoreError::Corrupt { op: "read a record", .. }),
+                "{key}: {err:?}"
+            );
+        }
+        assert!(matches!(r.scan("t", "", None, 10), Err(StoreError::Corrupt { .. })));
+        drop(r);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_schema_from_a_newer_build_is_refused_and_left_alone() {
+        let dir = std::env::temp_dir().join(format!("xacct-store-newer-{}", std::process::id()));
+        let store = SqliteStore::open(&dir).unwrap();
+        store
+            .writer
+            .lock()
+            .unwrap()
+            .execute_batch("INSERT INTO schema_migrations VALUES (99, 'later')")
+            .unwrap();
+        drop(store);
+        let err = SqliteStore::open(&dir).unwrap_err();
+        assert!(matches!(err, StoreError::SchemaTooNew { found: 99, .. }), "{err:?}");
+        assert!(err.to_string().starts_with("the database schema version 99 is newer"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -30,6 +30,7 @@ conformance_tests!(
     scan_prefix_after_limit,
     scan_unicode_keys,
     rollback_on_drop,
+    panic_in_write_tx_rolls_back,
     write_tx_sees_its_own_writes,
     read_snapshot_isolation,
     versioned_records_round_trip,

@@ -102,7 +102,14 @@ pub(crate) fn classify(
                 .ok_or_else(|| unknown_service("no query service has this action"))?;
             let protocol = Protocol::from_model(svc);
             if svc.operation(&action).is_none() {
-                return Err(unknown_operation(svc, &action));
+                let mut rej = unknown_operation(svc, &action);
+                // AWS quotes the version the request asked for.
+                if let (RejectionKind::UnknownOperation { api_version, .. }, Some(v)) =
+                    (&mut rej.kind, version.as_deref())
+                {
+                    v.clone_into(api_version);
+                }
+                return Err(rej);
             }
             return Ok(route(svc, action, protocol, region));
         }

@@ -4,12 +4,7 @@
 //! in the golden layout (`<dir>/<protocol>/<svc>-<Op>.case.json` + body) so that
 //! `python3 tests/golden/check_botocore.py --derive-expect <dir>` checks each one against
 //! botocore's own parser.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::sync::Arc;
 
@@ -138,10 +133,7 @@ fn every_operation_encodes_and_decodes() {
 
             // An empty request decodes or names a missing required member.
             let (headers, body): (Vec<(&str, &str)>, String) = if dir == "json" {
-                (
-                    vec![("Content-Type", "application/x-amz-json-1.1")],
-                    "{}".to_owned(),
-                )
+                (vec![("Content-Type", "application/x-amz-json-1.1")], "{}".to_owned())
             } else {
                 (
                     vec![("Content-Type", "application/x-www-form-urlencoded")],

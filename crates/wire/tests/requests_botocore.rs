@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use serde_json::Value;
-use xacct_wire::{classify, decode, HttpRequest, Models, Protocol};
+use xacct_wire::{classify, decode, HttpRequest, Models, Protocol, RejectionKind};
 
 fn models() -> &'static Models {
     static M: std::sync::OnceLock<Models> = std::sync::OnceLock::new();
@@ -40,7 +40,8 @@ fn fixtures() -> Vec<Fixture> {
     out
 }
 
-fn check(f: &Fixture, scope: Option<&str>) {
+/// Classifies and decodes one fixture; `false` when a synthesized value missed a pattern.
+fn check(f: &Fixture, scope: Option<&str>) -> bool {
     let j = &f.json;
     let headers: Vec<(String, String)> = j["headers"]
         .as_array()
@@ -69,23 +70,45 @@ fn check(f: &Fixture, scope: Option<&str>) {
         other => panic!("unexpected protocol {other}"),
     };
     assert_eq!(route.protocol, expected_protocol, "{}", f.name);
-    let value = decode(models(), &route, &req).unwrap_or_else(|e| panic!("{}: {e:?}", f.name));
-    assert_eq!(value, j["expect"], "{}", f.name);
+    match decode(models(), &route, &req) {
+        Ok(value) => {
+            assert_eq!(value, j["expect"], "{}", f.name);
+            true
+        }
+        // Synthesized fixtures (another XACCT_REQUESTS_DIR) may miss a model `pattern`; that
+        // rejection is the validator working, and nothing else is tolerated.
+        Err(xacct_wire::Rejection {
+            kind: RejectionKind::ConstraintViolation { violations },
+            ..
+        }) if std::env::var_os("XACCT_REQUESTS_DIR").is_some()
+            && violations.iter().all(|v| v.contains("regular expression pattern")) =>
+        {
+            false
+        }
+        Err(e) => panic!("{}: {e:?}", f.name),
+    }
+}
+
+fn check_all(scoped: bool) {
+    let all = fixtures();
+    let mut decoded = 0;
+    for f in &all {
+        let svc = f.json["service"].as_str().unwrap().to_owned();
+        if check(f, scoped.then_some(svc.as_str())) {
+            decoded += 1;
+        }
+    }
+    eprintln!("{decoded} of {} botocore requests decoded to their expected Value", all.len());
 }
 
 #[test]
 fn botocore_requests_decode_with_the_credential_scope() {
-    for f in fixtures() {
-        let svc = f.json["service"].as_str().unwrap().to_owned();
-        check(&f, Some(&svc));
-    }
+    check_all(true);
 }
 
 #[test]
 fn botocore_requests_decode_without_a_credential_scope() {
-    for f in fixtures() {
-        check(&f, None);
-    }
+    check_all(false);
 }
 
 #[test]

@@ -60,12 +60,13 @@ fn get_caller_identity_routes_to_sts_with_or_without_scope() {
 
 #[test]
 fn scope_decides_between_query_services() {
-    // iam has no GetCallerIdentity: signed for iam, it is iam's InvalidAction.
+    // iam has no GetCallerIdentity: signed for iam, it is iam's InvalidAction, quoting the
+    // version the request asked for.
     let req = form("Action=GetCallerIdentity&Version=2011-06-15");
     let rej = classify(models(), &req, Some("iam"), None).unwrap_err();
     let err = rej.to_aws_error(Protocol::Query);
     assert_eq!(err.code, "InvalidAction");
-    assert_eq!(err.message, "Could not find operation GetCallerIdentity for version 2010-05-08");
+    assert_eq!(err.message, "Could not find operation GetCallerIdentity for version 2011-06-15");
     // Unscoped, the Version picks the service.
     let r = classify(models(), &form("Action=ListRoles&Version=2010-05-08"), None, None).unwrap();
     assert_eq!(r.service_id(), "iam");

@@ -43,6 +43,9 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         }
         config.management_account_id = id;
     }
+    if let Some(email) = env_nonempty("XACCT_MANAGEMENT_ACCOUNT_EMAIL") {
+        config.management_account_email = email;
+    }
     let root_key = match (env_nonempty("XACCT_ROOT_ACCESS_KEY_ID"), env_nonempty("XACCT_ROOT_SECRET_ACCESS_KEY")) {
         (Some(id), Some(secret)) => Some(NewAccessKey { access_key_id: id, secret_access_key: secret }),
         (None, None) => None,

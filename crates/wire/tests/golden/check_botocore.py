@@ -15,6 +15,10 @@ with a golden body `<case>.xml` / `<case>.json` beside it (written by the Rust t
 golden output), by walking the botocore output shape: what botocore must read back is exactly
 what the service handed the encoder, with timestamps as datetimes. Self-contained: needs only
 botocore. Usage: python3 check_botocore.py [--derive-expect] [dir]
+
+Whole-model check (every operation of iam, sts, ec2, organizations, kms, cloudtrail, proton, ecs):
+  XACCT_SAMPLES_DIR=/tmp/s cargo test -p xacct-wire --test all_operations
+  python3 check_botocore.py --derive-expect /tmp/s
 """
 import base64
 import datetime

@@ -120,7 +120,7 @@ def synthesize(shape, depth=0):
     t = shape.type_name
     md = shape.metadata
     if t == "structure":
-        if depth > 5:
+        if depth > 12:
             return None
         out = {}
         for name, m in shape.members.items():
@@ -145,10 +145,10 @@ def synthesize(shape, depth=0):
         lo, hi = int(md.get("min", 0)), int(md.get("max", 64))
         pattern = md.get("pattern")
         for cand in CANDIDATES:
-            text = (cand * 20)[: max(lo, min(hi, len(cand)))] if len(cand) < lo else cand[: max(lo, min(hi, len(cand)))]
+            text = (cand * (lo // len(cand) + 2))[: max(lo, min(hi, len(cand)))]
             if pattern is None or pattern_matches(pattern, text):
                 return text
-        return ("abcdefghijklmnopqrstuvwxyz0123" * 10)[: max(lo, min(hi, 30))]
+        return ("abcdefghijklmnopqrstuvwxyz0123" * (lo // 30 + 2))[: max(lo, min(hi, 30))]
     if t in ("integer", "long"):
         return int(md.get("min", 1)) if md.get("min", 1) <= md.get("max", 10**9) else 1
     if t in ("float", "double"):
@@ -163,11 +163,11 @@ def synthesize(shape, depth=0):
     return None
 
 
-def write_fixture(session, out_dir, svc, op, params):
+def write_fixture(session, out_dir, svc, op, params, validate=False):
     sm = session.get_service_model(svc)
     om = sm.operation_model(op)
     protocol = sm.metadata["protocol"]
-    ser = create_serializer(protocol, include_validation=False)
+    ser = create_serializer(protocol, include_validation=validate)
     rd = ser.serialize_to_request(params, om)
     prepare_request_dict(rd, endpoint_url="https://%s.us-east-1.amazonaws.com" % svc)
     req = create_request_object(rd).prepare()
@@ -213,32 +213,7 @@ def main():
         return all_operations(sys.argv[2])
     session = botocore.session.get_session()
     for svc, op, params in CASES:
-        sm = session.get_service_model(svc)
-        om = sm.operation_model(op)
-        protocol = sm.metadata["protocol"]
-        ser = create_serializer(protocol, include_validation=True)
-        rd = ser.serialize_to_request(params, om)
-        prepare_request_dict(rd, endpoint_url="https://%s.us-east-1.amazonaws.com" % svc)
-        req = create_request_object(rd).prepare()
-        url = req.url.split("amazonaws.com", 1)[1]
-        path, _, query = url.partition("?")
-        body = req.body or b""
-        if isinstance(body, str):
-            body = body.encode()
-        fixture = {
-            "service": svc,
-            "operation": op,
-            "protocol": protocol,
-            "method": req.method,
-            "path": path,
-            "query": query,
-            "headers": [[k, v.decode() if isinstance(v, bytes) else v] for k, v in req.headers.items()],
-            "body": body.decode(),
-            "expect": to_value(sm, om.input_shape, params) if om.input_shape else {},
-        }
-        with open(os.path.join(HERE, "%s-%s.json" % (svc, op)), "w") as f:
-            json.dump(fixture, f, indent=1, sort_keys=True)
-            f.write("\n")
+        write_fixture(session, HERE, svc, op, params, validate=True)
     return 0
 
 
