@@ -10,6 +10,40 @@
 //! - [`cli::evaluate_json`] runs one decision described as JSON (for `xacct policy evaluate`).
 //!
 //! No IO, no clock: time and everything else about the request come in the [`Context`].
+//!
+//! ```
+//! use xacct_policy::{evaluate, Context, Policy, PolicyKind, PolicySet, Principal, Request};
+//!
+//! let identity = Policy::parse(
+//!     r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole",
+//!         "Resource":"arn:aws:iam::999999999999:role/UpdateApp"}}"#,
+//!     PolicyKind::Identity,
+//! )?
+//! .with_label("AllowAssumeUpdateApp");
+//! let trust = Policy::parse(
+//!     r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
+//!         "Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}}"#,
+//!     PolicyKind::Trust,
+//! )?;
+//! let context = Context::new().with("aws:SecureTransport", "true");
+//! let request = Request {
+//!     principal: Principal::user("arn:aws:iam::111111111111:user/David", "111111111111"),
+//!     action: "sts:AssumeRole",
+//!     resource: "arn:aws:iam::999999999999:role/UpdateApp",
+//!     resource_account: Some("999999999999"),
+//!     context: &context,
+//! };
+//! let policies = PolicySet {
+//!     identity: &[&identity],
+//!     resource: Some(&trust),
+//!     resource_policy_required: true, // a role trust policy must allow
+//!     ..PolicySet::default()
+//! };
+//! let decision = evaluate(&request, &policies);
+//! assert!(decision.is_allowed());
+//! assert_eq!(&*decision.matched[0].policy, "AllowAssumeUpdateApp");
+//! # Ok::<(), xacct_policy::PolicyError>(())
+//! ```
 
 mod arn;
 pub mod cli;

@@ -69,8 +69,7 @@ fn size_error(kind: PolicyKind, limit: usize) -> PolicyError {
         PolicyKind::Identity | PolicyKind::PermissionsBoundary | PolicyKind::Resource => {
             PolicyError::limit(format!("Cannot exceed quota for PolicySize: {limit}"))
         }
-        // UNVERIFIED: IAM's wording for an oversized role trust policy; modelled on the
-        // PolicySize message with the ACLSizePerRole quota name.
+        // IAM CreateRole / UpdateAssumeRolePolicy (LimitExceeded, 409).
         PolicyKind::Trust => {
             PolicyError::limit(format!("Cannot exceed quota for ACLSizePerRole: {limit}"))
         }
@@ -275,33 +274,34 @@ pub(crate) fn parse_document(
         }
     }
 
+    // IAM reports a malformed resource before a malformed action, whatever their order.
+    for raw in &raws {
+        if let Some((list, _)) = &raw.resources {
+            list.iter().try_for_each(|r| check_resource(r))?;
+        }
+    }
+    for raw in &raws {
+        if let Some((actions, negated)) = &raw.actions {
+            actions.iter().try_for_each(|a| check_action(a))?;
+            if kind == PolicyKind::Trust {
+                check_trust_actions(actions, *negated)?;
+            }
+        }
+    }
+
     let mut statements = Vec::with_capacity(raws.len());
     for (index, (raw, conditions)) in raws.iter().zip(conditions).enumerate() {
         let (actions, not_action) = raw.actions.clone().unwrap_or_default();
-        for a in &actions {
-            check_action(a)?;
-        }
-        if kind == PolicyKind::Trust {
-            check_trust_actions(&actions, not_action)?;
-        }
-        let resources = match &raw.resources {
-            Some((list, negated)) => {
-                for r in list {
-                    check_resource(r)?;
-                }
-                Some(ResourceMatcher {
-                    patterns: list
-                        .iter()
-                        .map(|r| match Text::new(r, variables, Mode::Glob) {
-                            Text::Const(c) => ResourcePattern::Fixed(ArnPattern::new(&c)),
-                            Text::Template(t) => ResourcePattern::Template(t),
-                        })
-                        .collect(),
-                    negated: *negated,
+        let resources = raw.resources.as_ref().map(|(list, negated)| ResourceMatcher {
+            patterns: list
+                .iter()
+                .map(|r| match Text::new(r, variables, Mode::Glob) {
+                    Text::Const(c) => ResourcePattern::Fixed(ArnPattern::new(&c)),
+                    Text::Template(t) => ResourcePattern::Template(t),
                 })
-            }
-            None => None,
-        };
+                .collect(),
+            negated: *negated,
+        });
         let principal = match raw.principal {
             Some((p, negated)) => Some((compile_principal(p)?, negated)),
             None => None,
@@ -333,11 +333,16 @@ pub(crate) fn parse_document(
     Ok(Parsed { version, id, statements })
 }
 
+/// IAM's legacy parser refuses a short ARN in a partition it knows (`arn:aws:s3::bucket`); one
+/// in an unknown partition reaches the later partition check instead.
 fn fails_legacy_arn(r: &str) -> bool {
     if !r.starts_with("arn:") {
         return false;
     }
     let parts: Vec<&str> = r.split(':').collect();
+    if !parts.get(1).is_some_and(|p| PARTITIONS.contains(p)) {
+        return false;
+    }
     match parts.len() {
         4 | 5 => true,
         n if n >= 6 => parts.get(2).is_some_and(|s| s.is_empty()),
@@ -436,10 +441,13 @@ fn check_action(a: &str) -> Result<(), PolicyError> {
     if parts.next().is_some() {
         return Err(PolicyError::malformed("Actions/Condition can contain only one colon."));
     }
+    if vendor.contains(['*', '?']) {
+        return Err(PolicyError::malformed(
+            "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards",
+        ));
+    }
     if vendor.is_empty()
-        || !vendor
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '*' | '?'))
+        || !vendor.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
     {
         return Err(PolicyError::malformed(format!("Vendor {vendor} is not valid")));
     }
@@ -463,7 +471,7 @@ fn check_trust_actions(actions: &[String], negated: bool) -> Result<(), PolicyEr
             && (a.to_ascii_lowercase().starts_with("sts:") || a == "*")
     };
     if negated || !actions.iter().all(|a| allowed(a)) {
-        // UNVERIFIED: wording reported by users for CreateRole; not confirmed in our sources.
+        // IAM CreateRole's wording (as reproduced by several AWS emulators' tests).
         return Err(PolicyError::malformed(
             "AssumeRole policy may only specify STS AssumeRole actions.",
         ));
@@ -500,9 +508,9 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
         ));
     }
     let partition = parts.get(1).copied().unwrap_or("");
+    // A policy variable is no partition (IAM refuses `arn:${ARN_PARTITION}:…`).
     let partition_ok = PARTITIONS.contains(&partition)
-        || partition.contains(['*', '?'])
-        || partition.contains("${");
+        || (partition.contains(['*', '?']) && !partition.contains('$'));
     if !partition_ok {
         return Err(PolicyError::malformed(format!(
             "Partition \"{partition}\" is not valid for resource \"{r}\"."
@@ -555,7 +563,8 @@ fn compile_principal(p: &Value) -> Result<PrincipalSpec, PolicyError> {
                         || !value.contains('.')
                         || value.contains(char::is_whitespace)
                     {
-                        // UNVERIFIED: the key spelling IAM uses in this message for services.
+                        // IAM checks service names against the services it knows; we can
+                        // only refuse names that cannot be one.
                         return Err(PolicyError::malformed(format!(
                             "Invalid principal in policy: \"SERVICE\":\"{value}\""
                         )));
@@ -565,7 +574,8 @@ fn compile_principal(p: &Value) -> Result<PrincipalSpec, PolicyError> {
                 }
                 "Federated" => {
                     if value.is_empty() || value.contains(['*', '?']) {
-                        // UNVERIFIED: as above, for federated principals.
+                        // UNVERIFIED: the spelling of the key in this message for federated
+                        // principals (IAM writes "AWS" and "SERVICE" for the others).
                         return Err(PolicyError::malformed(format!(
                             "Invalid principal in policy: \"FEDERATED\":\"{value}\""
                         )));
@@ -903,6 +913,24 @@ mod tests {
     }
 
     #[test]
+    fn wildcard_vendor() {
+        assert_eq!(
+            id_err(&doc(r#""Effect":"Allow","Action":["*:Untag*","s3:GetObject"],"Resource":"*""#)),
+            "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards"
+        );
+    }
+
+    #[test]
+    fn variable_as_partition() {
+        assert_eq!(
+            id_err(&doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:${ARN_PARTITION}:s3:::XYZ-ABC-DEFG""#
+            )),
+            r#"Partition "${ARN_PARTITION}" is not valid for resource "arn:${ARN_PARTITION}:s3:::XYZ-ABC-DEFG"."#
+        );
+    }
+
+    #[test]
     fn resource_not_an_arn() {
         assert_eq!(
             id_err(&doc(
@@ -949,6 +977,30 @@ mod tests {
         assert_eq!(
             id_err(&doc(
                 r#""Effect":"Allow","NotAction":"s3:ListBucket","Resource":"arn:aws::::example_bucket""#
+            )),
+            "The policy failed legacy parsing"
+        );
+    }
+
+    #[test]
+    fn resource_errors_come_before_action_errors() {
+        assert_eq!(
+            id_err(&doc(r#""Effect":"Allow","Action":"s:3:ListBucket","Resource":"sdfsadf""#)),
+            r#"Resource sdfsadf must be in ARN format or "*"."#
+        );
+    }
+
+    #[test]
+    fn first_bad_resource_is_reported() {
+        assert_eq!(
+            id_err(&doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":["arn:error:s3:::example_bucket","arn:error:s3::example_bucket"]"#
+            )),
+            r#"Partition "error" is not valid for resource "arn:error:s3:::example_bucket"."#
+        );
+        assert_eq!(
+            id_err(&doc(
+                r#""Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws::fdsasf""#
             )),
             "The policy failed legacy parsing"
         );

@@ -150,7 +150,7 @@ impl App {
             Err(rej) => {
                 tracing::info!(request_id, operation = %route.operation, reason = %rej.message, "request rejected");
                 return with_request_id(
-                    xacct_wire::encode_rejection(route.protocol, &rej, &request_id),
+                    xacct_wire::encode_route_rejection(&route, &rej, &request_id),
                     &request_id,
                 );
             }
@@ -173,11 +173,13 @@ impl App {
                     },
                     e.message,
                 );
-                xacct_wire::encode_rejection(route.protocol, &rej, &request_id)
+                xacct_wire::encode_route_rejection(&route, &rej, &request_id)
             }
             Err(e) => {
                 log_service_error(&e, &request_id, &route.operation, &auth.caller);
-                xacct_wire::encode_route_error(&route, &to_aws_error(&e), &request_id)
+                let extra: Vec<(&str, &str)> =
+                    e.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                xacct_wire::encode_route_error_with(&route, &to_aws_error(&e), &request_id, &extra)
             }
         };
         tracing::debug!(request_id, service = route.service_id(), operation = %route.operation, status = resp.status, "answered");

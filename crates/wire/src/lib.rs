@@ -333,7 +333,67 @@ pub fn encode_route_error(route: &Route, err: &AwsError, request_id: &str) -> Ht
 /// the service's XML namespace on query envelopes.
 #[must_use]
 pub fn encode_route_rejection(route: &Route, rej: &Rejection, request_id: &str) -> HttpResponse {
+    if let RejectionKind::ConstraintViolation { violations } = &rej.kind {
+        if let Some(reason) = input_exception_reason(&route.service, violations) {
+            // Services that model `InvalidInputException` with constraint reasons (Organizations)
+            // answer constraint violations with it instead of the generic validation error.
+            let err = AwsError::from_shape(&route.service, "InvalidInputException", rej.message.clone());
+            return encode_route_error_with(route, &err, request_id, &[("Reason", reason)]);
+        }
+    }
     encode_route_error(route, &rej.to_aws_error(route.protocol), request_id)
+}
+
+/// The `InvalidInputExceptionReason` for the first violation, when the service models one.
+fn input_exception_reason(svc: &ServiceModel, violations: &[String]) -> Option<&'static str> {
+    let reasons = &svc.shape("InvalidInputExceptionReason")?.enum_;
+    let first = violations.first()?;
+    let reason = if first.contains("regular expression pattern") {
+        "INVALID_PATTERN"
+    } else if first.contains("enum value set") {
+        "INVALID_ENUM"
+    } else if first.contains("length less than or equal") {
+        "MAX_LENGTH_EXCEEDED"
+    } else if first.contains("length greater than or equal") {
+        "MIN_LENGTH_EXCEEDED"
+    } else if first.contains("less than or equal") {
+        "MAX_VALUE_EXCEEDED"
+    } else if first.contains("greater than or equal") {
+        "MIN_VALUE_EXCEEDED"
+    } else {
+        return None;
+    };
+    reasons.iter().any(|r| r == reason).then_some(reason)
+}
+
+/// [`encode_route_error`] plus extra members of the error shape (S3's `<BucketName>`, `<Key>`,
+/// Organizations' `Reason`). REST-XML envelopes carry them; json envelopes add them as members;
+/// query envelopes have no place for them and drop them.
+#[must_use]
+pub fn encode_route_error_with(
+    route: &Route,
+    err: &AwsError,
+    request_id: &str,
+    extra: &[(&str, &str)],
+) -> HttpResponse {
+    match route.protocol {
+        Protocol::RestJson | Protocol::RestXml if !extra.is_empty() => {
+            rest::encode_error_with(route.protocol, err, request_id, extra)
+        }
+        Protocol::Json10 | Protocol::Json11 if !extra.is_empty() => {
+            let mut resp = encode_route_error(route, err, request_id);
+            if let Ok(serde_json::Value::Object(mut body)) =
+                serde_json::from_slice::<serde_json::Value>(&resp.body)
+            {
+                for (k, v) in extra {
+                    body.insert((*k).to_owned(), serde_json::Value::String((*v).to_owned()));
+                }
+                resp.body = serde_json::Value::Object(body).to_string().into_bytes();
+            }
+            resp
+        }
+        _ => encode_route_error(route, err, request_id),
+    }
 }
 
 /// Encodes a rejection in `protocol`'s error envelope (always a 4xx).

@@ -291,6 +291,9 @@ pub fn create_member_account(
         max_session_duration: 3600,
         attached_policies: vec![ADMINISTRATOR_ACCESS_ARN.to_owned()],
         create_date: now,
+        inline_policies: Default::default(),
+        permissions_boundary: Default::default(),
+        tags: Default::default(),
     };
     ROLES.put(&mut *tx, &role_key(&account_id, req.role_name), &role)?;
     let status = CreateAccountStatusRecord {
