@@ -129,6 +129,30 @@ fn benches(c: &mut Criterion) {
         });
     }
 
+    // Conditions on the hot path: tag, IP and Bool checks against a populated context.
+    let cond_ctx = Context::new()
+        .with("aws:PrincipalTag/team", "blue")
+        .with("aws:SourceIp", "203.0.113.10")
+        .with("aws:SecureTransport", "true")
+        .with("aws:RequestedRegion", "us-east-1")
+        .with_many("aws:TagKeys", ["env", "team"]);
+    let cond_policy = parse(
+        &doc(&[r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::productionapp/${aws:PrincipalTag/team}/*","Condition":{"IpAddress":{"aws:SourceIp":["198.51.100.0/24","203.0.113.0/24"]},"Bool":{"aws:SecureTransport":"true"},"StringEquals":{"aws:RequestedRegion":"us-east-1"},"ForAllValues:StringEquals":{"aws:TagKeys":["env","team","cost"]}}}"#.to_owned()]),
+        PolicyKind::Identity,
+    );
+    let cond_req = Request {
+        principal: david,
+        action: "s3:GetObject",
+        resource: "arn:aws:s3:::productionapp/blue/report.csv",
+        resource_account: None,
+        context: &cond_ctx,
+    };
+    let cond_set = PolicySet { identity: &[&cond_policy], ..PolicySet::default() };
+    assert!(evaluate(&cond_req, &cond_set).is_allowed());
+    c.bench_function("conditions_and_variable", |b| {
+        b.iter(|| evaluate(black_box(&cond_req), black_box(&cond_set)))
+    });
+
     // A ~6 KB managed policy (just under the 6,144-character quota).
     let mut statements = Vec::new();
     let mut i = 0;

@@ -3,11 +3,15 @@
 //! whole key is folded); values keep their case.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use crate::policy::Fnv;
 
 /// Condition keys → one or many string values. Keys are stored lowercased.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
-    entries: HashMap<Box<str>, Vec<String>>,
+    // FNV: keys are short and trusted-ish condition key names; lookups are on the hot path.
+    entries: HashMap<Box<str>, Vec<String>, BuildHasherDefault<Fnv>>,
 }
 
 impl Context {
