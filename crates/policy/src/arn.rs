@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 
-use crate::glob::Glob;
+use crate::glob::{wildcard_match, Glob};
 
 /// The five matchable segments of a concrete ARN (`arn` itself dropped), borrowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +135,30 @@ impl ArnPattern {
     }
 }
 
+/// Matches pattern text (e.g. a rendered policy variable, literal markers included) segment
+/// by segment without compiling it: the per-request path for templated patterns.
+pub(crate) fn matches_text(pattern: &str, target: &Target<'_>) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    let mut it = pattern.splitn(6, ':');
+    if it.next() != Some("arn") {
+        return wildcard_match(pattern, target.text, false);
+    }
+    let Some(p) = target.parts() else {
+        return false;
+    };
+    for text in [p.partition, p.service, p.region, p.account, p.resource] {
+        match it.next() {
+            Some(seg) if !wildcard_match(seg, text, false) => return false,
+            Some(_) => {}
+            // Missing trailing segments are `*`.
+            None => return true,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +203,31 @@ mod tests {
         let literal = format!("arn:aws:s3:::b{}", crate::glob::LITERAL_STAR);
         assert!(m(&literal, "arn:aws:s3:::b*"));
         assert!(!m(&literal, "arn:aws:s3:::bx"));
+    }
+
+    #[test]
+    fn text_matching_agrees_with_compiled() {
+        let arns = [
+            "arn:aws:s3:::b/k",
+            "arn:aws:iam::1:role/R",
+            "arn:aws:logs:us-east-1:1:log-group:x:y",
+            "*",
+            "nope",
+        ];
+        let patterns = [
+            "*",
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3",
+            "arn:aws:iam::*:role/?",
+            "arn:*:logs:*:*:*",
+            "no*",
+            "arn:aws:s3:::b/k",
+        ];
+        for p in patterns {
+            for a in arns {
+                assert_eq!(matches_text(p, &Target::new(a)), m(p, a), "{p} vs {a}");
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use base64::Engine as _;
 
-use crate::arn::{ArnPattern, Target};
+use crate::arn::{matches_text, ArnPattern, Target};
 use crate::context::Values;
 use crate::error::PolicyError;
 use crate::glob::{wildcard_match, Glob};
@@ -207,9 +207,24 @@ impl Condition {
 
     /// Does the context value `cv` match at least one policy value (positive sense)?
     fn matches_any(&self, cv: &str, lookup: &impl Lookup) -> bool {
-        self.values.iter().any(|v| self.matches_one(v, cv, lookup))
+        // Typed families parse the context value once, not once per policy value.
+        match self.family {
+            Family::Ip => cv.trim().parse::<IpAddr>().is_ok_and(|ip| {
+                self.values.iter().any(
+                    |v| matches!(v, Value::Cidr(net, prefix) if cidr_contains(*net, *prefix, ip)),
+                )
+            }),
+            Family::Numeric(cmp) => cv.trim().parse::<f64>().is_ok_and(|c| {
+                self.values.iter().any(|v| matches!(v, Value::Num(n) if cmp.holds(c, *n)))
+            }),
+            Family::Date(cmp) => parse_date(cv).is_some_and(|c| {
+                self.values.iter().any(|v| matches!(v, Value::Date(d) if cmp.holds(c, *d)))
+            }),
+            _ => self.values.iter().any(|v| self.matches_one(v, cv, lookup)),
+        }
     }
 
+    /// String, ARN, Bool and Binary values (the typed families are handled in `matches_any`).
     fn matches_one(&self, v: &Value, cv: &str, lookup: &impl Lookup) -> bool {
         match (v, self.family) {
             (Value::Str(s), Family::StringEquals) => **s == *cv,
@@ -232,21 +247,14 @@ impl Condition {
                             .flat_map(char::to_lowercase)
                             .eq(cv.chars().flat_map(char::to_lowercase)),
                         Family::StringLike => wildcard_match(&buf, cv, false),
-                        Family::Arn => ArnPattern::new(&buf).matches(&Target::new(cv)),
+                        Family::Arn => matches_text(&buf, &Target::new(cv)),
                         _ => false,
                     }
             }
-            (Value::Num(n), Family::Numeric(cmp)) => {
-                cv.trim().parse::<f64>().is_ok_and(|c| cmp.holds(c, *n))
-            }
-            (Value::Date(d), Family::Date(cmp)) => parse_date(cv).is_some_and(|c| cmp.holds(c, *d)),
             (Value::Bool(b), Family::Bool) => parse_bool(cv) == Some(*b),
             (Value::Binary(bytes), Family::Binary) => base64::engine::general_purpose::STANDARD
                 .decode(cv.trim())
                 .is_ok_and(|c| c == *bytes),
-            (Value::Cidr(net, prefix), Family::Ip) => {
-                cv.trim().parse::<IpAddr>().is_ok_and(|ip| cidr_contains(*net, *prefix, ip))
-            }
             _ => false,
         }
     }

@@ -12,6 +12,7 @@
 //! (none for the management account), supplies the resource's owning account, and fills the
 //! context with authenticated values only.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::arn::Target;
@@ -191,6 +192,8 @@ struct Env<'r> {
     target: Target<'r>,
     /// The principal has a permissions boundary: `NotPrincipal` + `Deny` then always denies it.
     has_boundary: bool,
+    /// Reused for rendering policy variables, so a decision allocates for them at most once.
+    scratch: RefCell<String>,
 }
 
 impl Lookup for Env<'_> {
@@ -241,9 +244,13 @@ impl Env<'_> {
         if !st.actions.matches(self.req.action) {
             return None;
         }
-        if !st
-            .resource_matches(&self.target, |t, buf| t.render(|k| self.single(k), Mode::Glob, buf))
-        {
+        let resource_ok = {
+            let mut scratch = self.scratch.borrow_mut();
+            st.resource_matches(&self.target, &mut scratch, |t, buf| {
+                t.render(|k| self.single(k), Mode::Glob, buf)
+            })
+        };
+        if !resource_ok {
             return None;
         }
         let how = if policy.kind().has_principals() {
@@ -337,6 +344,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Decision {
         req: request,
         target: Target::new(request.resource),
         has_boundary: policies.permissions_boundary.is_some(),
+        scratch: RefCell::new(String::new()),
     };
     let mut matched = Vec::new();
     let p = &request.principal;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use crate::arn::{ArnPattern, Target};
+use crate::arn::{matches_text, ArnPattern, Target};
 use crate::condition::Condition;
 use crate::error::PolicyError;
 use crate::glob::Glob;
@@ -143,17 +143,15 @@ impl Statement {
     pub(crate) fn resource_matches(
         &self,
         target: &Target<'_>,
+        scratch: &mut String,
         render: impl Fn(&Template, &mut String) -> bool,
     ) -> bool {
         let Some(m) = &self.resources else {
             return true;
         };
-        let mut buf = String::new();
         let hit = m.patterns.iter().any(|p| match p {
             ResourcePattern::Fixed(a) => a.matches(target),
-            ResourcePattern::Template(t) => {
-                render(t, &mut buf) && ArnPattern::new(&buf).matches(target)
-            }
+            ResourcePattern::Template(t) => render(t, scratch) && matches_text(scratch, target),
         });
         hit != m.negated
     }

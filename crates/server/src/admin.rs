@@ -30,11 +30,16 @@ pub(crate) fn route(app: &App, req: &HttpRequest<'_>, request_id: &str) -> Optio
         ("POST", "/_xacct/reset" | "/moto-api/reset" | "/moto-api/reset/") => reset(app, req),
         ("GET" | "POST", "/_xacct/clock") if app.options.clock_admin => clock(app, req),
         ("POST", "/_xacct/accounts") => create_account(app, req),
-        _ => Err(AwsError::new("NotFound", format!("No admin route `{} {path}`.", req.method), 404)),
+        _ => {
+            Err(AwsError::new("NotFound", format!("No admin route `{} {path}`.", req.method), 404))
+        }
     };
     Some(match resp {
         Ok(r) => r,
-        Err(e) => json_response(e.status, &json!({"__type": e.code, "message": e.message, "RequestId": request_id})),
+        Err(e) => json_response(
+            e.status,
+            &json!({"__type": e.code, "message": e.message, "RequestId": request_id}),
+        ),
     })
 }
 
@@ -47,7 +52,10 @@ fn json_response(status: u16, body: &Value) -> HttpResponse {
 }
 
 /// The management account's root user must have signed (mock mode lets anyone through).
-fn require_management_root(app: &App, req: &HttpRequest<'_>) -> Result<xacct_services::Caller, AwsError> {
+fn require_management_root(
+    app: &App,
+    req: &HttpRequest<'_>,
+) -> Result<xacct_services::Caller, AwsError> {
     let sreq = xacct_sigv4::HttpRequest {
         method: req.method,
         path: req.path,
@@ -89,8 +97,9 @@ fn body_json(req: &HttpRequest<'_>) -> Result<Value, AwsError> {
     if req.body.is_empty() {
         return Ok(json!({}));
     }
-    serde_json::from_slice(req.body)
-        .map_err(|e| AwsError::new("SerializationException", format!("The body is not valid JSON: {e}."), 400))
+    serde_json::from_slice(req.body).map_err(|e| {
+        AwsError::new("SerializationException", format!("The body is not valid JSON: {e}."), 400)
+    })
 }
 
 fn clock(app: &App, req: &HttpRequest<'_>) -> Result<HttpResponse, AwsError> {

@@ -139,8 +139,8 @@ fn plain_error(parts: &hyper::http::request::Parts, err: &AwsError) -> HttpRespo
 
 fn to_hyper(resp: HttpResponse) -> Response<Full<Bytes>> {
     let mut out = Response::new(Full::new(Bytes::from(resp.body)));
-    *out.status_mut() =
-        hyper::StatusCode::from_u16(resp.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *out.status_mut() = hyper::StatusCode::from_u16(resp.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let headers = out.headers_mut();
     for (name, value) in resp.headers {
         if let (Ok(n), Ok(v)) = (

@@ -122,7 +122,10 @@ impl App {
             Err(e) => {
                 let protocol = xacct_wire::protocol_guess(req);
                 tracing::info!(request_id, code = e.code, source_ip, "authentication failed");
-                return with_request_id(xacct_wire::encode_error(protocol, &e, &request_id), &request_id);
+                return with_request_id(
+                    xacct_wire::encode_error(protocol, &e, &request_id),
+                    &request_id,
+                );
             }
         };
         let route = match xacct_wire::classify(

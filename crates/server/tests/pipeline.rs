@@ -11,7 +11,9 @@ fn root_get_caller_identity_over_query_protocol() {
     let resp = server.root().query("sts", GCI).unwrap();
     assert_eq!(resp.status, 200, "{}", resp.body);
     assert!(resp.body.contains("<Arn>arn:aws:iam::000000000000:root</Arn>"), "{}", resp.body);
-    assert!(resp.body.contains("<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"));
+    assert!(resp.body.contains(
+        "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+    ));
     assert!(resp.header("x-amzn-RequestId").is_some());
 }
 
@@ -65,16 +67,30 @@ fn signature_failures_have_aws_codes_and_statuses() {
 #[test]
 fn json_errors_use_the_json_envelope() {
     let server = TestServer::start().unwrap();
-    let r = server.root().json("organizations", "AWSOrganizationsV20161128.DescribeOrganization", "1.1", "{}").unwrap();
+    let r = server
+        .root()
+        .json("organizations", "AWSOrganizationsV20161128.DescribeOrganization", "1.1", "{}")
+        .unwrap();
     assert_eq!(r.status, 400);
     assert!(r.body.contains("AWSOrganizationsNotInUseException"), "{}", r.body);
-    let r = server.root().json("organizations", "AWSOrganizationsV20161128.Nope", "1.1", "{}").unwrap();
+    let r =
+        server.root().json("organizations", "AWSOrganizationsV20161128.Nope", "1.1", "{}").unwrap();
     assert_eq!(r.status, 400);
     assert!(r.body.contains("UnknownOperationException"), "{}", r.body);
-    let r = server.root().json("organizations", "AWSOrganizationsV20161128.CreateOrganization", "1.1", "{not json").unwrap();
+    let r = server
+        .root()
+        .json("organizations", "AWSOrganizationsV20161128.CreateOrganization", "1.1", "{not json")
+        .unwrap();
     assert_eq!(r.status, 400, "{}", r.body);
-    let r = server.root().json("organizations", "AWSOrganizationsV20161128.DescribeOrganization", "1.1", "{}").unwrap();
-    assert!(r.body.contains("AWSOrganizationsNotInUseException"), "the broken CreateOrganization changed state: {}", r.body);
+    let r = server
+        .root()
+        .json("organizations", "AWSOrganizationsV20161128.DescribeOrganization", "1.1", "{}")
+        .unwrap();
+    assert!(
+        r.body.contains("AWSOrganizationsNotInUseException"),
+        "the broken CreateOrganization changed state: {}",
+        r.body
+    );
 }
 
 #[test]

@@ -25,7 +25,14 @@ pub struct ServiceError {
 impl ServiceError {
     /// A client error with AWS's `code`, `status` and `message`.
     pub fn client(code: &'static str, status: u16, message: impl Into<String>) -> Self {
-        ServiceError { code, message: message.into(), status, sender_fault: true, internal_detail: None, fields: Vec::new() }
+        ServiceError {
+            code,
+            message: message.into(),
+            status,
+            sender_fault: true,
+            internal_detail: None,
+            fields: Vec::new(),
+        }
     }
 
     /// An internal failure: the client sees `InternalFailure`; `detail` goes to the log.

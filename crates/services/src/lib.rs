@@ -161,7 +161,8 @@ impl Services {
         match root_key {
             Some(given) => match accounts::ACCESS_KEYS.get(&*tx, &given.access_key_id)? {
                 Some(existing) => {
-                    let same_owner = existing.account_id == mgmt && existing.owner == accounts::KeyOwner::Root;
+                    let same_owner =
+                        existing.account_id == mgmt && existing.owner == accounts::KeyOwner::Root;
                     if !same_owner {
                         return Err(ServiceError::internal(
                             "the configured root access key id belongs to another principal",

@@ -61,7 +61,8 @@ impl TestServer {
         let addr = listener.local_addr().map_err(|e| err("local_addr", &e))?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()
+            let Ok(rt) =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()
             else {
                 return;
             };
@@ -140,13 +141,31 @@ impl Requester {
 
     /// A query-protocol (form) POST, signed for `service`.
     pub fn query(&self, service: &str, form: &str) -> std::io::Result<RawResponse> {
-        self.signed(service, "POST", "/", &[("content-type", "application/x-www-form-urlencoded; charset=utf-8")], form.as_bytes())
+        self.signed(
+            service,
+            "POST",
+            "/",
+            &[("content-type", "application/x-www-form-urlencoded; charset=utf-8")],
+            form.as_bytes(),
+        )
     }
 
     /// A json-protocol POST to `target`, signed for `service`.
-    pub fn json(&self, service: &str, target: &str, version: &str, body: &str) -> std::io::Result<RawResponse> {
+    pub fn json(
+        &self,
+        service: &str,
+        target: &str,
+        version: &str,
+        body: &str,
+    ) -> std::io::Result<RawResponse> {
         let ct = format!("application/x-amz-json-{version}");
-        self.signed(service, "POST", "/", &[("content-type", &ct), ("x-amz-target", target)], body.as_bytes())
+        self.signed(
+            service,
+            "POST",
+            "/",
+            &[("content-type", &ct), ("x-amz-target", target)],
+            body.as_bytes(),
+        )
     }
 
     /// Any request, signed for `service` (path may carry a query string).
@@ -214,7 +233,9 @@ pub fn send_bytes(addr: SocketAddr, bytes: &[u8]) -> std::io::Result<RawResponse
     stream.write_all(bytes)?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
-    parse(&raw).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed HTTP response"))
+    parse(&raw).ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed HTTP response")
+    })
 }
 
 fn parse(raw: &[u8]) -> Option<RawResponse> {

@@ -337,7 +337,8 @@ pub fn encode_route_rejection(route: &Route, rej: &Rejection, request_id: &str) 
         if let Some(reason) = input_exception_reason(&route.service, violations) {
             // Services that model `InvalidInputException` with constraint reasons (Organizations)
             // answer constraint violations with it instead of the generic validation error.
-            let err = AwsError::from_shape(&route.service, "InvalidInputException", rej.message.clone());
+            let err =
+                AwsError::from_shape(&route.service, "InvalidInputException", rej.message.clone());
             return encode_route_error_with(route, &err, request_id, &[("Reason", reason)]);
         }
     }

@@ -25,7 +25,8 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         .init();
     let (store, description, data_dir) = match &args.store {
         Some(url) => {
-            let store = xacct_store::open(url).map_err(|e| format!("cannot open store `{url}`: {e}"))?;
+            let store =
+                xacct_store::open(url).map_err(|e| format!("cannot open store `{url}`: {e}"))?;
             let dir = url.strip_prefix("sqlite://").map(std::path::PathBuf::from);
             (store, url.clone(), dir)
         }
@@ -46,14 +47,24 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     if let Some(email) = env_nonempty("XACCT_MANAGEMENT_ACCOUNT_EMAIL") {
         config.management_account_email = email;
     }
-    let root_key = match (env_nonempty("XACCT_ROOT_ACCESS_KEY_ID"), env_nonempty("XACCT_ROOT_SECRET_ACCESS_KEY")) {
-        (Some(id), Some(secret)) => Some(NewAccessKey { access_key_id: id, secret_access_key: secret }),
-        (None, None) => None,
-        _ => return Err("set both XACCT_ROOT_ACCESS_KEY_ID and XACCT_ROOT_SECRET_ACCESS_KEY, or neither".into()),
-    };
+    let root_key =
+        match (
+            env_nonempty("XACCT_ROOT_ACCESS_KEY_ID"),
+            env_nonempty("XACCT_ROOT_SECRET_ACCESS_KEY"),
+        ) {
+            (Some(id), Some(secret)) => {
+                Some(NewAccessKey { access_key_id: id, secret_access_key: secret })
+            }
+            (None, None) => None,
+            _ => return Err(
+                "set both XACCT_ROOT_ACCESS_KEY_ID and XACCT_ROOT_SECRET_ACCESS_KEY, or neither"
+                    .into(),
+            ),
+        };
     let clock = Arc::new(Clock::new());
     let services = Services::new(store, clock, config.clone());
-    let boot = services.bootstrap(root_key.clone()).map_err(|e| format!("bootstrap failed: {e}"))?;
+    let boot =
+        services.bootstrap(root_key.clone()).map_err(|e| format!("bootstrap failed: {e}"))?;
     if let Some(key) = &boot.generated_root_key {
         let written = match &data_dir {
             Some(dir) => write_root_credentials(dir, &config.management_account_id, key)
@@ -62,7 +73,10 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             None => "(no data directory)".to_owned(),
         };
         // Printed once, at the first start, for the operator; never logged.
-        println!("xacct: management account {} root credentials (also in {written}):", config.management_account_id);
+        println!(
+            "xacct: management account {} root credentials (also in {written}):",
+            config.management_account_id
+        );
         println!("export AWS_ACCESS_KEY_ID={}", key.access_key_id);
         println!("export AWS_SECRET_ACCESS_KEY={}", key.secret_access_key);
         let _ = std::io::stdout().flush();
@@ -74,7 +88,8 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         store_description: description,
         ..Options::default()
     };
-    let models = xacct_wire::Models::load().map_err(|e| format!("cannot load the service models: {e}"))?;
+    let models =
+        xacct_wire::Models::load().map_err(|e| format!("cannot load the service models: {e}"))?;
     let app = Arc::new(App::new(services, models, options));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -154,10 +169,15 @@ pub fn accounts_create(
         }
     }
     let answer = client.admin_post("/_xacct/accounts", &body)?;
-    let text = |v: &Value, a: &str, b: &str| v.get(a).and_then(|x| x.get(b)).and_then(Value::as_str).map(str::to_owned);
-    let account = text(&answer, "Account", "Id").ok_or("the server's answer lacks the account id")?;
-    let key_id = text(&answer, "Credentials", "AccessKeyId").ok_or("the server's answer lacks credentials")?;
-    let secret = text(&answer, "Credentials", "SecretAccessKey").ok_or("the server's answer lacks credentials")?;
+    let text = |v: &Value, a: &str, b: &str| {
+        v.get(a).and_then(|x| x.get(b)).and_then(Value::as_str).map(str::to_owned)
+    };
+    let account =
+        text(&answer, "Account", "Id").ok_or("the server's answer lacks the account id")?;
+    let key_id = text(&answer, "Credentials", "AccessKeyId")
+        .ok_or("the server's answer lacks credentials")?;
+    let secret = text(&answer, "Credentials", "SecretAccessKey")
+        .ok_or("the server's answer lacks credentials")?;
     match profile {
         Some(profile) => {
             let path = client::write_profile(&profile, &key_id, &secret)?;
@@ -181,7 +201,12 @@ pub fn accounts_list() -> Result<ExitCode, String> {
         if let (Some(t), Some(obj)) = (&token, input.as_object_mut()) {
             obj.insert("NextToken".into(), json!(t));
         }
-        let page = client.json_call("organizations", "AWSOrganizationsV20161128.ListAccounts", "1.1", &input)?;
+        let page = client.json_call(
+            "organizations",
+            "AWSOrganizationsV20161128.ListAccounts",
+            "1.1",
+            &input,
+        )?;
         for a in page.get("Accounts").and_then(Value::as_array).into_iter().flatten() {
             let f = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("");
             println!("{:<14}{:<10}{:<28}{}", f("Id"), f("Status"), f("Name"), f("Email"));
@@ -197,7 +222,9 @@ pub fn accounts_list() -> Result<ExitCode, String> {
 pub fn policy_evaluate(file: &str) -> Result<ExitCode, String> {
     let mut input = String::new();
     if file == "-" {
-        std::io::stdin().read_to_string(&mut input).map_err(|e| format!("cannot read stdin: {e}"))?;
+        std::io::stdin()
+            .read_to_string(&mut input)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
     } else {
         input = std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?;
     }

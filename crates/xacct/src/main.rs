@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "xacct", version, about = "A multi-account AWS access control plane on one laptop")]
+#[command(
+    name = "xacct",
+    version,
+    about = "A multi-account AWS access control plane on one laptop"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -90,7 +94,9 @@ fn main() -> ExitCode {
             commands::accounts_create(id, name, email, profile)
         }
         Command::Accounts { command: AccountsCommand::List } => commands::accounts_list(),
-        Command::Policy { command: PolicyCommand::Evaluate { file } } => commands::policy_evaluate(&file),
+        Command::Policy { command: PolicyCommand::Evaluate { file } } => {
+            commands::policy_evaluate(&file)
+        }
     };
     match result {
         Ok(code) => code,

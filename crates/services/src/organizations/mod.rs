@@ -207,15 +207,24 @@ fn validate_new_account(req: &NewAccount<'_>) -> Result<(), ServiceError> {
     }
     let name_len = req.name.chars().count();
     if name_len == 0 {
-        return Err(error::invalid_input("MIN_LENGTH_EXCEEDED", "You provided a value that is too short."));
+        return Err(error::invalid_input(
+            "MIN_LENGTH_EXCEEDED",
+            "You provided a value that is too short.",
+        ));
     }
     if name_len > 50 {
-        return Err(error::invalid_input("MAX_LENGTH_EXCEEDED", "You provided a value that is too long."));
+        return Err(error::invalid_input(
+            "MAX_LENGTH_EXCEEDED",
+            "You provided a value that is too long.",
+        ));
     }
     let role_ok = (1..=64).contains(&req.role_name.len())
         && req.role_name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@-_".contains(c));
     if !role_ok {
-        return Err(error::invalid_input("INVALID_ROLE_NAME", "You provided a role name that isn't valid."));
+        return Err(error::invalid_input(
+            "INVALID_ROLE_NAME",
+            "You provided a role name that isn't valid.",
+        ));
     }
     if let Some(id) = req.id {
         if !ids::is_account_id(id) {
@@ -341,9 +350,8 @@ pub fn describe_create_account_status(
     organization_for_management(services, call.caller)?;
     let id = input_str(call.input, "CreateAccountRequestId").unwrap_or_default();
     let tx = services.store().read()?;
-    let status = CREATE_ACCOUNT_STATUS
-        .get(&*tx, id)?
-        .ok_or_else(error::create_account_status_not_found)?;
+    let status =
+        CREATE_ACCOUNT_STATUS.get(&*tx, id)?.ok_or_else(error::create_account_status_not_found)?;
     Ok(json!({ "CreateAccountStatus": status_json(&status) }))
 }
 
@@ -402,13 +410,21 @@ fn encode_token(last_key: &str) -> String {
 }
 
 fn decode_token(token: &str) -> Result<String, ServiceError> {
-    let invalid = || error::invalid_input("INVALID_NEXT_TOKEN", "You specified an invalid value for nextToken.");
+    let invalid = || {
+        error::invalid_input("INVALID_NEXT_TOKEN", "You specified an invalid value for nextToken.")
+    };
     if token.len() % 2 != 0 || token.len() > 256 {
         return Err(invalid());
     }
     let bytes: Result<Vec<u8>, _> = (0..token.len())
         .step_by(2)
-        .map(|i| token.get(i..i + 2).map(|h| u8::from_str_radix(h, 16)).ok_or(()).and_then(|r| r.map_err(|_| ())))
+        .map(|i| {
+            token
+                .get(i..i + 2)
+                .map(|h| u8::from_str_radix(h, 16))
+                .ok_or(())
+                .and_then(|r| r.map_err(|_| ()))
+        })
         .collect();
     let bytes = bytes.map_err(|_| invalid())?;
     String::from_utf8(bytes).map_err(|_| invalid())

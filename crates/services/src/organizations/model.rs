@@ -22,7 +22,10 @@ impl OrganizationRecord {
     }
 
     pub fn account_arn(&self, account_id: &str) -> String {
-        format!("arn:aws:organizations::{}:account/{}/{}", self.management_account_id, self.id, account_id)
+        format!(
+            "arn:aws:organizations::{}:account/{}/{}",
+            self.management_account_id, self.id, account_id
+        )
     }
 }
 
