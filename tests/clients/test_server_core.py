@@ -259,3 +259,13 @@ def signed(server, service, body, headers, method="POST", path="/"):
             return resp.status, resp.read().decode(errors="replace")
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode(errors="replace")
+
+
+def test_sigterm_shuts_down_gracefully(fresh_server):
+    s = fresh_server.start()
+    assert s.aws("sts", "get-caller-identity")["Account"] == MANAGEMENT_ACCOUNT
+    s.proc.send_signal(__import__("signal").SIGTERM)
+    assert s.proc.wait(timeout=15) == 0
+    log = s.log()
+    assert "shutdown requested" in log and "stopped" in log
+    assert ROOT_SECRET not in log

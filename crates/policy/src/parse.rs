@@ -1,7 +1,10 @@
 //! JSON policy document → validated, compiled statements, refusing what IAM refuses with
 //! IAM's own message. Checks run in the order IAM reports them (only the first failure is
-//! reported): grammar, version, legacy parser, statement ids, kind rules, presence of
-//! actions/resources, then the format of actions, resources and principals.
+//! reported): size quota, grammar, version, legacy parser (Effect case, dates, short ARNs),
+//! statement ids, kind rules, presence of actions/resources/principals, then the format of
+//! resources, of actions, and of principals. The order follows AWS's observed answers as
+//! collected by other emulators' test suites (e.g. a bad resource is reported before a bad
+//! action in the same statement).
 //!
 //! Messages whose exact AWS wording we could not find are marked `UNVERIFIED` below.
 

@@ -114,11 +114,13 @@ pub struct Services {
     clock: Arc<Clock>,
     config: Config,
     keys: KeyCache,
+    /// Compiled policies and session keys (see [`authz::AuthzState`]).
+    authz: authz::AuthzState,
 }
 
 impl Services {
     pub fn new(store: Arc<dyn Store>, clock: Arc<Clock>, config: Config) -> Self {
-        Services { store, clock, config, keys: KeyCache::default() }
+        Services { store, clock, config, keys: KeyCache::default(), authz: authz::AuthzState::default() }
     }
 
     pub fn config(&self) -> &Config {
@@ -136,6 +138,22 @@ impl Services {
     /// The access-key cache: whoever writes or deletes an access key invalidates its entry.
     pub fn key_cache(&self) -> &KeyCache {
         &self.keys
+    }
+
+    /// Authorization's caches (compiled policies, session keys).
+    pub fn authz_state(&self) -> &authz::AuthzState {
+        &self.authz
+    }
+
+    /// The caller and temporary secret of session credentials: `access_key_id` (`ASIA…`) with
+    /// the session `token` it was issued with, checked at `now` (epoch seconds).
+    pub fn resolve_session(
+        &self,
+        access_key_id: &str,
+        token: &str,
+        now: i64,
+    ) -> Result<(String, Caller), sts::session::SessionError> {
+        sts::resolve_session(self, access_key_id, token, now)
     }
 
     /// Makes sure the management account exists with a root access key: `root_key` when given
@@ -189,6 +207,8 @@ impl Services {
             }
         }
         tx.commit()?;
+        // The session key is made once with the store and reloaded (e.g. after a reset).
+        sts::reload_session_keys(self)?;
         Ok(Bootstrap { created, generated_root_key: generated })
     }
 
@@ -210,8 +230,16 @@ impl Services {
         }
     }
 
-    /// Runs one operation.
+    /// Runs one operation: authorizes it (every permission it needs, see `authz`), then
+    /// dispatches it. A denied operation changes nothing.
     pub fn call(&self, call: &Call<'_>) -> Result<Value, ServiceError> {
+        let requests = match call.service {
+            "iam" => iam::actions::requests(call)?,
+            "sts" => sts::actions::requests(call)?,
+            "organizations" => organizations::actions::requests(self, call)?,
+            _ => Vec::new(),
+        };
+        authz::authorize(self, call, &requests)?;
         match call.service {
             "sts" => sts::dispatch(self, call),
             "iam" => iam::dispatch(self, call),

@@ -1,7 +1,33 @@
 //! Authorization of every operation: each service's `actions.rs` turns an operation call into
 //! the [`ActionRequest`]s it needs (action, resource ARN, condition keys); this module gathers the
-//! policies that apply (the caller's identity policies, boundary, session policies, SCPs of the
-//! account's organization path, the resource's policy) and asks `xacct-policy` to decide.
+//! policies that apply (the caller's identity policies and groups', permissions boundary, the
+//! session policies sealed in its token, the resource's policy), builds the request context from
+//! the authenticated caller, and asks `xacct-policy` to decide. A denial becomes AWS's
+//! AccessDenied message form and the operation never runs.
+//!
+//! Compiled policies are cached by [`PolicyDoc::cache_key`](crate::iam::lookup::PolicyDoc) (plus
+//! the kind they were compiled as), so the hot path does not parse JSON.
+//!
+//! Not gathered yet: Organizations SCPs and RCPs (no SCP storage exists), and `aws:SourceIp`
+//! (the source address does not reach [`Call`]).
+//!
+//! Security: the context is built from the verified caller only; request-supplied keys come
+//! from the operation's `actions.rs`, never from the client's own condition-key claims.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use xacct_policy::{
+    evaluate, Context, Decision, ParseOptions, Policy, PolicyError, PolicyErrorCode, PolicyKind,
+    PolicySet, Principal, Request,
+};
+use xacct_store::ReadTx;
+
+use crate::iam::lookup::{self, PolicyDoc, PrincipalPolicies};
+use crate::sts::session::SessionKeys;
+use crate::{Call, Caller, PrincipalKind, ServiceError, Services};
 
 /// A condition key's value in the request context.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,5 +58,335 @@ impl ActionRequest {
             resource_account: account.map(str::to_owned),
             context: Vec::new(),
         }
+    }
+
+    /// The same request with one more condition key.
+    #[must_use]
+    pub fn with(mut self, key: impl Into<String>, value: ContextValue) -> Self {
+        self.context.push((key.into(), value));
+        self
+    }
+}
+
+/// A resource-based policy that takes part in a decision (a role's trust policy, a bucket
+/// policy, a key policy).
+#[derive(Debug, Clone, Copy)]
+pub struct ResourcePolicy<'a> {
+    /// The document as stored.
+    pub document: &'a str,
+    /// Unique per document version (the cache key); e.g. `ROLEID/trust@len-hash`.
+    pub cache_key: &'a str,
+    /// Trace label, e.g. the role's ARN.
+    pub label: &'a str,
+    /// How to compile it: `PolicyKind::Trust` for a role trust policy.
+    pub kind: PolicyKind,
+    /// The resource policy itself must allow (trust policies, KMS key policies).
+    pub required: bool,
+}
+
+/// Entries kept before the cache is emptied; documents are small and keys per version.
+const POLICY_CACHE_CAPACITY: usize = 8192;
+
+/// Per-server state of authorization and sessions: compiled policies and the session keys.
+#[derive(Default)]
+pub struct AuthzState {
+    policies: RwLock<HashMap<String, Arc<Policy>>>,
+    pub(crate) session_keys: RwLock<Option<Arc<SessionKeys>>>,
+}
+
+impl AuthzState {
+    /// The compiled policy for `cache_key`/`kind`, compiling `document` on a miss.
+    pub fn compiled(
+        &self,
+        cache_key: &str,
+        label: &str,
+        document: &str,
+        kind: PolicyKind,
+    ) -> Result<Arc<Policy>, PolicyError> {
+        let key = format!("{kind:?}#{cache_key}");
+        if let Ok(map) = self.policies.read() {
+            if let Some(hit) = map.get(&key) {
+                return Ok(Arc::clone(hit));
+            }
+        }
+        // Stored documents were validated (with their own quotas) when written: only the
+        // grammar matters here, so the size quota is lifted.
+        let options = ParseOptions { max_size: Some(1 << 20), ..ParseOptions::default() };
+        let policy = Arc::new(Policy::parse_with(document, kind, &options)?.with_label(label));
+        if let Ok(mut map) = self.policies.write() {
+            if map.len() >= POLICY_CACHE_CAPACITY {
+                map.clear();
+            }
+            map.insert(key, Arc::clone(&policy));
+        }
+        Ok(policy)
+    }
+
+    /// Number of cached compiled policies.
+    pub fn cached_policies(&self) -> usize {
+        self.policies.read().map(|m| m.len()).unwrap_or(0)
+    }
+}
+
+/// Everything about the caller a decision needs, gathered once per call.
+pub struct Gathered {
+    identity: Vec<Arc<Policy>>,
+    boundary: Option<Arc<Policy>>,
+    session: Vec<Arc<Policy>>,
+    /// The request context built from the caller (principal keys, time, region).
+    pub context: Context,
+}
+
+fn compile_doc(services: &Services, doc: &PolicyDoc, kind: PolicyKind) -> Result<Arc<Policy>, ServiceError> {
+    services.authz_state().compiled(&doc.cache_key, &doc.label, &doc.document, kind).map_err(|e| {
+        // A stored policy that no longer compiles must not be skipped (a skipped Deny would
+        // widen access): the request fails instead.
+        ServiceError::internal(format!("stored policy `{}` does not compile: {e}", doc.label))
+    })
+}
+
+/// The policies of `caller` and its request context, read in `tx`.
+pub fn gather(
+    services: &Services,
+    tx: &dyn ReadTx,
+    caller: &Caller,
+    region: &str,
+) -> Result<Gathered, ServiceError> {
+    let now = services.clock().now_unix();
+    let session = caller.session.as_deref();
+    let principal: Option<PrincipalPolicies> = match caller.kind {
+        PrincipalKind::IamUser => lookup::user_policies(tx, &caller.account, &caller.name)?,
+        PrincipalKind::AssumedRole => match session.and_then(|s| s.role_name.as_deref()) {
+            Some(role) => lookup::role_policies(tx, &caller.account, role)?,
+            None => None,
+        },
+        _ => None,
+    };
+    let mut identity = Vec::new();
+    let mut boundary = None;
+    let mut principal_tags: Vec<(String, String)> = Vec::new();
+    if let Some(p) = &principal {
+        for doc in &p.identity {
+            identity.push(compile_doc(services, doc, PolicyKind::Identity)?);
+        }
+        if let Some(b) = &p.permissions_boundary {
+            boundary = Some(compile_doc(services, b, PolicyKind::PermissionsBoundary)?);
+        }
+        principal_tags.clone_from(&p.tags);
+    }
+    let mut session_policies = Vec::new();
+    if let Some(s) = session {
+        for (i, doc) in s.session_policies.iter().enumerate() {
+            let key = format!("session/{}-{:016x}", doc.len(), fingerprint(doc));
+            let label = format!("session-policy-{i}");
+            let p = services
+                .authz_state()
+                .compiled(&key, &label, doc, PolicyKind::Session)
+                .map_err(|e| ServiceError::internal(format!("sealed session policy: {e}")))?;
+            session_policies.push(p);
+        }
+        // Session tags override the principal's IAM tags of the same key (any case).
+        for (k, v) in &s.tags {
+            principal_tags.retain(|(pk, _)| !pk.eq_ignore_ascii_case(k));
+            principal_tags.push((k.clone(), v.clone()));
+        }
+    }
+
+    let mut ctx = Context::new();
+    for (k, v) in &principal_tags {
+        ctx.insert(format!("aws:PrincipalTag/{k}"), v.clone());
+    }
+    ctx.insert("aws:userid", caller.user_id.clone());
+    if caller.kind == PrincipalKind::IamUser && !caller.name.is_empty() {
+        ctx.insert("aws:username", caller.name.clone());
+    }
+    ctx.insert("aws:PrincipalAccount", caller.account.clone());
+    ctx.insert("aws:CurrentTime", iso8601(now));
+    ctx.insert("aws:EpochTime", now.to_string());
+    ctx.insert("aws:SecureTransport", "false");
+    ctx.insert("aws:ViaAWSService", "false");
+    ctx.insert("aws:PrincipalIsAWSService", "false");
+    if !region.is_empty() {
+        ctx.insert("aws:RequestedRegion", region.to_owned());
+    }
+    if let Some(s) = session {
+        ctx.insert("aws:MultiFactorAuthPresent", if s.mfa_authenticated { "true" } else { "false" });
+        if s.mfa_authenticated {
+            ctx.insert("aws:MultiFactorAuthAge", (now - s.issued_at).max(0).to_string());
+        }
+        ctx.insert("aws:TokenIssueTime", iso8601(s.issued_at));
+        if let Some(si) = &s.source_identity {
+            ctx.insert("aws:SourceIdentity", si.clone());
+        }
+        if !s.transitive_tag_keys.is_empty() {
+            ctx.insert_many("sts:TransitiveTagKeys", s.transitive_tag_keys.iter().cloned());
+        }
+    }
+    if let Some(org) = crate::organizations::model::ORGANIZATION
+        .get(tx, crate::organizations::model::ORGANIZATION_KEY)?
+    {
+        ctx.insert("aws:PrincipalOrgID", org.id);
+    }
+    Ok(Gathered { identity, boundary, session: session_policies, context: ctx })
+}
+
+/// FNV-1a of a document, for cache keys of sealed session policies.
+fn fingerprint(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// `2026-11-23T09:30:00Z`.
+pub fn iso8601(epoch: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(epoch)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// The engine's view of `caller`.
+fn principal_of(caller: &Caller) -> Principal<'_> {
+    match caller.kind {
+        PrincipalKind::Root => Principal::root(&caller.arn, &caller.account),
+        PrincipalKind::IamUser => {
+            Principal::user(&caller.arn, &caller.account).with_unique_id(&caller.user_id)
+        }
+        PrincipalKind::AssumedRole => {
+            let session = caller.session.as_deref();
+            let role_arn = session.and_then(|s| s.role_arn.as_deref()).unwrap_or(&caller.arn);
+            let p = Principal::assumed_role(&caller.arn, role_arn, &caller.account);
+            match session.and_then(|s| s.role_id.as_deref()) {
+                Some(id) => p.with_unique_id(id),
+                None => p,
+            }
+        }
+        PrincipalKind::FederatedUser => Principal::federated_user(&caller.arn, &caller.account),
+        PrincipalKind::Service => Principal::service(&caller.arn),
+    }
+}
+
+/// Decides one request for `caller` with its gathered policies and `resource`'s policy.
+pub fn decide(
+    services: &Services,
+    caller: &Caller,
+    gathered: &Gathered,
+    request: &ActionRequest,
+    resource: Option<&ResourcePolicy<'_>>,
+) -> Result<Decision, ServiceError> {
+    let resource_policy = match resource {
+        Some(r) => Some(
+            services
+                .authz_state()
+                .compiled(r.cache_key, r.label, r.document, r.kind)
+                .map_err(|e| ServiceError::internal(format!("resource policy `{}`: {e}", r.label)))?,
+        ),
+        None => None,
+    };
+    let mut ctx = gathered.context.clone();
+    for (k, v) in &request.context {
+        match v {
+            ContextValue::One(s) => ctx.insert(k, s.clone()),
+            ContextValue::Many(m) => ctx.insert_many(k, m.iter().cloned()),
+        };
+    }
+    if let Some(ra) = &request.resource_account {
+        ctx.insert("aws:ResourceAccount", ra.clone());
+    }
+    let identity: Vec<&Policy> = gathered.identity.iter().map(|p| &**p).collect();
+    let session: Vec<&Policy> = gathered.session.iter().map(|p| &**p).collect();
+    let set = PolicySet {
+        identity: &identity,
+        permissions_boundary: gathered.boundary.as_deref(),
+        session: &session,
+        resource: resource_policy.as_deref(),
+        resource_policy_required: resource.is_some_and(|r| r.required),
+        ..PolicySet::default()
+    };
+    let req = Request {
+        principal: principal_of(caller),
+        action: request.action,
+        resource: &request.resource,
+        resource_account: request.resource_account.as_deref(),
+        context: &ctx,
+    };
+    Ok(evaluate(&req, &set))
+}
+
+/// AWS's AccessDenied for `service`'s protocol: query services (`iam`, `sts`) answer
+/// `AccessDenied` 403; json services `AccessDeniedException` (400 for Organizations, whose model
+/// gives its exceptions no status).
+pub fn access_denied(service: &str, message: String) -> ServiceError {
+    match service {
+        "iam" | "sts" => ServiceError::client("AccessDenied", 403, message),
+        "organizations" => ServiceError::client("AccessDeniedException", 400, message),
+        _ => ServiceError::client("AccessDeniedException", 403, message),
+    }
+}
+
+/// The denial of `request` for `caller`, in AWS's words.
+pub fn denial(service: &str, caller: &Caller, request: &ActionRequest, decision: &Decision) -> ServiceError {
+    access_denied(service, decision.access_denied_message(&caller.arn, request.action, &request.resource))
+}
+
+/// Authorizes every request of `call` (none: nothing to check). The first denied request
+/// answers for all, and the operation does not run.
+pub fn authorize(
+    services: &Services,
+    call: &Call<'_>,
+    requests: &[ActionRequest],
+) -> Result<(), ServiceError> {
+    session_restrictions(call)?;
+    if requests.is_empty() {
+        return Ok(());
+    }
+    let tx = services.store().read()?;
+    let gathered = gather(services, &*tx, call.caller, call.region)?;
+    drop(tx);
+    for request in requests {
+        let decision = decide(services, call.caller, &gathered, request, None)?;
+        if !decision.is_allowed() {
+            tracing::info!(
+                caller = %call.caller.arn,
+                action = request.action,
+                resource = %request.resource,
+                reason = %decision.reason,
+                "access denied"
+            );
+            return Err(denial(call.service, call.caller, request, &decision));
+        }
+    }
+    Ok(())
+}
+
+/// What `GetSessionToken` credentials may not do (AWS's STS API reference): call IAM without
+/// MFA, or any STS operation but `AssumeRole` and `GetCallerIdentity`.
+fn session_restrictions(call: &Call<'_>) -> Result<(), ServiceError> {
+    let Some(session) = call.caller.session.as_deref() else {
+        return Ok(());
+    };
+    if session.issuer.is_none() {
+        return Ok(());
+    }
+    match call.service {
+        // AWS answers IAM calls with these credentials as if the token were unknown.
+        "iam" if !session.mfa_authenticated => Err(ServiceError::client(
+            "InvalidClientTokenId",
+            403,
+            "The security token included in the request is invalid",
+        )),
+        "sts" if !matches!(call.operation, "AssumeRole" | "GetCallerIdentity" | "GetSessionToken") => {
+            Err(access_denied(
+                "sts",
+                format!("Cannot call {} with session credentials", call.operation),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Maps an engine refusal of a client-supplied document to a service error with `code`.
+pub fn policy_error(e: &PolicyError, malformed_code: &'static str, limit_code: &'static str) -> ServiceError {
+    match e.code() {
+        PolicyErrorCode::MalformedPolicyDocument => ServiceError::client(malformed_code, 400, e.message()),
+        PolicyErrorCode::LimitExceeded => ServiceError::client(limit_code, 400, e.message()),
     }
 }

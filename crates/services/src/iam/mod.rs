@@ -1,5 +1,6 @@
 //! AWS IAM (query protocol): one function per operation, named as AWS names it.
 
+pub mod aws_managed;
 pub mod model;
 
 use serde_json::Value;

@@ -1,0 +1,57 @@
+//! STS operation → the permissions it needs before it runs (AWS Service Authorization
+//! Reference, "AWS Security Token Service").
+//!
+//! - `GetCallerIdentity` needs none: AWS documents that no policy can deny it.
+//! - `GetSessionToken` needs none: it is an authentication operation.
+//! - `AssumeRole` is authorized inside its handler, because its decision needs the role's trust
+//!   policy as a required resource policy and the request's own condition keys
+//!   (`sts:ExternalId`, MFA, tags); see [`super::assume_role`].
+//! - `GetAccessKeyInfo` needs `sts:GetAccessKeyInfo` on `*`.
+
+use crate::authz::ActionRequest;
+use crate::{Call, ServiceError};
+
+/// The permissions `call` needs before its handler runs.
+pub fn requests(call: &Call<'_>) -> Result<Vec<ActionRequest>, ServiceError> {
+    Ok(match call.operation {
+        "GetAccessKeyInfo" => {
+            vec![ActionRequest::new("sts:GetAccessKeyInfo", "*", None)]
+        }
+        // Authorized in the handler (trust policy) or needing no permission.
+        "AssumeRole" | "GetCallerIdentity" | "GetSessionToken" => Vec::new(),
+        // Unknown operations are refused by dispatch.
+        _ => Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Caller;
+    use serde_json::json;
+
+    fn call_of(operation: &str) -> Vec<ActionRequest> {
+        let caller = Caller::root("111111111111", "AKIA");
+        let input = json!({});
+        let call = Call {
+            service: "sts",
+            operation,
+            region: "us-east-1",
+            caller: &caller,
+            input: &input,
+            request_id: "r",
+        };
+        requests(&call).unwrap()
+    }
+
+    #[test]
+    fn table() {
+        assert!(call_of("GetCallerIdentity").is_empty());
+        assert!(call_of("GetSessionToken").is_empty());
+        assert!(call_of("AssumeRole").is_empty());
+        let info = call_of("GetAccessKeyInfo");
+        assert_eq!(info.len(), 1);
+        assert_eq!(info[0].action, "sts:GetAccessKeyInfo");
+        assert_eq!(info[0].resource, "*");
+    }
+}
