@@ -15,7 +15,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use crate::arn::Target;
+use crate::arn::{ArnParts, Target};
 use crate::condition::Lookup;
 use crate::context::{Context, Values};
 use crate::policy::{Policy, Statement, StatementEffect};
@@ -380,7 +380,9 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Decision {
     };
     let mut scp_ok = true;
     let mut scp_deny = false;
-    if has_identity_side {
+    // "SCPs don't affect service-linked roles" (Organizations User Guide), whatever the
+    // caller passes.
+    if has_identity_side && !is_service_linked_role(p) {
         for level in policies.scps {
             let t = scan_all(level, PolicyType::Scp, &mut matched);
             scp_ok &= t.allow;
@@ -433,6 +435,14 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Decision {
             denied_by: Some(ty),
         },
     }
+}
+
+/// A session of a service-linked role (`arn:aws:iam::A:role/aws-service-role/…`).
+fn is_service_linked_role(p: &Principal<'_>) -> bool {
+    p.kind == PrincipalKind::AssumedRole
+        && p.role_arn.and_then(ArnParts::parse).is_some_and(|parts| {
+            parts.service == "iam" && parts.resource.starts_with("role/aws-service-role/")
+        })
 }
 
 /// The allow rules once no explicit deny applies; `Err` names the policy type lacking an allow.
@@ -953,6 +963,26 @@ mod tests {
         );
         assert_eq!(d.effect, Effect::ExplicitDeny);
         assert_eq!(d.reason, "explicit deny in a service control policy");
+    }
+
+    #[test]
+    fn scps_do_not_affect_service_linked_roles() {
+        let ctx = Context::new();
+        let slr = Principal::assumed_role(
+            "arn:aws:sts::111111111111:assumed-role/AWSServiceRoleForImageBuilder/ImageBuilder",
+            "arn:aws:iam::111111111111:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder",
+            A,
+        );
+        let r = req(slr, "ec2:CopyImage", "*", Some(A), &ctx);
+        let ident = id(r#"{"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#);
+        let deny = pol(PolicyKind::Scp, r#"{"Effect":"Deny","Action":"ec2:*","Resource":"*"}"#);
+        let levels: [&[&Policy]; 1] = [&[&deny]];
+        let set = PolicySet { identity: &[&ident], scps: &levels, ..PolicySet::default() };
+        assert!(evaluate(&r, &set).is_allowed());
+        // An ordinary role in the same account is bound by them.
+        let role = Principal::assumed_role(SESSION, ROLE, A);
+        let r = req(role, "ec2:CopyImage", "*", Some(A), &ctx);
+        assert_eq!(evaluate(&r, &set).effect, Effect::ExplicitDeny);
     }
 
     #[test]
