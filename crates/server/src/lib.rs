@@ -17,6 +17,7 @@ mod http;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use xacct_services::sts::session::SessionError;
 use xacct_services::{Call, Caller, NewAccessKey, ServiceError, Services};
 use xacct_sigv4::{ErrorFlavor, SigV4Error};
 use xacct_wire::{AwsError, HttpRequest, HttpResponse, Models, Protocol, Rejection, RejectionKind};
@@ -197,9 +198,26 @@ impl App {
     ) -> Result<Authenticated, AwsError> {
         let parsed = xacct_sigv4::parse(sreq);
         if !self.options.auth {
+            // Idempotent; belongs with startup, kept here so mock mode needs no other seam.
+            self.services.authz_state().set_mock_mode(true);
             return Ok(match parsed {
                 Ok(p) => Authenticated {
-                    caller: self.services.mock_caller(Some(&p.access_key_id)),
+                    // Mock mode verifies no signature, but credentials xacct issued still
+                    // stand for their principal: a session token for its session, an IAM
+                    // user's key for the user (so `GetCallerIdentity` answers as AWS would).
+                    caller: p
+                        .security_token
+                        .as_deref()
+                        .and_then(|token| {
+                            let now = self.services.clock().now_unix();
+                            self.services.resolve_session(&p.access_key_id, token, now).ok()
+                        })
+                        .map(|(_, c)| c)
+                        .or_else(|| {
+                            let key = self.services.resolve_access_key(&p.access_key_id).ok()??;
+                            key.active.then(|| key.caller.clone())
+                        })
+                        .unwrap_or_else(|| self.services.mock_caller(Some(&p.access_key_id))),
                     scope_service: Some(p.scope.service),
                     scope_region: Some(p.scope.region),
                 },
@@ -222,6 +240,33 @@ impl App {
         };
         let parsed = parsed.map_err(|e| sigv4_error(&e, flavor_hint(None)))?;
         let flavor = flavor_hint(Some(&parsed.scope.service));
+        let now = self.services.clock().now_unix();
+        if parsed.access_key_id.starts_with("ASIA") {
+            // Temporary credentials: the session token carries the session; the secret is
+            // derived from the key id, so nothing is looked up.
+            let token = parsed
+                .security_token
+                .as_deref()
+                .ok_or_else(|| sigv4_error(&SigV4Error::InvalidClientTokenId, flavor))?;
+            let (secret, caller) = self
+                .services
+                .resolve_session(&parsed.access_key_id, token, now)
+                .map_err(|e| match e {
+                    SessionError::Invalid => sigv4_error(&SigV4Error::InvalidToken, flavor),
+                    SessionError::Expired => sigv4_error(&SigV4Error::ExpiredToken, flavor),
+                    SessionError::Internal(e) => {
+                        tracing::error!(detail = ?e.internal_detail, "session resolution failed");
+                        AwsError::internal()
+                    }
+                })?;
+            xacct_sigv4::verify(sreq, &parsed, body, &secret, now)
+                .map_err(|e| sigv4_error(&e, flavor))?;
+            return Ok(Authenticated {
+                caller,
+                scope_service: Some(parsed.scope.service),
+                scope_region: Some(parsed.scope.region),
+            });
+        }
         let key = self
             .services
             .resolve_access_key(&parsed.access_key_id)
@@ -235,7 +280,6 @@ impl App {
             // Long-term keys carry no session token; a token on one does not authenticate.
             return Err(sigv4_error(&SigV4Error::InvalidClientTokenId, flavor));
         }
-        let now = self.services.clock().now_unix();
         xacct_sigv4::verify(sreq, &parsed, body, &key.secret_access_key, now)
             .map_err(|e| sigv4_error(&e, flavor))?;
         Ok(Authenticated {

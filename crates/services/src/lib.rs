@@ -120,7 +120,13 @@ pub struct Services {
 
 impl Services {
     pub fn new(store: Arc<dyn Store>, clock: Arc<Clock>, config: Config) -> Self {
-        Services { store, clock, config, keys: KeyCache::default(), authz: authz::AuthzState::default() }
+        Services {
+            store,
+            clock,
+            config,
+            keys: KeyCache::default(),
+            authz: authz::AuthzState::default(),
+        }
     }
 
     pub fn config(&self) -> &Config {
@@ -251,7 +257,7 @@ impl Services {
     /// Empties every table and bootstraps the management account again with `root_key`.
     pub fn reset(&self, root_key: Option<NewAccessKey>) -> Result<(), ServiceError> {
         let mut tx = self.store.write()?;
-        for table in TABLES {
+        for table in TABLES.iter().chain(iam::model::TABLE_NAMES) {
             loop {
                 let batch = tx.scan(table, "", None, 500)?;
                 if batch.is_empty() {
@@ -279,6 +285,12 @@ const TABLES: &[&str] = &[
     "access_keys",
     organizations::model::ORGANIZATION.name(),
     organizations::model::CREATE_ACCOUNT_STATUS.name(),
+    organizations::model::ORGANIZATIONAL_UNITS.name(),
+    organizations::model::ACCOUNT_PLACEMENTS.name(),
+    organizations::model::ROOTS.name(),
+    organizations::model::ORG_POLICIES.name(),
+    organizations::model::ATTACHMENTS_BY_TARGET.name(),
+    organizations::model::ATTACHMENTS_BY_POLICY.name(),
     iam::model::ROLES.name(),
 ];
 

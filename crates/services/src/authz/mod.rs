@@ -8,13 +8,15 @@
 //! Compiled policies are cached by [`PolicyDoc::cache_key`](crate::iam::lookup::PolicyDoc) (plus
 //! the kind they were compiled as), so the hot path does not parse JSON.
 //!
-//! Not gathered yet: Organizations SCPs and RCPs (no SCP storage exists), and `aws:SourceIp`
-//! (the source address does not reach [`Call`]).
+//! SCPs come from the caller's account's organization path and RCPs from each resource
+//! account's (through `organizations::tree::policy_levels`, which leaves out the management
+//! account). Not gathered: `aws:SourceIp` (the source address does not reach [`Call`]).
 //!
 //! Security: the context is built from the verified caller only; request-supplied keys come
 //! from the operation's `actions.rs`, never from the client's own condition-key claims.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use time::format_description::well_known::Rfc3339;
@@ -92,9 +94,23 @@ const POLICY_CACHE_CAPACITY: usize = 8192;
 pub struct AuthzState {
     policies: RwLock<HashMap<String, Arc<Policy>>>,
     pub(crate) session_keys: RwLock<Option<Arc<SessionKeys>>>,
+    /// `--auth off`: callers are stand-ins, nothing is authorized.
+    mock: AtomicBool,
 }
 
 impl AuthzState {
+    /// Turns mock mode (`--auth off`) on or off. In mock mode no operation is authorized and
+    /// `AssumeRole`/`GetSessionToken` treat the stand-in caller as allowed (but the role must
+    /// still exist); session credentials keep their identity.
+    pub fn set_mock_mode(&self, on: bool) {
+        self.mock.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether mock mode is on.
+    pub fn mock_mode(&self) -> bool {
+        self.mock.load(Ordering::Relaxed)
+    }
+
     /// The compiled policy for `cache_key`/`kind`, compiling `document` on a miss.
     pub fn compiled(
         &self,
@@ -133,11 +149,19 @@ pub struct Gathered {
     identity: Vec<Arc<Policy>>,
     boundary: Option<Arc<Policy>>,
     session: Vec<Arc<Policy>>,
+    /// SCPs of the caller's account, one level per root/OU/account; empty when none apply.
+    scps: Vec<Vec<Arc<Policy>>>,
+    /// RCPs per resource account ([`Gathered::add_resource_accounts`]).
+    rcps: Vec<(String, Vec<Vec<Arc<Policy>>>)>,
     /// The request context built from the caller (principal keys, time, region).
     pub context: Context,
 }
 
-fn compile_doc(services: &Services, doc: &PolicyDoc, kind: PolicyKind) -> Result<Arc<Policy>, ServiceError> {
+fn compile_doc(
+    services: &Services,
+    doc: &PolicyDoc,
+    kind: PolicyKind,
+) -> Result<Arc<Policy>, ServiceError> {
     services.authz_state().compiled(&doc.cache_key, &doc.label, &doc.document, kind).map_err(|e| {
         // A stored policy that no longer compiles must not be skipped (a skipped Deny would
         // widen access): the request fails instead.
@@ -185,6 +209,21 @@ pub fn gather(
                 .map_err(|e| ServiceError::internal(format!("sealed session policy: {e}")))?;
             session_policies.push(p);
         }
+        for arn in &s.session_policy_arns {
+            let p = match lookup::managed_policy_document(tx, &s.account, arn)? {
+                Some(doc) => services
+                    .authz_state()
+                    .compiled(&doc.cache_key, &doc.label, &doc.document, PolicyKind::Session)
+                    .map_err(|e| ServiceError::internal(format!("session policy `{arn}`: {e}")))?,
+                // Deleted since the session began: it grants nothing, and the session stays
+                // limited by session policies (an empty list would mean "no session policy").
+                None => services
+                    .authz_state()
+                    .compiled("session/grants-nothing", arn, GRANTS_NOTHING, PolicyKind::Session)
+                    .map_err(|e| ServiceError::internal(format!("grants-nothing policy: {e}")))?,
+            };
+            session_policies.push(p);
+        }
         // Session tags override the principal's IAM tags of the same key (any case).
         for (k, v) in &s.tags {
             principal_tags.retain(|(pk, _)| !pk.eq_ignore_ascii_case(k));
@@ -210,7 +249,10 @@ pub fn gather(
         ctx.insert("aws:RequestedRegion", region.to_owned());
     }
     if let Some(s) = session {
-        ctx.insert("aws:MultiFactorAuthPresent", if s.mfa_authenticated { "true" } else { "false" });
+        ctx.insert(
+            "aws:MultiFactorAuthPresent",
+            if s.mfa_authenticated { "true" } else { "false" },
+        );
         if s.mfa_authenticated {
             ctx.insert("aws:MultiFactorAuthAge", (now - s.issued_at).max(0).to_string());
         }
@@ -225,14 +267,134 @@ pub fn gather(
     if let Some(org) = crate::organizations::model::ORGANIZATION
         .get(tx, crate::organizations::model::ORGANIZATION_KEY)?
     {
-        ctx.insert("aws:PrincipalOrgID", org.id);
+        if crate::accounts::ACCOUNTS.get(tx, &caller.account)?.is_some() {
+            ctx.insert_many("aws:PrincipalOrgPaths", [org_path(tx, &org, &caller.account)?]);
+            ctx.insert("aws:PrincipalOrgID", org.id);
+        }
     }
-    Ok(Gathered { identity, boundary, session: session_policies, context: ctx })
+    let scps = if scp_exempt(caller) {
+        Vec::new()
+    } else {
+        org_levels(services, tx, &caller.account, SERVICE_CONTROL_POLICY, PolicyKind::Scp)?
+    };
+    Ok(Gathered {
+        identity,
+        boundary,
+        session: session_policies,
+        scps,
+        rcps: Vec::new(),
+        context: ctx,
+    })
 }
+
+const SERVICE_CONTROL_POLICY: &str = "SERVICE_CONTROL_POLICY";
+const RESOURCE_CONTROL_POLICY: &str = "RESOURCE_CONTROL_POLICY";
+
+/// Service-linked roles are outside SCPs, as AWS documents (the management account is left
+/// out by `policy_levels` itself).
+fn scp_exempt(caller: &Caller) -> bool {
+    caller.kind == PrincipalKind::AssumedRole
+        && caller
+            .session
+            .as_deref()
+            .and_then(|s| s.role_arn.as_deref())
+            .is_some_and(|arn| arn.contains(":role/aws-service-role/"))
+}
+
+/// The services RCPs apply to (AWS Organizations user guide, "Resource control policies":
+/// supported services); other services' requests ignore RCPs.
+const RCP_SERVICES: &[&str] = &[
+    "s3",
+    "sts",
+    "kms",
+    "sqs",
+    "secretsmanager",
+    "cognito-identity",
+    "logs",
+    "dynamodb",
+    "ecr",
+    "aoss",
+];
+
+/// The compiled SCP or RCP levels that apply to `account`.
+fn org_levels(
+    services: &Services,
+    tx: &dyn ReadTx,
+    account: &str,
+    policy_type: &str,
+    kind: PolicyKind,
+) -> Result<Vec<Vec<Arc<Policy>>>, ServiceError> {
+    let Some(levels) = crate::organizations::tree::policy_levels(tx, account, policy_type)? else {
+        return Ok(Vec::new());
+    };
+    levels
+        .iter()
+        .map(|level| {
+            level
+                .iter()
+                .map(|(label, document, cache_key)| {
+                    services.authz_state().compiled(cache_key, label, document, kind).map_err(|e| {
+                        ServiceError::internal(format!("organization policy `{label}`: {e}"))
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+impl Gathered {
+    /// Loads the RCPs of every account that owns a resource of `requests`.
+    pub fn add_resource_accounts(
+        &mut self,
+        services: &Services,
+        tx: &dyn ReadTx,
+        requests: &[ActionRequest],
+    ) -> Result<(), ServiceError> {
+        for r in requests {
+            let Some(account) = &r.resource_account else { continue };
+            if !rcp_applies(r.action) || self.rcps.iter().any(|(a, _)| a == account) {
+                continue;
+            }
+            let levels =
+                org_levels(services, tx, account, RESOURCE_CONTROL_POLICY, PolicyKind::Rcp)?;
+            self.rcps.push((account.clone(), levels));
+        }
+        Ok(())
+    }
+}
+
+fn rcp_applies(action: &str) -> bool {
+    action
+        .split_once(':')
+        .is_some_and(|(svc, _)| RCP_SERVICES.iter().any(|s| s.eq_ignore_ascii_case(svc)))
+}
+
+/// `o-ID/r-ID/ou-…/…/`: the account's path in the organization (`aws:PrincipalOrgPaths`).
+fn org_path(
+    tx: &dyn ReadTx,
+    org: &crate::organizations::model::OrganizationRecord,
+    account: &str,
+) -> Result<String, ServiceError> {
+    use crate::organizations::tree;
+    let parent = tree::account_parent(tx, org, account)?;
+    let mut path = format!("{}/{}/", org.id, org.root_id);
+    if parent != org.root_id {
+        for ou in tree::ou_path(tx, org, &parent)? {
+            path.push_str(&ou.id);
+            path.push('/');
+        }
+    }
+    Ok(path)
+}
+
+/// A session policy that allows nothing (stands in for a deleted managed session policy).
+const GRANTS_NOTHING: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"*","Resource":"*"}]}"#;
 
 /// FNV-1a of a document, for cache keys of sealed session policies.
 fn fingerprint(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// `2026-11-23T09:30:00Z`.
@@ -274,10 +436,9 @@ pub fn decide(
 ) -> Result<Decision, ServiceError> {
     let resource_policy = match resource {
         Some(r) => Some(
-            services
-                .authz_state()
-                .compiled(r.cache_key, r.label, r.document, r.kind)
-                .map_err(|e| ServiceError::internal(format!("resource policy `{}`: {e}", r.label)))?,
+            services.authz_state().compiled(r.cache_key, r.label, r.document, r.kind).map_err(
+                |e| ServiceError::internal(format!("resource policy `{}`: {e}", r.label)),
+            )?,
         ),
         None => None,
     };
@@ -293,13 +454,27 @@ pub fn decide(
     }
     let identity: Vec<&Policy> = gathered.identity.iter().map(|p| &**p).collect();
     let session: Vec<&Policy> = gathered.session.iter().map(|p| &**p).collect();
+    let scp_levels: Vec<Vec<&Policy>> =
+        gathered.scps.iter().map(|l| l.iter().map(|p| &**p).collect()).collect();
+    let scps: Vec<&[&Policy]> = scp_levels.iter().map(Vec::as_slice).collect();
+    let rcp_levels: Vec<Vec<&Policy>> = match &request.resource_account {
+        Some(account) if rcp_applies(request.action) => gathered
+            .rcps
+            .iter()
+            .find(|(a, _)| a == account)
+            .map(|(_, levels)| levels.iter().map(|l| l.iter().map(|p| &**p).collect()).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let rcps: Vec<&[&Policy]> = rcp_levels.iter().map(Vec::as_slice).collect();
     let set = PolicySet {
         identity: &identity,
         permissions_boundary: gathered.boundary.as_deref(),
         session: &session,
+        scps: &scps,
+        rcps: &rcps,
         resource: resource_policy.as_deref(),
         resource_policy_required: resource.is_some_and(|r| r.required),
-        ..PolicySet::default()
     };
     let req = Request {
         principal: principal_of(caller),
@@ -316,15 +491,23 @@ pub fn decide(
 /// gives its exceptions no status).
 pub fn access_denied(service: &str, message: String) -> ServiceError {
     match service {
-        "iam" | "sts" => ServiceError::client("AccessDenied", 403, message),
+        "iam" | "sts" | "s3" => ServiceError::client("AccessDenied", 403, message),
         "organizations" => ServiceError::client("AccessDeniedException", 400, message),
         _ => ServiceError::client("AccessDeniedException", 403, message),
     }
 }
 
 /// The denial of `request` for `caller`, in AWS's words.
-pub fn denial(service: &str, caller: &Caller, request: &ActionRequest, decision: &Decision) -> ServiceError {
-    access_denied(service, decision.access_denied_message(&caller.arn, request.action, &request.resource))
+pub fn denial(
+    service: &str,
+    caller: &Caller,
+    request: &ActionRequest,
+    decision: &Decision,
+) -> ServiceError {
+    access_denied(
+        service,
+        decision.access_denied_message(&caller.arn, request.action, &request.resource),
+    )
 }
 
 /// Authorizes every request of `call` (none: nothing to check). The first denied request
@@ -334,14 +517,22 @@ pub fn authorize(
     call: &Call<'_>,
     requests: &[ActionRequest],
 ) -> Result<(), ServiceError> {
+    if services.authz_state().mock_mode() {
+        return Ok(());
+    }
     session_restrictions(call)?;
     if requests.is_empty() {
         return Ok(());
     }
     let tx = services.store().read()?;
-    let gathered = gather(services, &*tx, call.caller, call.region)?;
-    drop(tx);
+    let mut gathered = gather(services, &*tx, call.caller, call.region)?;
+    let mut resolved = Vec::with_capacity(requests.len());
     for request in requests {
+        resolved.push(with_stored_iam_resource(&*tx, request)?);
+    }
+    gathered.add_resource_accounts(services, &*tx, &resolved)?;
+    drop(tx);
+    for request in &resolved {
         let decision = decide(services, call.caller, &gathered, request, None)?;
         if !decision.is_allowed() {
             tracing::info!(
@@ -355,6 +546,54 @@ pub fn authorize(
         }
     }
     Ok(())
+}
+
+/// An IAM request naming an existing user, role or group by name only
+/// (`arn:aws:iam::A:user/NAME`) gets the entity's stored ARN (with its path) and its tags as
+/// `aws:ResourceTag/…` and `iam:ResourceTag/…`, so path-scoped resources and tag conditions
+/// match as in AWS. Anything else is returned unchanged.
+fn with_stored_iam_resource(
+    tx: &dyn ReadTx,
+    request: &ActionRequest,
+) -> Result<ActionRequest, ServiceError> {
+    let mut out = request.clone();
+    let Some(rest) = request.resource.strip_prefix("arn:aws:iam::") else {
+        return Ok(out);
+    };
+    let Some((account, resource)) = rest.split_once(':') else {
+        return Ok(out);
+    };
+    let Some((kind, name)) = resource.split_once('/') else {
+        return Ok(out);
+    };
+    if name.is_empty() || name.contains(['/', '*', '?']) {
+        return Ok(out);
+    }
+    let (arn, tags) = match kind {
+        "user" => match lookup::user(tx, account, name)? {
+            Some(u) => (u.arn, u.tags),
+            None => return Ok(out),
+        },
+        "role" => match lookup::role(tx, account, name)? {
+            Some(r) => (r.arn, r.tags),
+            None => return Ok(out),
+        },
+        "group" => {
+            let key = crate::iam::model::entity_key(account, name);
+            match crate::iam::model::GROUPS.get(tx, &key)? {
+                Some(g) => (g.arn, Vec::new()),
+                None => return Ok(out),
+            }
+        }
+        _ => return Ok(out),
+    };
+    out.resource = arn;
+    for t in tags {
+        out.context
+            .push((format!("aws:ResourceTag/{}", t.key), ContextValue::One(t.value.clone())));
+        out.context.push((format!("iam:ResourceTag/{}", t.key), ContextValue::One(t.value)));
+    }
+    Ok(out)
 }
 
 /// What `GetSessionToken` credentials may not do (AWS's STS API reference): call IAM without
@@ -373,7 +612,12 @@ fn session_restrictions(call: &Call<'_>) -> Result<(), ServiceError> {
             403,
             "The security token included in the request is invalid",
         )),
-        "sts" if !matches!(call.operation, "AssumeRole" | "GetCallerIdentity" | "GetSessionToken") => {
+        "sts"
+            if !matches!(
+                call.operation,
+                "AssumeRole" | "GetCallerIdentity" | "GetSessionToken"
+            ) =>
+        {
             Err(access_denied(
                 "sts",
                 format!("Cannot call {} with session credentials", call.operation),
@@ -384,9 +628,18 @@ fn session_restrictions(call: &Call<'_>) -> Result<(), ServiceError> {
 }
 
 /// Maps an engine refusal of a client-supplied document to a service error with `code`.
-pub fn policy_error(e: &PolicyError, malformed_code: &'static str, limit_code: &'static str) -> ServiceError {
+pub fn policy_error(
+    e: &PolicyError,
+    malformed_code: &'static str,
+    limit_code: &'static str,
+) -> ServiceError {
     match e.code() {
-        PolicyErrorCode::MalformedPolicyDocument => ServiceError::client(malformed_code, 400, e.message()),
+        PolicyErrorCode::MalformedPolicyDocument => {
+            ServiceError::client(malformed_code, 400, e.message())
+        }
         PolicyErrorCode::LimitExceeded => ServiceError::client(limit_code, 400, e.message()),
     }
 }
+
+#[cfg(test)]
+mod tests;

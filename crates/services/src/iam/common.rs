@@ -73,7 +73,11 @@ pub fn lower_first(member: &str) -> String {
 pub fn check_name(value: &str, member: &str, max: usize) -> Result<(), ServiceError> {
     let m = lower_first(member);
     if value.is_empty() {
-        return Err(error::validation(value, &m, "Member must have length greater than or equal to 1"));
+        return Err(error::validation(
+            value,
+            &m,
+            "Member must have length greater than or equal to 1",
+        ));
     }
     if value.chars().count() > max {
         return Err(error::validation(
@@ -96,7 +100,11 @@ pub fn check_name(value: &str, member: &str, max: usize) -> Result<(), ServiceEr
 pub fn check_path(value: &str, member: &str) -> Result<(), ServiceError> {
     let m = lower_first(member);
     if value.len() > 512 {
-        return Err(error::validation(value, &m, "Member must have length less than or equal to 512"));
+        return Err(error::validation(
+            value,
+            &m,
+            "Member must have length less than or equal to 512",
+        ));
     }
     let ok = value == "/"
         || (value.len() >= 3
@@ -123,7 +131,10 @@ pub fn path_member(call: &Call<'_>) -> Result<String, ServiceError> {
 /// The `PathPrefix` filter (default `/`), validated as AWS does (`\u002F[\u0021-\u007F]*`).
 pub fn path_prefix(call: &Call<'_>) -> Result<String, ServiceError> {
     let prefix = opt(call, "PathPrefix").unwrap_or("/");
-    if !prefix.starts_with('/') || prefix.len() > 512 || !prefix.bytes().all(|b| (0x21..=0x7f).contains(&b)) {
+    if !prefix.starts_with('/')
+        || prefix.len() > 512
+        || !prefix.bytes().all(|b| (0x21..=0x7f).contains(&b))
+    {
         return Err(error::validation(
             prefix,
             "pathPrefix",
@@ -160,7 +171,9 @@ impl Paging {
             }
         };
         let after = match opt(call, "Marker") {
-            Some(m) => Some(decode_marker(m).ok_or_else(|| error::invalid_input("Invalid Marker."))?),
+            Some(m) => {
+                Some(decode_marker(m).ok_or_else(|| error::invalid_input("Invalid Marker."))?)
+            }
             None => None,
         };
         Ok(Paging { after, max_items })
@@ -234,7 +247,9 @@ pub fn tags_member(call: &Call<'_>, member: &str) -> Result<Vec<Tag>, ServiceErr
             ));
         }
         if tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
-            return Err(error::invalid_input("Duplicate tag keys found. Please note that Tag keys are case insensitive."));
+            return Err(error::invalid_input(
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+            ));
         }
         tags.push(Tag { key: key.to_owned(), value: value.to_owned() });
     }
@@ -279,7 +294,11 @@ pub fn merge_tags(tags: &mut Vec<Tag>, new: Vec<Tag>) -> Result<(), ServiceError
 pub fn untag(call: &Call<'_>, tags: &mut Vec<Tag>) -> Result<(), ServiceError> {
     let keys = opt_strings(call, "TagKeys");
     if keys.len() > 50 {
-        return Err(error::validation("tagKeys", "tagKeys", "Member must have length less than or equal to 50"));
+        return Err(error::validation(
+            "tagKeys",
+            "tagKeys",
+            "Member must have length less than or equal to 50",
+        ));
     }
     for k in &keys {
         check_tag_key(k)?;
@@ -377,7 +396,10 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
 }
 
 /// FNV-1a 64-bit: a cheap fingerprint of a document for cache keys (not a security measure).
@@ -388,6 +410,98 @@ pub fn fnv1a(s: &str) -> u64 {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
+}
+
+/// MD5 (RFC 1321), for the fingerprints IAM shows for SSH public keys (not a security measure).
+pub fn md5(input: &[u8]) -> [u8; 16] {
+    const S: [u32; 64] = [
+        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5,
+        9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10,
+        15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+    ];
+    let k: Vec<u32> = (0..64u32)
+        .map(|i| {
+            // floor(|sin(i + 1)| * 2^32), as RFC 1321 defines the table.
+            let v = (f64::from(i + 1)).sin().abs() * 4_294_967_296.0;
+            v as u32
+        })
+        .collect();
+    let mut msg = input.to_vec();
+    let bit_len = (input.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bit_len.to_le_bytes());
+    let (mut a0, mut b0, mut c0, mut d0) =
+        (0x6745_2301u32, 0xefcd_ab89u32, 0x98ba_dcfeu32, 0x1032_5476u32);
+    for chunk in msg.chunks(64) {
+        let m: Vec<u32> = chunk
+            .chunks(4)
+            .map(|w| {
+                u32::from_le_bytes([
+                    w.first().copied().unwrap_or(0),
+                    w.get(1).copied().unwrap_or(0),
+                    w.get(2).copied().unwrap_or(0),
+                    w.get(3).copied().unwrap_or(0),
+                ])
+            })
+            .collect();
+        let (mut a, mut b, mut c, mut d) = (a0, b0, c0, d0);
+        for i in 0..64usize {
+            let (f, g) = match i / 16 {
+                0 => ((b & c) | (!b & d), i),
+                1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
+                2 => (b ^ c ^ d, (3 * i + 5) % 16),
+                _ => (c ^ (b | !d), (7 * i) % 16),
+            };
+            let f = f
+                .wrapping_add(a)
+                .wrapping_add(k.get(i).copied().unwrap_or(0))
+                .wrapping_add(m.get(g).copied().unwrap_or(0));
+            a = d;
+            d = c;
+            c = b;
+            b = b.wrapping_add(f.rotate_left(S.get(i).copied().unwrap_or(0)));
+        }
+        a0 = a0.wrapping_add(a);
+        b0 = b0.wrapping_add(b);
+        c0 = c0.wrapping_add(c);
+        d0 = d0.wrapping_add(d);
+    }
+    let mut out = [0u8; 16];
+    for (i, word) in [a0, b0, c0, d0].iter().enumerate() {
+        for (j, byte) in word.to_le_bytes().iter().enumerate() {
+            if let Some(slot) = out.get_mut(i * 4 + j) {
+                *slot = *byte;
+            }
+        }
+    }
+    out
+}
+
+/// Decodes standard base64 (padding optional, whitespace ignored).
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buffer: u32 = 0;
+    let mut bits = 0u32;
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=') {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        buffer = (buffer << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((buffer >> bits) & 0xff) as u8);
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -403,6 +517,17 @@ mod tests {
         assert_eq!(base64(b"f"), "Zg==");
         assert_eq!(url_encode("{\"a\": 1}"), "%7B%22a%22%3A%201%7D");
         assert_eq!(unhex(&hex(&[0, 255, 16])).unwrap(), vec![0, 255, 16]);
+        // RFC 1321 test suite.
+        assert_eq!(hex(&md5(b"")), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(hex(&md5(b"abc")), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(
+            hex(&md5(
+                b"12345678901234567890123456789012345678901234567890123456789012345678901234567890"
+            )),
+            "57edf4a22be3c955ac49da2e2107b67a"
+        );
+        assert_eq!(base64_decode("Zm9vYmFy").unwrap(), b"foobar");
+        assert_eq!(base64_decode("Zm8=").unwrap(), b"fo");
     }
 
     #[test]

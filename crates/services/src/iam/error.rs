@@ -69,7 +69,7 @@ pub fn from_policy(e: &PolicyError) -> ServiceError {
     }
 }
 
-/// `Cannot exceed quota for NAME: N.`
+/// `Cannot exceed quota for NAME: N` (no final period, as IAM writes it).
 pub fn quota(name: &str, limit: usize) -> ServiceError {
-    limit_exceeded(format!("Cannot exceed quota for {name}: {limit}."))
+    limit_exceeded(format!("Cannot exceed quota for {name}: {limit}"))
 }

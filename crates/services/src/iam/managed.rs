@@ -46,7 +46,9 @@ impl ManagedPolicy {
     /// A key unique per document version (and per policy incarnation for customer policies).
     pub fn cache_key(&self) -> String {
         match self {
-            ManagedPolicy::Customer(p) => format!("{}#{}#{}", p.arn, p.policy_id, p.default_version_id),
+            ManagedPolicy::Customer(p) => {
+                format!("{}#{}#{}", p.arn, p.policy_id, p.default_version_id)
+            }
             ManagedPolicy::Aws(p) => format!("{}#{}", p.arn, p.default_version_id),
         }
     }
@@ -104,7 +106,11 @@ pub fn customer_policy(
 }
 
 /// The managed policy `arn` as `account` sees it: its own customer policies and AWS's.
-pub fn resolve(tx: &dyn ReadTx, account: &str, arn: &str) -> Result<Option<ManagedPolicy>, ServiceError> {
+pub fn resolve(
+    tx: &dyn ReadTx,
+    account: &str,
+    arn: &str,
+) -> Result<Option<ManagedPolicy>, ServiceError> {
     if arn.starts_with("arn:aws:iam::aws:policy/") {
         return Ok(aws_policy(arn).map(ManagedPolicy::Aws));
     }

@@ -222,6 +222,81 @@ pub const DELETION_TASKS: Table<DeletionTaskRecord> = Table::new("iam_deletion_t
 /// The account alias (at most one per account), keyed by account id.
 pub const ACCOUNT_ALIASES: Table<String> = Table::new("iam_account_aliases", 1);
 
+/// An OpenID Connect identity provider.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OidcProviderRecord {
+    pub account_id: String,
+    pub arn: String,
+    /// Host and path, without scheme or query (as IAM shows it).
+    pub url: String,
+    pub client_ids: Vec<String>,
+    pub thumbprints: Vec<String>,
+    pub create_date: f64,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// OIDC providers, keyed by `ACCOUNT/` + lowercased host and path.
+pub const OIDC_PROVIDERS: Table<OidcProviderRecord> = Table::new("iam_oidc_providers", 1);
+
+/// A SAML identity provider.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SamlProviderRecord {
+    pub account_id: String,
+    pub name: String,
+    pub arn: String,
+    pub uuid: String,
+    pub metadata_document: String,
+    pub create_date: f64,
+    pub valid_until: f64,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// SAML providers, keyed by [`entity_key`] of the name.
+pub const SAML_PROVIDERS: Table<SamlProviderRecord> = Table::new("iam_saml_providers", 1);
+
+/// An SSH public key or an X.509 signing certificate of a user.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UserCredentialRecord {
+    pub account_id: String,
+    pub user_name: String,
+    pub id: String,
+    pub body: String,
+    /// SSH keys: the MD5 fingerprint of the key.
+    #[serde(default)]
+    pub fingerprint: String,
+    /// `Active` or `Inactive`.
+    pub status: String,
+    pub upload_date: f64,
+}
+
+/// SSH public keys, keyed by `ACCOUNT/lowercased user/KEY ID`.
+pub const SSH_PUBLIC_KEYS: Table<UserCredentialRecord> = Table::new("iam_ssh_public_keys", 1);
+/// Signing certificates, keyed by `ACCOUNT/lowercased user/CERTIFICATE ID`.
+pub const SIGNING_CERTIFICATES: Table<UserCredentialRecord> =
+    Table::new("iam_signing_certificates", 1);
+
+/// The account password policy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct PasswordPolicyRecord {
+    pub minimum_password_length: i64,
+    pub require_symbols: bool,
+    pub require_numbers: bool,
+    pub require_uppercase_characters: bool,
+    pub require_lowercase_characters: bool,
+    pub allow_users_to_change_password: bool,
+    pub max_password_age: Option<i64>,
+    pub password_reuse_prevention: Option<i64>,
+    pub hard_expiry: Option<bool>,
+}
+
+/// Password policies, keyed by account id.
+pub const PASSWORD_POLICIES: Table<PasswordPolicyRecord> = Table::new("iam_password_policies", 1);
+
+/// The time the account's credential report was generated, keyed by account id.
+pub const CREDENTIAL_REPORTS: Table<f64> = Table::new("iam_credential_reports", 1);
+
 /// Every IAM table, for a full reset of the store.
 pub const TABLE_NAMES: &[&str] = &[
     ROLES.name(),
@@ -232,4 +307,10 @@ pub const TABLE_NAMES: &[&str] = &[
     VIRTUAL_MFA.name(),
     DELETION_TASKS.name(),
     ACCOUNT_ALIASES.name(),
+    OIDC_PROVIDERS.name(),
+    SAML_PROVIDERS.name(),
+    SSH_PUBLIC_KEYS.name(),
+    SIGNING_CERTIFICATES.name(),
+    PASSWORD_POLICIES.name(),
+    CREDENTIAL_REPORTS.name(),
 ];

@@ -5,8 +5,15 @@
 //! `OrganizationAccountAccessRole` and the request's status are written in one transaction) but
 //! answers `IN_PROGRESS` as AWS does; `DescribeCreateAccountStatus` then shows `SUCCEEDED`.
 
+pub mod actions;
 pub mod error;
 pub mod model;
+pub mod ous;
+pub mod policies;
+pub mod resources;
+#[cfg(test)]
+mod tests;
+pub mod tree;
 
 use serde_json::{json, Value};
 use xacct_store::WriteTx;
@@ -32,6 +39,29 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "DescribeCreateAccountStatus" => describe_create_account_status(services, call),
         "ListAccounts" => list_accounts(services, call),
         "DescribeAccount" => describe_account(services, call),
+        "ListRoots" => ous::list_roots(services, call),
+        "CreateOrganizationalUnit" => ous::create_organizational_unit(services, call),
+        "DescribeOrganizationalUnit" => ous::describe_organizational_unit(services, call),
+        "UpdateOrganizationalUnit" => ous::update_organizational_unit(services, call),
+        "DeleteOrganizationalUnit" => ous::delete_organizational_unit(services, call),
+        "ListOrganizationalUnitsForParent" => {
+            ous::list_organizational_units_for_parent(services, call)
+        }
+        "ListChildren" => ous::list_children(services, call),
+        "ListParents" => ous::list_parents(services, call),
+        "ListAccountsForParent" => ous::list_accounts_for_parent(services, call),
+        "MoveAccount" => ous::move_account(services, call),
+        "EnablePolicyType" => policies::enable_policy_type(services, call),
+        "DisablePolicyType" => policies::disable_policy_type(services, call),
+        "CreatePolicy" => policies::create_policy(services, call),
+        "DescribePolicy" => policies::describe_policy(services, call),
+        "UpdatePolicy" => policies::update_policy(services, call),
+        "DeletePolicy" => policies::delete_policy(services, call),
+        "ListPolicies" => policies::list_policies(services, call),
+        "AttachPolicy" => policies::attach_policy(services, call),
+        "DetachPolicy" => policies::detach_policy(services, call),
+        "ListPoliciesForTarget" => policies::list_policies_for_target(services, call),
+        "ListTargetsForPolicy" => policies::list_targets_for_policy(services, call),
         _ => Err(unknown_operation(call)),
     }
 }

@@ -58,8 +58,12 @@ pub struct SessionContext {
     pub issued_at: i64,
     /// Epoch seconds.
     pub expires_at: i64,
-    /// Session policy documents (inline `Policy` and the documents of `PolicyArns`).
+    /// The inline session policy document (`Policy`), if any.
     pub session_policies: Vec<String>,
+    /// Managed session policies (`PolicyArns`), resolved in the session's account on each use
+    /// (their documents can be far larger than a token should be).
+    #[serde(default)]
+    pub session_policy_arns: Vec<String>,
     /// Session tags (key, value).
     pub tags: Vec<(String, String)>,
     /// Tag keys that pass on when this session assumes another role.
@@ -143,7 +147,7 @@ type HmacSha256 = Hmac<Sha256>;
 fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so construction cannot fail.
     let mut out = [0u8; 32];
-    if let Ok(mut mac) = HmacSha256::new_from_slice(key) {
+    if let Ok(mut mac) = <HmacSha256 as Mac>::new_from_slice(key) {
         mac.update(data);
         out.copy_from_slice(&mac.finalize().into_bytes());
     }
@@ -205,7 +209,8 @@ impl SessionKeys {
         if token.len() > 16 * 1024 {
             return Err(SessionError::Invalid);
         }
-        let blob = URL_SAFE_NO_PAD.decode(token.trim_end_matches('='))
+        let blob = URL_SAFE_NO_PAD
+            .decode(token.trim_end_matches('='))
             .map_err(|_| SessionError::Invalid)?;
         let (version, rest) = blob.split_first().ok_or(SessionError::Invalid)?;
         if *version != TOKEN_VERSION || rest.len() < NONCE_LEN + 16 {
@@ -309,6 +314,7 @@ mod tests {
             issued_at: 1_000,
             expires_at: 4_600,
             session_policies: vec!["{}".into()],
+            session_policy_arns: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
             tags: vec![("Project".into(), "prod".into())],
             transitive_tag_keys: vec!["Project".into()],
             source_identity: Some("david".into()),

@@ -16,7 +16,7 @@ pub const KEYS_PER_USER: usize = 2;
 
 /// Whose keys an operation is about.
 enum KeyHolder {
-    User(UserRecord),
+    User(Box<UserRecord>),
     Root,
 }
 
@@ -27,13 +27,16 @@ fn holder(tx: &dyn xacct_store::ReadTx, call: &Call<'_>) -> Result<KeyHolder, Se
         None => super::implicit_user(call)?,
     };
     match name {
-        Some(n) => Ok(KeyHolder::User(load_user(tx, account, &n)?)),
+        Some(n) => Ok(KeyHolder::User(Box::new(load_user(tx, account, &n)?))),
         None => Ok(KeyHolder::Root),
     }
 }
 
 /// The root user's keys in `account`.
-fn root_keys(tx: &dyn xacct_store::ReadTx, account: &str) -> Result<Vec<AccessKeyRecord>, ServiceError> {
+fn root_keys(
+    tx: &dyn xacct_store::ReadTx,
+    account: &str,
+) -> Result<Vec<AccessKeyRecord>, ServiceError> {
     Ok(ACCESS_KEYS
         .scan(tx, "", None, usize::MAX)?
         .into_iter()
@@ -60,7 +63,10 @@ fn holder_key(
     holder: &KeyHolder,
     id: &str,
 ) -> Result<AccessKeyRecord, ServiceError> {
-    let key = ACCESS_KEYS.get(tx, id)?.filter(|k| k.account_id == account).ok_or_else(|| key_not_found(id))?;
+    let key = ACCESS_KEYS
+        .get(tx, id)?
+        .filter(|k| k.account_id == account)
+        .ok_or_else(|| key_not_found(id))?;
     let belongs = match (holder, &key.owner) {
         (KeyHolder::User(u), KeyOwner::User { user_id, .. }) => *user_id == u.user_id,
         (KeyHolder::Root, KeyOwner::Root) => true,
@@ -105,7 +111,9 @@ pub fn create_access_key(services: &Services, call: &Call<'_>) -> Result<Value, 
                 return Err(error::quota("AccessKeysPerUser", KEYS_PER_USER));
             }
             let new = accounts::create_root_key(&mut *tx, account, now, None)?;
-            ACCESS_KEYS.get(&*tx, &new.access_key_id)?.ok_or_else(|| ServiceError::internal("root key vanished"))?
+            ACCESS_KEYS
+                .get(&*tx, &new.access_key_id)?
+                .ok_or_else(|| ServiceError::internal("root key vanished"))?
         }
     };
     tx.commit()?;
@@ -127,7 +135,11 @@ pub fn update_access_key(services: &Services, call: &Call<'_>) -> Result<Value, 
     let id = required(call, "AccessKeyId")?;
     let status = required(call, "Status")?;
     if status != "Active" && status != "Inactive" {
-        return Err(error::validation(status, "status", "Member must satisfy enum value set: [Active, Inactive]"));
+        return Err(error::validation(
+            status,
+            "status",
+            "Member must satisfy enum value set: [Active, Inactive]",
+        ));
     }
     let mut tx = services.store().write()?;
     let h = holder(&*tx, call)?;
@@ -191,13 +203,22 @@ pub fn list_access_keys(services: &Services, call: &Call<'_>) -> Result<Value, S
 
 /// `GetAccessKeyLastUsed`: xacct does not record key use, so it answers as AWS does for a key
 /// never used (`N/A` service and region, no date).
-pub fn get_access_key_last_used(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn get_access_key_last_used(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let id = required(call, "AccessKeyId")?;
     let tx = services.store().read()?;
     let key = ACCESS_KEYS
         .get(&*tx, id)?
         .filter(|k| k.account_id == call.caller.account)
-        .ok_or_else(|| ServiceError::client("AccessDenied", 403, "The specified access key ID does not belong to your account or is not valid."))?;
+        .ok_or_else(|| {
+            ServiceError::client(
+                "AccessDenied",
+                403,
+                "The specified access key ID does not belong to your account or is not valid.",
+            )
+        })?;
     let mut out = json!({ "AccessKeyLastUsed": { "ServiceName": "N/A", "Region": "N/A" } });
     if let (Some(name), Some(obj)) = (key_name(&key), out.as_object_mut()) {
         obj.insert("UserName".into(), json!(name));

@@ -6,13 +6,20 @@ use super::policies::{attached_json, inline_details, policies_for_details, polic
 use super::roles::{all_roles, profiles_of_role, role_json};
 use super::users::{all_users, boundary_json};
 use crate::accounts::{KeyOwner, ACCESS_KEYS};
-use crate::iam::common::{empty, opt_strings, put_opt, required, tags_json, url_encode, with_paging, Paging};
+use crate::iam::common::{
+    empty, opt_strings, put_opt, required, tags_json, url_encode, with_paging, Paging,
+};
 use crate::iam::error;
 use crate::iam::managed::ManagedPolicy;
-use crate::iam::model::{account_prefix, ACCOUNT_ALIASES, GROUPS, INSTANCE_PROFILES, POLICIES, VIRTUAL_MFA};
+use crate::iam::model::{
+    account_prefix, ACCOUNT_ALIASES, GROUPS, INSTANCE_PROFILES, POLICIES, VIRTUAL_MFA,
+};
 use crate::{Call, ServiceError, Services};
 
-pub fn get_account_authorization_details(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn get_account_authorization_details(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let paging = Paging::from_call(call)?;
     let filter = opt_strings(call, "Filter");
@@ -76,12 +83,16 @@ pub fn get_account_authorization_details(services: &Services, call: &Call<'_>) -
                 ManagedPolicy::Aws(_) => want("AWSManagedPolicy"),
             };
             if wanted {
-                items.push((format!("4/{}", p.arn().to_ascii_lowercase()), ("Policies", policy_detail_json(&p, counts))));
+                items.push((
+                    format!("4/{}", p.arn().to_ascii_lowercase()),
+                    ("Policies", policy_detail_json(&p, counts)),
+                ));
             }
         }
     }
     let (page, next) = paging.page(items);
-    let mut out = json!({"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []});
+    let mut out =
+        json!({"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []});
     for (member, v) in page {
         if let Some(list) = out.get_mut(member).and_then(Value::as_array_mut) {
             list.push(v);
@@ -169,9 +180,14 @@ pub fn create_account_alias(services: &Services, call: &Call<'_>) -> Result<Valu
         ));
     }
     let mut tx = services.store().write()?;
-    let taken = ACCOUNT_ALIASES.scan(&*tx, "", None, usize::MAX)?.into_iter().any(|(k, a)| a == alias && k != *account);
+    let taken = ACCOUNT_ALIASES
+        .scan(&*tx, "", None, usize::MAX)?
+        .into_iter()
+        .any(|(k, a)| a == alias && k != *account);
     if taken {
-        return Err(error::entity_already_exists(format!("The account alias {alias} already exists.")));
+        return Err(error::entity_already_exists(format!(
+            "The account alias {alias} already exists."
+        )));
     }
     ACCOUNT_ALIASES.put(&mut *tx, account, &alias.to_owned())?;
     tx.commit()?;
@@ -192,6 +208,7 @@ pub fn delete_account_alias(services: &Services, call: &Call<'_>) -> Result<Valu
 
 pub fn list_account_aliases(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let tx = services.store().read()?;
-    let aliases: Vec<String> = ACCOUNT_ALIASES.get(&*tx, &call.caller.account)?.into_iter().collect();
+    let aliases: Vec<String> =
+        ACCOUNT_ALIASES.get(&*tx, &call.caller.account)?.into_iter().collect();
     Ok(json!({ "AccountAliases": aliases, "IsTruncated": false }))
 }

@@ -42,7 +42,9 @@ pub fn create_group(services: &Services, call: &Call<'_>) -> Result<Value, Servi
     };
     let mut tx = services.store().write()?;
     if !GROUPS.insert_new(&mut *tx, &entity_key(account, name), &group)? {
-        return Err(error::entity_already_exists(format!("Group with name {name} already exists.")));
+        return Err(error::entity_already_exists(format!(
+            "Group with name {name} already exists."
+        )));
     }
     tx.commit()?;
     Ok(json!({ "Group": group_json(&group) }))
@@ -94,7 +96,9 @@ pub fn update_group(services: &Services, call: &Call<'_>) -> Result<Value, Servi
     if let Some(n) = new_name {
         let new_key = entity_key(account, n);
         if new_key != old_key && GROUPS.get(&*tx, &new_key)?.is_some() {
-            return Err(error::entity_already_exists(format!("Group with name {n} already exists.")));
+            return Err(error::entity_already_exists(format!(
+                "Group with name {n} already exists."
+            )));
         }
         group.group_name = n.to_owned();
     }
@@ -129,13 +133,17 @@ pub fn delete_group(services: &Services, call: &Call<'_>) -> Result<Value, Servi
         .iter()
         .any(|(_, u)| u.groups.iter().any(|g| g.eq_ignore_ascii_case(&group.group_name)));
     if has_members {
-        return Err(error::delete_conflict("Cannot delete entity, must remove users from group first."));
+        return Err(error::delete_conflict(
+            "Cannot delete entity, must remove users from group first.",
+        ));
     }
     if !group.inline_policies.is_empty() {
         return Err(error::delete_conflict("Cannot delete entity, must delete policies first."));
     }
     if !group.attached_policies.is_empty() {
-        return Err(error::delete_conflict("Cannot delete entity, must detach all policies first."));
+        return Err(error::delete_conflict(
+            "Cannot delete entity, must detach all policies first.",
+        ));
     }
     GROUPS.delete(&mut *tx, &entity_key(account, &group.group_name))?;
     tx.commit()?;
@@ -147,8 +155,8 @@ pub fn add_user_to_group(services: &Services, call: &Call<'_>) -> Result<Value, 
     let group_name = required(call, "GroupName")?;
     let user_name = required(call, "UserName")?;
     let mut tx = services.store().write()?;
-    let group = load_group(&*tx, account, group_name)?;
     let mut user = load_user(&*tx, account, user_name)?;
+    let group = load_group(&*tx, account, group_name)?;
     if user.groups.iter().any(|g| g.eq_ignore_ascii_case(&group.group_name)) {
         // AWS answers success when the user is already a member.
         return Ok(empty());
@@ -167,8 +175,8 @@ pub fn remove_user_from_group(services: &Services, call: &Call<'_>) -> Result<Va
     let group_name = required(call, "GroupName")?;
     let user_name = required(call, "UserName")?;
     let mut tx = services.store().write()?;
-    let group = load_group(&*tx, account, group_name)?;
     let mut user = load_user(&*tx, account, user_name)?;
+    let group = load_group(&*tx, account, group_name)?;
     let before = user.groups.len();
     user.groups.retain(|g| !g.eq_ignore_ascii_case(&group.group_name));
     if user.groups.len() == before {

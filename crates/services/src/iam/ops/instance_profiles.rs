@@ -5,44 +5,54 @@ use serde_json::{json, Value};
 use super::load_role;
 use super::roles::{profiles_of_role, role_json};
 use crate::iam::common::{
-    check_name, empty, list_tags, merge_tags, path_member, path_prefix, put_opt, required,
-    tags_json, tags_member, untag, with_paging, Paging,
+    check_name, empty, list_tags, merge_tags, path_member, path_prefix, required, tags_json,
+    tags_member, untag, with_paging, Paging,
 };
 use crate::iam::error;
-use crate::iam::model::{account_prefix, entity_key, InstanceProfileRecord, INSTANCE_PROFILES, ROLES};
+use crate::iam::model::{
+    account_prefix, entity_key, InstanceProfileRecord, INSTANCE_PROFILES, ROLES,
+};
 use crate::{ids, Call, ServiceError, Services};
 
 /// Roles per instance profile (AWS's fixed quota).
 pub const ROLES_PER_PROFILE: usize = 1;
 
-fn load(tx: &dyn xacct_store::ReadTx, account: &str, name: &str) -> Result<InstanceProfileRecord, ServiceError> {
+fn load(
+    tx: &dyn xacct_store::ReadTx,
+    account: &str,
+    name: &str,
+) -> Result<InstanceProfileRecord, ServiceError> {
     INSTANCE_PROFILES
         .get(tx, &entity_key(account, name))?
         .ok_or_else(|| error::no_such_entity(format!("Instance Profile {name} cannot be found.")))
 }
 
-fn profile_json(tx: &dyn xacct_store::ReadTx, p: &InstanceProfileRecord) -> Result<Value, ServiceError> {
+fn profile_json(
+    tx: &dyn xacct_store::ReadTx,
+    p: &InstanceProfileRecord,
+) -> Result<Value, ServiceError> {
     let mut roles = Vec::new();
     for r in &p.roles {
         if let Some(role) = ROLES.get(tx, &entity_key(&p.account_id, r))? {
             roles.push(role_json(&role, false));
         }
     }
-    let mut v = json!({
+    let v = json!({
         "Path": p.path,
         "InstanceProfileName": p.name,
         "InstanceProfileId": p.id,
         "Arn": p.arn,
         "CreateDate": p.create_date,
         "Roles": roles,
+        "Tags": tags_json(&p.tags),
     });
-    if !p.tags.is_empty() {
-        put_opt(&mut v, "Tags", Some(tags_json(&p.tags)));
-    }
     Ok(v)
 }
 
-pub fn create_instance_profile(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn create_instance_profile(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let name = required(call, "InstanceProfileName")?;
     check_name(name, "InstanceProfileName", 128)?;
@@ -60,7 +70,9 @@ pub fn create_instance_profile(services: &Services, call: &Call<'_>) -> Result<V
     };
     let mut tx = services.store().write()?;
     if !INSTANCE_PROFILES.insert_new(&mut *tx, &entity_key(account, name), &record)? {
-        return Err(error::entity_already_exists(format!("Instance Profile {name} already exists.")));
+        return Err(error::entity_already_exists(format!(
+            "Instance Profile {name} already exists."
+        )));
     }
     let out = profile_json(&*tx, &record)?;
     tx.commit()?;
@@ -74,13 +86,18 @@ pub fn get_instance_profile(services: &Services, call: &Call<'_>) -> Result<Valu
     Ok(json!({ "InstanceProfile": profile_json(&*tx, &p)? }))
 }
 
-pub fn delete_instance_profile(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn delete_instance_profile(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let name = required(call, "InstanceProfileName")?;
     let mut tx = services.store().write()?;
     let p = load(&*tx, account, name)?;
     if !p.roles.is_empty() {
-        return Err(error::delete_conflict("Cannot delete entity, must remove roles from instance profile first."));
+        return Err(error::delete_conflict(
+            "Cannot delete entity, must remove roles from instance profile first.",
+        ));
     }
     INSTANCE_PROFILES.delete(&mut *tx, &entity_key(account, &p.name))?;
     tx.commit()?;
@@ -101,7 +118,10 @@ pub fn list_instance_profiles(services: &Services, call: &Call<'_>) -> Result<Va
     Ok(with_paging(json!({ "InstanceProfiles": list }), next))
 }
 
-pub fn add_role_to_instance_profile(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn add_role_to_instance_profile(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let name = required(call, "InstanceProfileName")?;
     let role_name = required(call, "RoleName")?;
@@ -109,7 +129,10 @@ pub fn add_role_to_instance_profile(services: &Services, call: &Call<'_>) -> Res
     let mut p = load(&*tx, account, name)?;
     let role = load_role(&*tx, account, role_name)?;
     if p.roles.iter().any(|r| r.eq_ignore_ascii_case(&role.role_name)) {
-        return Err(error::entity_already_exists(format!("Role {} already exists in instance profile.", role.role_name)));
+        return Err(error::entity_already_exists(format!(
+            "Role {} already exists in instance profile.",
+            role.role_name
+        )));
     }
     if p.roles.len() >= ROLES_PER_PROFILE {
         return Err(error::quota("InstanceSessionsPerInstanceProfile", ROLES_PER_PROFILE));
@@ -120,7 +143,10 @@ pub fn add_role_to_instance_profile(services: &Services, call: &Call<'_>) -> Res
     Ok(empty())
 }
 
-pub fn remove_role_from_instance_profile(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn remove_role_from_instance_profile(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let name = required(call, "InstanceProfileName")?;
     let role_name = required(call, "RoleName")?;
@@ -140,7 +166,10 @@ pub fn remove_role_from_instance_profile(services: &Services, call: &Call<'_>) -
     Ok(empty())
 }
 
-pub fn list_instance_profiles_for_role(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn list_instance_profiles_for_role(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let role_name = required(call, "RoleName")?;
     let paging = Paging::from_call(call)?;
@@ -179,7 +208,10 @@ pub fn untag_instance_profile(services: &Services, call: &Call<'_>) -> Result<Va
     modify(services, call, |p| untag(call, &mut p.tags))
 }
 
-pub fn list_instance_profile_tags(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn list_instance_profile_tags(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let name = required(call, "InstanceProfileName")?;
     let tx = services.store().read()?;
     let p = load(&*tx, &call.caller.account, name)?;

@@ -62,19 +62,33 @@ fn load_device(
     account: &str,
     serial: &str,
 ) -> Result<VirtualMfaRecord, ServiceError> {
-    let missing = || error::no_such_entity(format!("VirtualMFADevice with serial number {serial} doesn't exist."));
+    let missing = || {
+        error::no_such_entity(format!(
+            "VirtualMFADevice with serial number {serial} doesn't exist."
+        ))
+    };
     let name = mfa_device_name(account, serial).ok_or_else(missing)?;
-    VIRTUAL_MFA.get(tx, &entity_key(account, name))?.filter(|d| d.serial_number == serial).ok_or_else(missing)
+    VIRTUAL_MFA
+        .get(tx, &entity_key(account, name))?
+        .filter(|d| d.serial_number == serial)
+        .ok_or_else(missing)
 }
 
 fn check_code(code: &str, member: &str) -> Result<(), ServiceError> {
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(error::validation(code, member, "Member must satisfy regular expression pattern: [\\d]+"));
+        return Err(error::validation(
+            code,
+            member,
+            "Member must satisfy regular expression pattern: [\\d]+",
+        ));
     }
     Ok(())
 }
 
-pub fn create_virtual_mfa_device(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn create_virtual_mfa_device(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let name = required(call, "VirtualMFADeviceName")?;
     check_name(name, "VirtualMFADeviceName", 226)?;
@@ -94,7 +108,9 @@ pub fn create_virtual_mfa_device(services: &Services, call: &Call<'_>) -> Result
     };
     let mut tx = services.store().write()?;
     if !VIRTUAL_MFA.insert_new(&mut *tx, &entity_key(account, name), &record)? {
-        return Err(error::entity_already_exists("MFADevice entity at the same path and name already exists."));
+        return Err(error::entity_already_exists(
+            "MFADevice entity at the same path and name already exists.",
+        ));
     }
     tx.commit()?;
     // Base32StringSeed is a blob: its wire form is the base64 of the base32 text.
@@ -122,7 +138,8 @@ pub fn enable_mfa_device(services: &Services, call: &Call<'_>) -> Result<Value, 
     if device.user_name.is_some() {
         return Err(error::entity_already_exists("MFA Device is already in use."));
     }
-    let seed = unhex(&device.seed_hex).ok_or_else(|| ServiceError::internal("mfa seed is not hex"))?;
+    let seed =
+        unhex(&device.seed_hex).ok_or_else(|| ServiceError::internal("mfa seed is not hex"))?;
     if !verify_consecutive(&seed, code1, code2, services.clock().now_unix()) {
         return Err(error::invalid_authentication_code(
             "Authentication code for device is not valid.",
@@ -145,11 +162,16 @@ pub fn resync_mfa_device(services: &Services, call: &Call<'_>) -> Result<Value, 
     let user = load_user(&*tx, account, user_name)?;
     let device = load_device(&*tx, account, serial)?;
     if !device.user_name.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&user.user_name)) {
-        return Err(error::no_such_entity(format!("MFA Device with serial number {serial} does not exist.")));
+        return Err(error::no_such_entity(format!(
+            "MFA Device with serial number {serial} does not exist."
+        )));
     }
-    let seed = unhex(&device.seed_hex).ok_or_else(|| ServiceError::internal("mfa seed is not hex"))?;
+    let seed =
+        unhex(&device.seed_hex).ok_or_else(|| ServiceError::internal("mfa seed is not hex"))?;
     if !verify_consecutive(&seed, code1, code2, services.clock().now_unix()) {
-        return Err(error::invalid_authentication_code("Authentication code for device is not valid."));
+        return Err(error::invalid_authentication_code(
+            "Authentication code for device is not valid.",
+        ));
     }
     Ok(empty())
 }
@@ -169,7 +191,9 @@ pub fn deactivate_mfa_device(services: &Services, call: &Call<'_>) -> Result<Val
         (None, Some(_)) => true,
     };
     if !matches_user {
-        return Err(error::no_such_entity(format!("MFA Device with serial number {serial} does not exist.")));
+        return Err(error::no_such_entity(format!(
+            "MFA Device with serial number {serial} does not exist."
+        )));
     }
     device.user_name = None;
     device.enable_date = None;
@@ -178,7 +202,10 @@ pub fn deactivate_mfa_device(services: &Services, call: &Call<'_>) -> Result<Val
     Ok(empty())
 }
 
-pub fn delete_virtual_mfa_device(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn delete_virtual_mfa_device(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let serial = required(call, "SerialNumber")?;
     let mut tx = services.store().write()?;
@@ -207,18 +234,24 @@ pub fn list_mfa_devices(services: &Services, call: &Call<'_>) -> Result<Value, S
             _ => false,
         })
         .map(|(k, d)| {
-            (k, json!({
-                "UserName": d.user_name,
-                "SerialNumber": d.serial_number,
-                "EnableDate": d.enable_date,
-            }))
+            (
+                k,
+                json!({
+                    "UserName": d.user_name,
+                    "SerialNumber": d.serial_number,
+                    "EnableDate": d.enable_date,
+                }),
+            )
         })
         .collect();
     let (page, next) = paging.page(items);
     Ok(with_paging(json!({ "MFADevices": page }), next))
 }
 
-pub fn list_virtual_mfa_devices(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn list_virtual_mfa_devices(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let paging = Paging::from_call(call)?;
     let status = opt(call, "AssignmentStatus").unwrap_or("Any");
@@ -289,7 +322,12 @@ mod tests {
     fn rfc6238_sha1_vectors() {
         // RFC 6238 Appendix B, SHA-1 seed "12345678901234567890", last 6 digits.
         let seed = b"12345678901234567890";
-        for (t, code) in [(59, "287082"), (1_111_111_109, "081804"), (1_234_567_890, "005924"), (2_000_000_000, "279037")] {
+        for (t, code) in [
+            (59, "287082"),
+            (1_111_111_109, "081804"),
+            (1_234_567_890, "005924"),
+            (2_000_000_000, "279037"),
+        ] {
             assert_eq!(totp_code(seed, t / 30).unwrap(), code, "t={t}");
             assert!(verify_totp(seed, code, t));
             assert!(verify_totp(seed, code, t + 30), "one step late is accepted");

@@ -9,7 +9,6 @@ use serde_json::{json, Value};
 use xacct_policy::{ParseOptions, Policy, PolicyKind};
 use xacct_store::{ReadTx, WriteTx};
 
-use super::groups::group_json;
 use super::{load_group, load_policy, load_role, load_user};
 use crate::iam::common::{
     base32, check_name, empty, fnv1a, list_tags, merge_tags, opt, opt_bool, path_member,
@@ -22,6 +21,9 @@ use crate::iam::model::{
     UserRecord, GROUPS, POLICIES, ROLES, USERS,
 };
 use crate::{ids, Call, ServiceError, Services};
+
+/// (attachments, permissions boundary uses) of a managed policy in one account.
+type Counts = (u64, u64);
 
 /// Managed policies attached per user, group or role (AWS's default quota).
 pub const ATTACHED_PER_ENTITY: usize = 10;
@@ -79,7 +81,12 @@ enum Holder {
 }
 
 impl Holder {
-    fn load(tx: &dyn ReadTx, kind: HolderKind, account: &str, name: &str) -> Result<Holder, ServiceError> {
+    fn load(
+        tx: &dyn ReadTx,
+        kind: HolderKind,
+        account: &str,
+        name: &str,
+    ) -> Result<Holder, ServiceError> {
         Ok(match kind {
             HolderKind::User => Holder::User(load_user(tx, account, name)?),
             HolderKind::Group => Holder::Group(load_group(tx, account, name)?),
@@ -155,7 +162,11 @@ fn inline_not_found(kind: HolderKind, name: &str) -> ServiceError {
     error::no_such_entity(format!("The {} policy with name {name} cannot be found.", kind.word()))
 }
 
-pub fn put_inline_policy(services: &Services, call: &Call<'_>, kind: HolderKind) -> Result<Value, ServiceError> {
+pub fn put_inline_policy(
+    services: &Services,
+    call: &Call<'_>,
+    kind: HolderKind,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let holder_name = required(call, kind.name_member())?;
     let policy_name = required(call, "PolicyName")?;
@@ -163,7 +174,8 @@ pub fn put_inline_policy(services: &Services, call: &Call<'_>, kind: HolderKind)
     let document = required(call, "PolicyDocument")?;
     let quota = kind.inline_quota();
     let options = ParseOptions { max_size: Some(quota.max(6144)), ..ParseOptions::default() };
-    Policy::parse_with(document, PolicyKind::Identity, &options).map_err(|e| error::from_policy(&e))?;
+    Policy::parse_with(document, PolicyKind::Identity, &options)
+        .map_err(|e| error::from_policy(&e))?;
     let mut tx = services.store().write()?;
     let mut holder = Holder::load(&*tx, kind, account, holder_name)?;
     holder.check_modifiable()?;
@@ -181,18 +193,27 @@ pub fn put_inline_policy(services: &Services, call: &Call<'_>, kind: HolderKind)
     Ok(empty())
 }
 
-pub fn get_inline_policy(services: &Services, call: &Call<'_>, kind: HolderKind) -> Result<Value, ServiceError> {
+pub fn get_inline_policy(
+    services: &Services,
+    call: &Call<'_>,
+    kind: HolderKind,
+) -> Result<Value, ServiceError> {
     let holder_name = required(call, kind.name_member())?;
     let policy_name = required(call, "PolicyName")?;
     let tx = services.store().read()?;
     let holder = Holder::load(&*tx, kind, &call.caller.account, holder_name)?;
-    let document = holder.inline().get(policy_name).ok_or_else(|| inline_not_found(kind, policy_name))?;
+    let document =
+        holder.inline().get(policy_name).ok_or_else(|| inline_not_found(kind, policy_name))?;
     let mut out = json!({ "PolicyName": policy_name, "PolicyDocument": url_encode(document) });
     put_opt(&mut out, kind.name_member(), Some(json!(holder.name())));
     Ok(out)
 }
 
-pub fn delete_inline_policy(services: &Services, call: &Call<'_>, kind: HolderKind) -> Result<Value, ServiceError> {
+pub fn delete_inline_policy(
+    services: &Services,
+    call: &Call<'_>,
+    kind: HolderKind,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let holder_name = required(call, kind.name_member())?;
     let policy_name = required(call, "PolicyName")?;
@@ -207,12 +228,17 @@ pub fn delete_inline_policy(services: &Services, call: &Call<'_>, kind: HolderKi
     Ok(empty())
 }
 
-pub fn list_inline_policies(services: &Services, call: &Call<'_>, kind: HolderKind) -> Result<Value, ServiceError> {
+pub fn list_inline_policies(
+    services: &Services,
+    call: &Call<'_>,
+    kind: HolderKind,
+) -> Result<Value, ServiceError> {
     let holder_name = required(call, kind.name_member())?;
     let paging = Paging::from_call(call)?;
     let tx = services.store().read()?;
     let holder = Holder::load(&*tx, kind, &call.caller.account, holder_name)?;
-    let names: Vec<(String, String)> = holder.inline().keys().map(|k| (k.clone(), k.clone())).collect();
+    let names: Vec<(String, String)> =
+        holder.inline().keys().map(|k| (k.clone(), k.clone())).collect();
     let (page, next) = paging.page(names);
     Ok(with_paging(json!({ "PolicyNames": page }), next))
 }
@@ -299,7 +325,11 @@ fn policy_json(p: &ManagedPolicy, counts: (u64, u64), detail: bool) -> Value {
 fn description(call: &Call<'_>) -> Result<String, ServiceError> {
     let d = opt(call, "Description").unwrap_or_default();
     if d.chars().count() > 1000 {
-        return Err(error::validation(d, "description", "Member must have length less than or equal to 1000"));
+        return Err(error::validation(
+            d,
+            "description",
+            "Member must have length less than or equal to 1000",
+        ));
     }
     Ok(d.to_owned())
 }
@@ -328,7 +358,11 @@ pub fn create_policy(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         create_date: now,
         update_date: now,
         default_version_id: "v1".to_owned(),
-        versions: vec![PolicyVersionRecord { version_id: "v1".to_owned(), document: document.to_owned(), create_date: now }],
+        versions: vec![PolicyVersionRecord {
+            version_id: "v1".to_owned(),
+            document: document.to_owned(),
+            create_date: now,
+        }],
         next_version: 2,
         tags,
     };
@@ -353,7 +387,11 @@ pub fn get_policy(services: &Services, call: &Call<'_>) -> Result<Value, Service
 
 /// AWS managed policies belong to AWS: no account may change them.
 fn aws_owned(verb: &str) -> ServiceError {
-    ServiceError::client("AccessDenied", 403, format!("Cannot {verb} policies outside your own account."))
+    ServiceError::client(
+        "AccessDenied",
+        403,
+        format!("Cannot {verb} policies outside your own account."),
+    )
 }
 
 /// The customer managed policy `arn` for a change, or the error AWS gives.
@@ -403,10 +441,13 @@ pub fn list_policies(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     }
     if scope != "AWS" {
         all.extend(
-            POLICIES.scan(&*tx, &account_prefix(account), None, usize::MAX)?.into_iter().map(|(_, p)| ManagedPolicy::Customer(p)),
+            POLICIES
+                .scan(&*tx, &account_prefix(account), None, usize::MAX)?
+                .into_iter()
+                .map(|(_, p)| ManagedPolicy::Customer(p)),
         );
     }
-    let mut items: Vec<(String, (ManagedPolicy, (u64, u64)))> = all
+    let mut items: Vec<(String, (ManagedPolicy, Counts))> = all
         .into_iter()
         .filter(|p| {
             let path = match p {
@@ -460,7 +501,9 @@ fn versions_of(p: &ManagedPolicy) -> (Vec<PolicyVersionRecord>, String) {
 }
 
 fn version_not_found(arn: &str, version: &str) -> ServiceError {
-    error::no_such_entity(format!("Policy {arn} version {version} does not exist or is not attachable."))
+    error::no_such_entity(format!(
+        "Policy {arn} version {version} does not exist or is not attachable."
+    ))
 }
 
 pub fn create_policy_version(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
@@ -499,7 +542,10 @@ pub fn get_policy_version(services: &Services, call: &Call<'_>) -> Result<Value,
     let tx = services.store().read()?;
     let policy = load_policy(&*tx, &call.caller.account, arn)?;
     let (versions, default) = versions_of(&policy);
-    let v = versions.iter().find(|v| v.version_id == version_id).ok_or_else(|| version_not_found(arn, version_id))?;
+    let v = versions
+        .iter()
+        .find(|v| v.version_id == version_id)
+        .ok_or_else(|| version_not_found(arn, version_id))?;
     Ok(json!({ "PolicyVersion": version_json(v, &default, true) }))
 }
 
@@ -538,7 +584,10 @@ pub fn delete_policy_version(services: &Services, call: &Call<'_>) -> Result<Val
     Ok(empty())
 }
 
-pub fn set_default_policy_version(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn set_default_policy_version(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let arn = required(call, "PolicyArn")?;
     let version_id = required(call, "VersionId")?;
@@ -554,7 +603,11 @@ pub fn set_default_policy_version(services: &Services, call: &Call<'_>) -> Resul
     Ok(empty())
 }
 
-pub fn attach_policy(services: &Services, call: &Call<'_>, kind: HolderKind) -> Result<Value, ServiceError> {
+pub fn attach_policy(
+    services: &Services,
+    call: &Call<'_>,
+    kind: HolderKind,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let holder_name = required(call, kind.name_member())?;
     let arn = required(call, "PolicyArn")?;
@@ -574,7 +627,11 @@ pub fn attach_policy(services: &Services, call: &Call<'_>, kind: HolderKind) -> 
     Ok(empty())
 }
 
-pub fn detach_policy(services: &Services, call: &Call<'_>, kind: HolderKind) -> Result<Value, ServiceError> {
+pub fn detach_policy(
+    services: &Services,
+    call: &Call<'_>,
+    kind: HolderKind,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let holder_name = required(call, kind.name_member())?;
     let arn = required(call, "PolicyArn")?;
@@ -606,7 +663,11 @@ fn policy_arn_path(arn: &str) -> String {
     }
 }
 
-pub fn list_attached_policies(services: &Services, call: &Call<'_>, kind: HolderKind) -> Result<Value, ServiceError> {
+pub fn list_attached_policies(
+    services: &Services,
+    call: &Call<'_>,
+    kind: HolderKind,
+) -> Result<Value, ServiceError> {
     let holder_name = required(call, kind.name_member())?;
     let paging = Paging::from_call(call)?;
     let prefix = path_prefix(call)?;
@@ -623,7 +684,10 @@ pub fn list_attached_policies(services: &Services, call: &Call<'_>, kind: Holder
     Ok(with_paging(json!({ "AttachedPolicies": page }), next))
 }
 
-pub fn list_entities_for_policy(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn list_entities_for_policy(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let arn = required(call, "PolicyArn")?;
     let paging = Paging::from_call(call)?;
@@ -633,8 +697,13 @@ pub fn list_entities_for_policy(services: &Services, call: &Call<'_>) -> Result<
     let tx = services.store().read()?;
     let policy = load_policy(&*tx, account, arn)?;
     let is_aws = matches!(policy, ManagedPolicy::Aws(_));
-    if (filter == Some("LocalManagedPolicy") && is_aws) || (filter == Some("AWSManagedPolicy") && !is_aws) {
-        return Ok(with_paging(json!({"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": []}), None));
+    if (filter == Some("LocalManagedPolicy") && is_aws)
+        || (filter == Some("AWSManagedPolicy") && !is_aws)
+    {
+        return Ok(with_paging(
+            json!({"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": []}),
+            None,
+        ));
     }
     let want = |kind: &str| filter.is_none_or(|f| f == kind || f.ends_with("ManagedPolicy"));
     let uses = |attached: &[String], boundary: Option<&String>| -> bool {
@@ -651,21 +720,34 @@ pub fn list_entities_for_policy(services: &Services, call: &Call<'_>) -> Result<
     if want("Group") {
         for (k, g) in GROUPS.scan(&*tx, &prefix_all, None, usize::MAX)? {
             if g.path.starts_with(&prefix) && uses(&g.attached_policies, None) {
-                items.push((format!("g/{k}"), ("PolicyGroups", json!({"GroupName": g.group_name, "GroupId": g.group_id}))));
+                items.push((
+                    format!("g/{k}"),
+                    ("PolicyGroups", json!({"GroupName": g.group_name, "GroupId": g.group_id})),
+                ));
             }
         }
     }
     if want("Role") {
         for (k, r) in ROLES.scan(&*tx, &prefix_all, None, usize::MAX)? {
-            if r.path.starts_with(&prefix) && uses(&r.attached_policies, r.permissions_boundary.as_ref()) {
-                items.push((format!("r/{k}"), ("PolicyRoles", json!({"RoleName": r.role_name, "RoleId": r.role_id}))));
+            if r.path.starts_with(&prefix)
+                && uses(&r.attached_policies, r.permissions_boundary.as_ref())
+            {
+                items.push((
+                    format!("r/{k}"),
+                    ("PolicyRoles", json!({"RoleName": r.role_name, "RoleId": r.role_id})),
+                ));
             }
         }
     }
     if want("User") {
         for (k, u) in USERS.scan(&*tx, &prefix_all, None, usize::MAX)? {
-            if u.path.starts_with(&prefix) && uses(&u.attached_policies, u.permissions_boundary.as_ref()) {
-                items.push((format!("u/{k}"), ("PolicyUsers", json!({"UserName": u.user_name, "UserId": u.user_id}))));
+            if u.path.starts_with(&prefix)
+                && uses(&u.attached_policies, u.permissions_boundary.as_ref())
+            {
+                items.push((
+                    format!("u/{k}"),
+                    ("PolicyUsers", json!({"UserName": u.user_name, "UserId": u.user_id})),
+                ));
             }
         }
     }
@@ -717,14 +799,15 @@ pub fn list_policy_tags(services: &Services, call: &Call<'_>) -> Result<Value, S
 pub(crate) fn policies_for_details(
     tx: &dyn ReadTx,
     account: &str,
-) -> Result<Vec<(ManagedPolicy, (u64, u64))>, ServiceError> {
+) -> Result<Vec<(ManagedPolicy, Counts)>, ServiceError> {
     let counts = usage(tx, account)?;
     let mut out = Vec::new();
     for (_, p) in POLICIES.scan(tx, &account_prefix(account), None, usize::MAX)? {
         let c = counts.get(&p.arn).copied().unwrap_or_default();
         out.push((ManagedPolicy::Customer(p), c));
     }
-    let mut aws: Vec<_> = counts.iter().filter(|(arn, _)| arn.starts_with("arn:aws:iam::aws:")).collect();
+    let mut aws: Vec<_> =
+        counts.iter().filter(|(arn, _)| arn.starts_with("arn:aws:iam::aws:")).collect();
     aws.sort_by(|a, b| a.0.cmp(b.0));
     for (arn, c) in aws {
         if let Some(p) = managed::aws_policy(arn) {
@@ -751,11 +834,9 @@ pub(crate) fn policy_detail_json(p: &ManagedPolicy, counts: (u64, u64)) -> Value
 /// `PolicyDetail` list of inline policies.
 pub(crate) fn inline_details(inline: &BTreeMap<String, String>) -> Value {
     Value::Array(
-        inline.iter().map(|(n, d)| json!({"PolicyName": n, "PolicyDocument": url_encode(d)})).collect(),
+        inline
+            .iter()
+            .map(|(n, d)| json!({"PolicyName": n, "PolicyDocument": url_encode(d)}))
+            .collect(),
     )
-}
-
-/// The `Group` JSON re-exported for account details.
-pub(crate) fn group_value(g: &GroupRecord) -> Value {
-    group_json(g)
 }

@@ -19,8 +19,8 @@ use crate::iam::common::{
 use crate::iam::error;
 use crate::iam::managed;
 use crate::iam::model::{
-    account_prefix, entity_key, DeletionTaskRecord, RoleRecord, DELETION_TASKS,
-    INSTANCE_PROFILES, ROLES, USERS,
+    account_prefix, entity_key, DeletionTaskRecord, RoleRecord, DELETION_TASKS, INSTANCE_PROFILES,
+    ROLES, USERS,
 };
 use crate::{ids, Call, ServiceError, Services};
 
@@ -69,7 +69,9 @@ pub(crate) fn check_trust_policy(tx: &dyn ReadTx, document: &str) -> Result<(), 
         };
         for p in values {
             if !principal_exists(tx, p)? {
-                return Err(error::malformed_policy(format!("Invalid principal in policy: \"AWS\":\"{p}\"")));
+                return Err(error::malformed_policy(format!(
+                    "Invalid principal in policy: \"AWS\":\"{p}\""
+                )));
             }
         }
     }
@@ -202,7 +204,10 @@ pub fn get_role(services: &Services, call: &Call<'_>) -> Result<Value, ServiceEr
 }
 
 /// Every role of `account`, in key order.
-pub(crate) fn all_roles(tx: &dyn ReadTx, account: &str) -> Result<Vec<(String, RoleRecord)>, ServiceError> {
+pub(crate) fn all_roles(
+    tx: &dyn ReadTx,
+    account: &str,
+) -> Result<Vec<(String, RoleRecord)>, ServiceError> {
     Ok(ROLES.scan(tx, &account_prefix(account), None, usize::MAX)?)
 }
 
@@ -210,8 +215,10 @@ pub fn list_roles(services: &Services, call: &Call<'_>) -> Result<Value, Service
     let paging = Paging::from_call(call)?;
     let prefix = path_prefix(call)?;
     let tx = services.store().read()?;
-    let roles: Vec<_> =
-        all_roles(&*tx, &call.caller.account)?.into_iter().filter(|(_, r)| r.path.starts_with(&prefix)).collect();
+    let roles: Vec<_> = all_roles(&*tx, &call.caller.account)?
+        .into_iter()
+        .filter(|(_, r)| r.path.starts_with(&prefix))
+        .collect();
     let (page, next) = paging.page(roles);
     let list: Vec<Value> = page.iter().map(|r| role_json(r, false)).collect();
     Ok(with_paging(json!({ "Roles": list }), next))
@@ -250,7 +257,10 @@ pub fn update_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     Ok(empty())
 }
 
-pub fn update_role_description(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn update_role_description(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let desc = description(call)?.unwrap_or_default();
     let role = modify_role(services, call, |_, r| {
         r.description = desc;
@@ -259,7 +269,10 @@ pub fn update_role_description(services: &Services, call: &Call<'_>) -> Result<V
     Ok(json!({ "Role": role_json(&role, true) }))
 }
 
-pub fn update_assume_role_policy(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn update_assume_role_policy(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let document = required(call, "PolicyDocument")?.to_owned();
     modify_role(services, call, |tx, r| {
         if is_service_linked(r) {
@@ -298,10 +311,14 @@ pub fn delete_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
         return Err(error::delete_conflict("Cannot delete entity, must delete policies first."));
     }
     if !role.attached_policies.is_empty() {
-        return Err(error::delete_conflict("Cannot delete entity, must detach all policies first."));
+        return Err(error::delete_conflict(
+            "Cannot delete entity, must detach all policies first.",
+        ));
     }
     if !profiles_of_role(&*tx, account, &role.role_name)?.is_empty() {
-        return Err(error::delete_conflict("Cannot delete entity, must remove roles from instance profile first."));
+        return Err(error::delete_conflict(
+            "Cannot delete entity, must remove roles from instance profile first.",
+        ));
     }
     ROLES.delete(&mut *tx, &entity_key(account, &role.role_name))?;
     tx.commit()?;
@@ -326,7 +343,10 @@ pub fn list_role_tags(services: &Services, call: &Call<'_>) -> Result<Value, Ser
     list_tags(call, &role.tags)
 }
 
-pub fn put_role_permissions_boundary(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn put_role_permissions_boundary(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let arn = required(call, "PermissionsBoundary")?.to_owned();
     let account = call.caller.account.clone();
     modify_role(services, call, |tx, r| {
@@ -340,7 +360,10 @@ pub fn put_role_permissions_boundary(services: &Services, call: &Call<'_>) -> Re
     Ok(empty())
 }
 
-pub fn delete_role_permissions_boundary(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn delete_role_permissions_boundary(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     modify_role(services, call, |_, r| {
         if r.permissions_boundary.take().is_none() {
             return Err(error::no_such_entity(format!(
@@ -355,28 +378,96 @@ pub fn delete_role_permissions_boundary(services: &Services, call: &Call<'_>) ->
 
 /// Service principal → (role name, AWS managed policy AWS attaches to that role).
 const SERVICE_LINKED_ROLES: &[(&str, &str, &str)] = &[
-    ("ecs.amazonaws.com", "AWSServiceRoleForECS", "arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy"),
-    ("autoscaling.amazonaws.com", "AWSServiceRoleForAutoScaling", "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy"),
-    ("elasticloadbalancing.amazonaws.com", "AWSServiceRoleForElasticLoadBalancing", "arn:aws:iam::aws:policy/aws-service-role/AWSElasticLoadBalancingServiceRolePolicy"),
-    ("organizations.amazonaws.com", "AWSServiceRoleForOrganizations", "arn:aws:iam::aws:policy/aws-service-role/AWSOrganizationsServiceTrustPolicy"),
-    ("imagebuilder.amazonaws.com", "AWSServiceRoleForImageBuilder", "arn:aws:iam::aws:policy/aws-service-role/AWSServiceRoleForImageBuilder"),
-    ("spot.amazonaws.com", "AWSServiceRoleForEC2Spot", "arn:aws:iam::aws:policy/aws-service-role/AWSEC2SpotServiceRolePolicy"),
-    ("rds.amazonaws.com", "AWSServiceRoleForRDS", "arn:aws:iam::aws:policy/aws-service-role/AmazonRDSServiceRolePolicy"),
-    ("cloudtrail.amazonaws.com", "AWSServiceRoleForCloudTrail", "arn:aws:iam::aws:policy/aws-service-role/CloudTrailServiceRolePolicy"),
-    ("eks.amazonaws.com", "AWSServiceRoleForAmazonEKS", "arn:aws:iam::aws:policy/aws-service-role/AmazonEKSServiceRolePolicy"),
-    ("support.amazonaws.com", "AWSServiceRoleForSupport", "arn:aws:iam::aws:policy/aws-service-role/AWSSupportServiceRolePolicy"),
-    ("trustedadvisor.amazonaws.com", "AWSServiceRoleForTrustedAdvisor", "arn:aws:iam::aws:policy/aws-service-role/AWSTrustedAdvisorServiceRolePolicy"),
-    ("config.amazonaws.com", "AWSServiceRoleForConfig", "arn:aws:iam::aws:policy/aws-service-role/AWSConfigServiceRolePolicy"),
-    ("guardduty.amazonaws.com", "AWSServiceRoleForAmazonGuardDuty", "arn:aws:iam::aws:policy/aws-service-role/AmazonGuardDutyServiceRolePolicy"),
-    ("elasticbeanstalk.amazonaws.com", "AWSServiceRoleForElasticBeanstalk", "arn:aws:iam::aws:policy/aws-service-role/AWSElasticBeanstalkServiceRolePolicy"),
-    ("ecs.application-autoscaling.amazonaws.com", "AWSServiceRoleForApplicationAutoScaling_ECSService", "arn:aws:iam::aws:policy/aws-service-role/AWSApplicationAutoscalingECSServicePolicy"),
-    ("dynamodb.application-autoscaling.amazonaws.com", "AWSServiceRoleForApplicationAutoScaling_DynamoDBTable", "arn:aws:iam::aws:policy/aws-service-role/AWSApplicationAutoscalingDynamoDBTablePolicy"),
+    (
+        "ecs.amazonaws.com",
+        "AWSServiceRoleForECS",
+        "arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy",
+    ),
+    (
+        "autoscaling.amazonaws.com",
+        "AWSServiceRoleForAutoScaling",
+        "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy",
+    ),
+    (
+        "elasticloadbalancing.amazonaws.com",
+        "AWSServiceRoleForElasticLoadBalancing",
+        "arn:aws:iam::aws:policy/aws-service-role/AWSElasticLoadBalancingServiceRolePolicy",
+    ),
+    (
+        "organizations.amazonaws.com",
+        "AWSServiceRoleForOrganizations",
+        "arn:aws:iam::aws:policy/aws-service-role/AWSOrganizationsServiceTrustPolicy",
+    ),
+    (
+        "imagebuilder.amazonaws.com",
+        "AWSServiceRoleForImageBuilder",
+        "arn:aws:iam::aws:policy/aws-service-role/AWSServiceRoleForImageBuilder",
+    ),
+    (
+        "spot.amazonaws.com",
+        "AWSServiceRoleForEC2Spot",
+        "arn:aws:iam::aws:policy/aws-service-role/AWSEC2SpotServiceRolePolicy",
+    ),
+    (
+        "rds.amazonaws.com",
+        "AWSServiceRoleForRDS",
+        "arn:aws:iam::aws:policy/aws-service-role/AmazonRDSServiceRolePolicy",
+    ),
+    (
+        "cloudtrail.amazonaws.com",
+        "AWSServiceRoleForCloudTrail",
+        "arn:aws:iam::aws:policy/aws-service-role/CloudTrailServiceRolePolicy",
+    ),
+    (
+        "eks.amazonaws.com",
+        "AWSServiceRoleForAmazonEKS",
+        "arn:aws:iam::aws:policy/aws-service-role/AmazonEKSServiceRolePolicy",
+    ),
+    (
+        "support.amazonaws.com",
+        "AWSServiceRoleForSupport",
+        "arn:aws:iam::aws:policy/aws-service-role/AWSSupportServiceRolePolicy",
+    ),
+    (
+        "trustedadvisor.amazonaws.com",
+        "AWSServiceRoleForTrustedAdvisor",
+        "arn:aws:iam::aws:policy/aws-service-role/AWSTrustedAdvisorServiceRolePolicy",
+    ),
+    (
+        "config.amazonaws.com",
+        "AWSServiceRoleForConfig",
+        "arn:aws:iam::aws:policy/aws-service-role/AWSConfigServiceRolePolicy",
+    ),
+    (
+        "guardduty.amazonaws.com",
+        "AWSServiceRoleForAmazonGuardDuty",
+        "arn:aws:iam::aws:policy/aws-service-role/AmazonGuardDutyServiceRolePolicy",
+    ),
+    (
+        "elasticbeanstalk.amazonaws.com",
+        "AWSServiceRoleForElasticBeanstalk",
+        "arn:aws:iam::aws:policy/aws-service-role/AWSElasticBeanstalkServiceRolePolicy",
+    ),
+    (
+        "ecs.application-autoscaling.amazonaws.com",
+        "AWSServiceRoleForApplicationAutoScaling_ECSService",
+        "arn:aws:iam::aws:policy/aws-service-role/AWSApplicationAutoscalingECSServicePolicy",
+    ),
+    (
+        "dynamodb.application-autoscaling.amazonaws.com",
+        "AWSServiceRoleForApplicationAutoScaling_DynamoDBTable",
+        "arn:aws:iam::aws:policy/aws-service-role/AWSApplicationAutoscalingDynamoDBTablePolicy",
+    ),
 ];
 
-pub fn create_service_linked_role(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn create_service_linked_role(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let service = required(call, "AWSServiceName")?;
-    let Some((_, base, policy_arn)) = SERVICE_LINKED_ROLES.iter().find(|(s, _, _)| *s == service) else {
+    let Some((_, base, policy_arn)) = SERVICE_LINKED_ROLES.iter().find(|(s, _, _)| *s == service)
+    else {
         return Err(error::invalid_input(format!("Unrecognized service principal {service}.")));
     };
     let name = match opt(call, "CustomSuffix") {
@@ -398,7 +489,11 @@ pub fn create_service_linked_role(services: &Services, call: &Call<'_>) -> Resul
             "Service role name {name} has been taken in this account, please try a different suffix."
         )));
     }
-    let attached = if managed::aws_policy(policy_arn).is_some() { vec![(*policy_arn).to_owned()] } else { Vec::new() };
+    let attached = if managed::aws_policy(policy_arn).is_some() {
+        vec![(*policy_arn).to_owned()]
+    } else {
+        Vec::new()
+    };
     let role = RoleRecord {
         account_id: account.clone(),
         role_name: name.clone(),
@@ -440,13 +535,19 @@ fn uuid_v4() -> Result<String, ServiceError> {
 
 /// `DeleteServiceLinkedRole`: the role goes at once (no service holds resources that use it in
 /// xacct); the task records `SUCCEEDED`.
-pub fn delete_service_linked_role(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn delete_service_linked_role(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let name = required(call, "RoleName")?;
     let mut tx = services.store().write()?;
     let role = load_role(&*tx, account, name)?;
     if !is_service_linked(&role) {
-        return Err(error::invalid_input(format!("Role {} is not a service-linked role.", role.role_name)));
+        return Err(error::invalid_input(format!(
+            "Role {} is not a service-linked role.",
+            role.role_name
+        )));
     }
     let task_id = format!("task{}{}/{}", role.path, role.role_name, uuid_v4()?);
     for mut profile in profiles_of_role(&*tx, account, &role.role_name)? {
@@ -463,7 +564,10 @@ pub fn delete_service_linked_role(services: &Services, call: &Call<'_>) -> Resul
     Ok(json!({ "DeletionTaskId": task_id }))
 }
 
-pub fn get_service_linked_role_deletion_status(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn get_service_linked_role_deletion_status(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let id = required(call, "DeletionTaskId")?;
     let tx = services.store().read()?;
     let task = DELETION_TASKS

@@ -10,9 +10,7 @@ use crate::iam::common::{
     required, tags_json, tags_member, untag, with_paging, Paging,
 };
 use crate::iam::error;
-use crate::iam::model::{
-    account_prefix, entity_key, LoginProfile, UserRecord, USERS, VIRTUAL_MFA,
-};
+use crate::iam::model::{account_prefix, entity_key, LoginProfile, UserRecord, USERS, VIRTUAL_MFA};
 use crate::{ids, Call, ServiceError, Services};
 
 /// `PermissionsBoundary` as IAM shows it.
@@ -102,8 +100,10 @@ pub fn list_users(services: &Services, call: &Call<'_>) -> Result<Value, Service
     let paging = Paging::from_call(call)?;
     let prefix = path_prefix(call)?;
     let tx = services.store().read()?;
-    let users: Vec<(String, UserRecord)> =
-        all_users(&*tx, &call.caller.account)?.into_iter().filter(|(_, u)| u.path.starts_with(&prefix)).collect();
+    let users: Vec<(String, UserRecord)> = all_users(&*tx, &call.caller.account)?
+        .into_iter()
+        .filter(|(_, u)| u.path.starts_with(&prefix))
+        .collect();
     let (page, next) = paging.page(users);
     let list: Vec<Value> = page.iter().map(|u| user_json(u, false)).collect();
     Ok(with_paging(json!({ "Users": list }), next))
@@ -129,7 +129,9 @@ pub fn update_user(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     if let Some(n) = new_name {
         let new_key = entity_key(account, n);
         if new_key != old_key && USERS.get(&*tx, &new_key)?.is_some() {
-            return Err(error::entity_already_exists(format!("User with name {n} already exists.")));
+            return Err(error::entity_already_exists(format!(
+                "User with name {n} already exists."
+            )));
         }
         user.user_name = n.to_owned();
     }
@@ -172,21 +174,27 @@ pub fn delete_user(services: &Services, call: &Call<'_>) -> Result<Value, Servic
         return Err(error::delete_conflict("Cannot delete entity, must delete access keys first."));
     }
     if !user.groups.is_empty() {
-        return Err(error::delete_conflict("Cannot delete entity, must remove users from group first."));
+        return Err(error::delete_conflict(
+            "Cannot delete entity, must remove users from group first.",
+        ));
     }
     if !user.inline_policies.is_empty() {
         return Err(error::delete_conflict("Cannot delete entity, must delete policies first."));
     }
     if !user.attached_policies.is_empty() {
-        return Err(error::delete_conflict("Cannot delete entity, must detach all policies first."));
+        return Err(error::delete_conflict(
+            "Cannot delete entity, must detach all policies first.",
+        ));
     }
     if user.login_profile.is_some() {
-        return Err(error::delete_conflict("Cannot delete entity, must delete login profile first."));
+        return Err(error::delete_conflict(
+            "Cannot delete entity, must delete login profile first.",
+        ));
     }
-    let has_mfa = VIRTUAL_MFA
-        .scan(&*tx, &account_prefix(account), None, usize::MAX)?
-        .iter()
-        .any(|(_, d)| d.user_name.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&user.user_name)));
+    let has_mfa =
+        VIRTUAL_MFA.scan(&*tx, &account_prefix(account), None, usize::MAX)?.iter().any(|(_, d)| {
+            d.user_name.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&user.user_name))
+        });
     if has_mfa {
         return Err(error::delete_conflict("Cannot delete entity, must delete MFA device first."));
     }
@@ -198,7 +206,11 @@ pub fn delete_user(services: &Services, call: &Call<'_>) -> Result<Value, Servic
 fn modify_user(
     services: &Services,
     call: &Call<'_>,
-    change: impl FnOnce(&Call<'_>, &dyn xacct_store::ReadTx, &mut UserRecord) -> Result<(), ServiceError>,
+    change: impl FnOnce(
+        &Call<'_>,
+        &dyn xacct_store::ReadTx,
+        &mut UserRecord,
+    ) -> Result<(), ServiceError>,
 ) -> Result<Value, ServiceError> {
     let account = &call.caller.account;
     let name = required(call, "UserName")?;
@@ -226,7 +238,10 @@ pub fn list_user_tags(services: &Services, call: &Call<'_>) -> Result<Value, Ser
     list_tags(call, &user.tags)
 }
 
-pub fn put_user_permissions_boundary(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn put_user_permissions_boundary(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     let arn = required(call, "PermissionsBoundary")?.to_owned();
     modify_user(services, call, |call, tx, u| {
         check_boundary(tx, &call.caller.account, &arn)?;
@@ -235,7 +250,10 @@ pub fn put_user_permissions_boundary(services: &Services, call: &Call<'_>) -> Re
     })
 }
 
-pub fn delete_user_permissions_boundary(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+pub fn delete_user_permissions_boundary(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
     modify_user(services, call, |_, _, u| {
         if u.permissions_boundary.take().is_none() {
             return Err(error::no_such_entity(format!(
@@ -267,12 +285,18 @@ pub fn create_login_profile(services: &Services, call: &Call<'_>) -> Result<Valu
     };
     let password = required(call, "Password")?;
     if password.is_empty() || password.chars().count() > 128 {
-        return Err(error::validation("******", "password", "Member must have length less than or equal to 128"));
+        return Err(error::validation(
+            "******",
+            "password",
+            "Member must have length less than or equal to 128",
+        ));
     }
     let mut tx = services.store().write()?;
     let mut user = load_user(&*tx, account, &name)?;
     if user.login_profile.is_some() {
-        return Err(error::entity_already_exists(format!("Login Profile for user {name} already exists.")));
+        return Err(error::entity_already_exists(format!(
+            "Login Profile for user {name} already exists."
+        )));
     }
     let profile = LoginProfile {
         create_date: services.clock().now_epoch_f64(),
@@ -288,20 +312,18 @@ pub fn get_login_profile(services: &Services, call: &Call<'_>) -> Result<Value, 
     let name = required(call, "UserName")?;
     let tx = services.store().read()?;
     let user = load_user(&*tx, &call.caller.account, name)?;
-    let profile = user
-        .login_profile
-        .as_ref()
-        .ok_or_else(|| error::no_such_entity(format!("Login Profile for User {name} cannot be found.")))?;
+    let profile = user.login_profile.as_ref().ok_or_else(|| {
+        error::no_such_entity(format!("Login Profile for User {name} cannot be found."))
+    })?;
     Ok(login_profile_json(&user, profile))
 }
 
 pub fn update_login_profile(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     modify_user(services, call, |call, _, u| {
         let name = u.user_name.clone();
-        let profile = u
-            .login_profile
-            .as_mut()
-            .ok_or_else(|| error::no_such_entity(format!("Login Profile for User {name} cannot be found.")))?;
+        let profile = u.login_profile.as_mut().ok_or_else(|| {
+            error::no_such_entity(format!("Login Profile for User {name} cannot be found."))
+        })?;
         if let Some(reset) = opt_bool(call, "PasswordResetRequired") {
             profile.password_reset_required = reset;
         }
