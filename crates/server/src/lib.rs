@@ -70,6 +70,8 @@ struct Authenticated {
 
 impl App {
     pub fn new(services: Services, models: Models, options: Options) -> App {
+        // Mock mode skips authorization: set once at start-up, not per request.
+        services.authz_state().set_mock_mode(!options.auth);
         let mut seed = [0u8; 8];
         // Request ids need uniqueness, not secrecy: a failed RNG read leaves a zero seed.
         let _ = getrandom::getrandom(&mut seed);
@@ -198,8 +200,6 @@ impl App {
     ) -> Result<Authenticated, AwsError> {
         let parsed = xacct_sigv4::parse(sreq);
         if !self.options.auth {
-            // Idempotent; belongs with startup, kept here so mock mode needs no other seam.
-            self.services.authz_state().set_mock_mode(true);
             return Ok(match parsed {
                 Ok(p) => Authenticated {
                     // Mock mode verifies no signature, but credentials xacct issued still
