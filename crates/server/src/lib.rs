@@ -168,6 +168,12 @@ impl App {
             caller: &auth.caller,
             input: &input,
             request_id: &request_id,
+            source_ip,
+            user_agent: req
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("user-agent"))
+                .map_or("", |(_, v)| *v),
         };
         let resp = match self.services.call(&call) {
             Ok(output) => xacct_wire::encode_output(&self.models, &route, &output, &request_id),

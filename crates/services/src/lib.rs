@@ -97,6 +97,11 @@ pub struct Call<'a> {
     pub caller: &'a Caller,
     pub input: &'a Value,
     pub request_id: &'a str,
+    /// The client's IP address as the server saw it (`aws:SourceIp`, CloudTrail's
+    /// `sourceIPAddress`); empty when unknown (in-process tests).
+    pub source_ip: &'a str,
+    /// The `User-Agent` header, empty when absent (CloudTrail's `userAgent`).
+    pub user_agent: &'a str,
 }
 
 /// What [`Services::bootstrap`] did.

@@ -10,7 +10,7 @@
 //!
 //! SCPs come from the caller's account's organization path and RCPs from each resource
 //! account's (through `organizations::tree::policy_levels`, which leaves out the management
-//! account). Not gathered: `aws:SourceIp` (the source address does not reach [`Call`]).
+//! account). `aws:SourceIp` comes from the connection's address ([`gather_for_call`]).
 //!
 //! Security: the context is built from the verified caller only; request-supplied keys come
 //! from the operation's `actions.rs`, never from the client's own condition-key claims.
@@ -167,6 +167,19 @@ fn compile_doc(
         // widen access): the request fails instead.
         ServiceError::internal(format!("stored policy `{}` does not compile: {e}", doc.label))
     })
+}
+
+/// [`gather`] for `call`'s caller, with the request's own global keys (`aws:SourceIp`).
+pub fn gather_for_call(
+    services: &Services,
+    tx: &dyn ReadTx,
+    call: &Call<'_>,
+) -> Result<Gathered, ServiceError> {
+    let mut gathered = gather(services, tx, call.caller, call.region)?;
+    if !call.source_ip.is_empty() {
+        gathered.context.insert("aws:SourceIp", call.source_ip.to_owned());
+    }
+    Ok(gathered)
 }
 
 /// The policies of `caller` and its request context, read in `tx`.
@@ -525,7 +538,7 @@ pub fn authorize(
         return Ok(());
     }
     let tx = services.store().read()?;
-    let mut gathered = gather(services, &*tx, call.caller, call.region)?;
+    let mut gathered = gather_for_call(services, &*tx, call)?;
     let mut resolved = Vec::with_capacity(requests.len());
     for request in requests {
         resolved.push(with_stored_iam_resource(&*tx, request)?);

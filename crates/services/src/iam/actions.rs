@@ -460,6 +460,8 @@ mod tests {
             caller,
             input: &input,
             request_id: "r",
+            source_ip: "",
+            user_agent: "",
         };
         let mut reqs = requests(&call).unwrap();
         assert_eq!(reqs.len(), 1);
@@ -583,6 +585,8 @@ mod tests {
             caller: &root,
             input: &input,
             request_id: "r",
+            source_ip: "",
+            user_agent: "",
         };
         assert!(requests(&call).is_err());
     }

@@ -40,6 +40,8 @@ mod tests {
             caller: &caller,
             input: &input,
             request_id: "r",
+            source_ip: "",
+            user_agent: "",
         };
         requests(&call).unwrap()
     }

@@ -450,7 +450,7 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     if role.arn != role_arn {
         return Err(not_authorized());
     }
-    let mut gathered = authz::gather(services, &*tx, caller, call.region)?;
+    let mut gathered = authz::gather_for_call(services, &*tx, call)?;
     let mut base = ActionRequest::new("sts:AssumeRole", role_arn, Some(role_account))
         .with("sts:RoleSessionName", ContextValue::One(session_name.to_owned()));
     if let Some(e) = external_id {

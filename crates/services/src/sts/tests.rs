@@ -191,6 +191,8 @@ impl World {
             caller,
             input: &input,
             request_id: "req",
+            source_ip: "",
+            user_agent: "",
         };
         self.services.call(&call)
     }
