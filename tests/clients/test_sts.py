@@ -580,3 +580,33 @@ def expect_error(fn):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         fn()
     return error_of(e)
+
+
+def test_get_federation_token(world):
+    """A federated user: the federating user's policies intersected with the session policy."""
+    s = world["server"]
+    dev_iam = s.client("iam", *world["dev_root"])
+    dev_iam.create_user(UserName="Proxy")
+    dev_iam.put_user_policy(UserName="Proxy", PolicyName="federate", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["sts:GetFederationToken", "iam:ListUsers"], "Resource": "*"}],
+    }))
+    key = dev_iam.create_access_key(UserName="Proxy")["AccessKey"]
+    proxy = s.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
+    out = proxy.get_federation_token(Name="Bob", DurationSeconds=900, Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}],
+    }))
+    assert out["FederatedUser"] == {"FederatedUserId": f"{DEV}:Bob", "Arn": f"arn:aws:sts::{DEV}:federated-user/Bob"}
+    assert 0 <= out["PackedPolicySize"] <= 100
+    c = out["Credentials"]
+    assert 800 < c["Expiration"].timestamp() - time.time() <= 900
+    fed = sts(world, creds=c)
+    assert fed.get_caller_identity()["Arn"] == f"arn:aws:sts::{DEV}:federated-user/Bob"
+    # No IAM for federated users, even when both policies allow it; no STS but GetCallerIdentity.
+    iam = s.client("iam", c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+    expect(lambda: iam.list_users(), "AccessDenied", 403)
+    expect(lambda: fed.get_session_token(), "AccessDenied", 403)
+    # Limits and permission.
+    expect(lambda: proxy.get_federation_token(Name="B"), "ValidationError", 400)
+    expect(lambda: proxy.get_federation_token(Name="Bob", DurationSeconds=129601), "ValidationError", 400)
+    expect(lambda: sts(world).get_federation_token(Name="Bob"), "AccessDenied", 403)

@@ -19,7 +19,7 @@ pub mod sts;
 use std::sync::Arc;
 
 use serde_json::Value;
-use xacct_store::Store;
+use xacct_store::{CachingStore, Store};
 
 pub use accounts::{KeyCache, NewAccessKey, ResolvedKey};
 pub use clock::Clock;
@@ -115,7 +115,8 @@ pub struct Bootstrap {
 
 /// Every service over one store.
 pub struct Services {
-    store: Arc<dyn Store>,
+    /// Every write goes through the caching wrapper, so cached reads stay current.
+    store: Arc<CachingStore>,
     clock: Arc<Clock>,
     config: Config,
     keys: KeyCache,
@@ -126,7 +127,7 @@ pub struct Services {
 impl Services {
     pub fn new(store: Arc<dyn Store>, clock: Arc<Clock>, config: Config) -> Self {
         Services {
-            store,
+            store: Arc::new(CachingStore::new(store)),
             clock,
             config,
             keys: KeyCache::default(),
@@ -144,6 +145,13 @@ impl Services {
 
     pub fn store(&self) -> &dyn Store {
         &*self.store
+    }
+
+    /// A cached read view for authorization's lookups: current as of the request's start, not
+    /// one snapshot (see `xacct_store::CachingStore`). Handlers that need a snapshot use
+    /// [`Services::store`].
+    pub fn cached_read(&self) -> Box<dyn xacct_store::ReadTx + '_> {
+        self.store.cached_read()
     }
 
     /// The access-key cache: whoever writes or deletes an access key invalidates its entry.

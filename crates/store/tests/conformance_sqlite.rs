@@ -72,3 +72,11 @@ fn store_locations_parse() {
     assert!(matches!(open("sqlite://"), Err(StoreError::InvalidLocation { .. })));
     assert!(matches!(open(""), Err(StoreError::InvalidLocation { .. })));
 }
+
+#[test]
+fn caching_store_passes_the_suite() {
+    // The read cache wraps a backend; its ordinary transactions must keep every promise.
+    let (_dir, inner) = fresh("caching");
+    let store = xacct_store::CachingStore::new(inner);
+    conformance::run_all(&store).unwrap();
+}

@@ -54,6 +54,11 @@ impl XmlWriter {
 /// Appends `text` with XML's five special characters escaped, plus CR (which XML parsers would
 /// otherwise normalise away) and other control characters as character references.
 pub(crate) fn escape_into(out: &mut String, text: &str) {
+    // Fast path: most values (ids, tokens, ARNs) need no escaping at all.
+    if !text.bytes().any(|b| matches!(b, b'<' | b'>' | b'&' | b'"' | b'\'' | b'\r') || b < 0x20) {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '<' => out.push_str("&lt;"),

@@ -197,9 +197,27 @@ pub fn gather(
             Some(role) => lookup::role_policies(tx, &caller.account, role)?,
             None => None,
         },
+        // A federated user's identity side is the federating user's policies.
+        PrincipalKind::FederatedUser => match session.and_then(|s| s.issuer.as_ref()) {
+            Some(issuer) if !issuer.root => {
+                lookup::user_policies(tx, &caller.account, &issuer.name)?
+            }
+            _ => None,
+        },
         _ => None,
     };
     let mut identity = Vec::new();
+    if caller.kind == PrincipalKind::FederatedUser
+        && session.and_then(|s| s.issuer.as_ref()).is_some_and(|i| i.root)
+    {
+        // Federated by the root user: the identity side is the root's, which allows
+        // everything; the session policies and SCPs still limit it.
+        let root = services
+            .authz_state()
+            .compiled("root-identity", "root", ROOT_IDENTITY, PolicyKind::Identity)
+            .map_err(|e| ServiceError::internal(format!("root identity policy: {e}")))?;
+        identity.push(root);
+    }
     let mut boundary = None;
     let mut principal_tags: Vec<(String, String)> = Vec::new();
     if let Some(p) = &principal {
@@ -400,6 +418,10 @@ fn org_path(
     Ok(path)
 }
 
+/// The root user's own permissions, standing in as the identity side of sessions it federated.
+const ROOT_IDENTITY: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
 /// A session policy that allows nothing (stands in for a deleted managed session policy).
 const GRANTS_NOTHING: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"*","Resource":"*"}]}"#;
@@ -434,7 +456,13 @@ fn principal_of(caller: &Caller) -> Principal<'_> {
                 None => p,
             }
         }
-        PrincipalKind::FederatedUser => Principal::federated_user(&caller.arn, &caller.account),
+        PrincipalKind::FederatedUser => {
+            let p = Principal::federated_user(&caller.arn, &caller.account);
+            match caller.session.as_deref().and_then(|s| s.issuer.as_ref()) {
+                Some(issuer) if !issuer.root => p.with_source_user(&issuer.arn),
+                _ => p,
+            }
+        }
         PrincipalKind::Service => Principal::service(&caller.arn),
     }
 }
@@ -537,7 +565,7 @@ pub fn authorize(
     if requests.is_empty() {
         return Ok(());
     }
-    let tx = services.store().read()?;
+    let tx = services.cached_read();
     let mut gathered = gather_for_call(services, &*tx, call)?;
     let mut resolved = Vec::with_capacity(requests.len());
     for request in requests {
@@ -610,13 +638,29 @@ fn with_stored_iam_resource(
 }
 
 /// What `GetSessionToken` credentials may not do (AWS's STS API reference): call IAM without
-/// MFA, or any STS operation but `AssumeRole` and `GetCallerIdentity`.
+/// MFA, or any STS operation but `AssumeRole` and `GetCallerIdentity`; and what
+/// `GetFederationToken` credentials may not: call IAM, or STS but `GetCallerIdentity`.
 fn session_restrictions(call: &Call<'_>) -> Result<(), ServiceError> {
     let Some(session) = call.caller.session.as_deref() else {
         return Ok(());
     };
     if session.issuer.is_none() {
         return Ok(());
+    }
+    if session.federated_name.is_some() {
+        // AWS's GetFederationToken reference: no IAM operation, and no STS operation but
+        // GetCallerIdentity. UNVERIFIED: the message text of this refusal.
+        return match call.service {
+            "iam" => Err(access_denied(
+                "iam",
+                format!("Cannot call {} with federated user credentials", call.operation),
+            )),
+            "sts" if call.operation != "GetCallerIdentity" => Err(access_denied(
+                "sts",
+                format!("Cannot call {} with session credentials", call.operation),
+            )),
+            _ => Ok(()),
+        };
     }
     match call.service {
         // AWS answers IAM calls with these credentials as if the token were unknown.

@@ -7,8 +7,10 @@
 //!   policy as a required resource policy and the request's own condition keys
 //!   (`sts:ExternalId`, MFA, tags); see [`super::assume_role`].
 //! - `GetAccessKeyInfo` needs `sts:GetAccessKeyInfo` on `*`.
+//! - `GetFederationToken` needs `sts:GetFederationToken` on the federated user
+//!   (`arn:aws:sts::ACCOUNT:federated-user/NAME`), and `sts:TagSession` when it passes tags.
 
-use crate::authz::ActionRequest;
+use crate::authz::{ActionRequest, ContextValue};
 use crate::{Call, ServiceError};
 
 /// The permissions `call` needs before its handler runs.
@@ -16,6 +18,40 @@ pub fn requests(call: &Call<'_>) -> Result<Vec<ActionRequest>, ServiceError> {
     Ok(match call.operation {
         "GetAccessKeyInfo" => {
             vec![ActionRequest::new("sts:GetAccessKeyInfo", "*", None)]
+        }
+        "GetFederationToken" => {
+            let name = crate::input_str(call.input, "Name").unwrap_or_default();
+            let account = call.caller.account.as_str();
+            let arn = format!("arn:aws:sts::{account}:federated-user/{name}");
+            let tags: Vec<(String, String)> = call
+                .input
+                .get("Tags")
+                .and_then(serde_json::Value::as_array)
+                .map(|l| {
+                    l.iter()
+                        .map(|t| {
+                            let s = |m| crate::input_str(t, m).unwrap_or_default().to_owned();
+                            (s("Key"), s("Value"))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut get = ActionRequest::new("sts:GetFederationToken", arn.clone(), Some(account));
+            let mut out = Vec::new();
+            if !tags.is_empty() {
+                let keys: Vec<String> = tags.iter().map(|(k, _)| k.clone()).collect();
+                let mut tag = ActionRequest::new("sts:TagSession", arn, Some(account));
+                for (k, v) in &tags {
+                    let key = format!("aws:RequestTag/{k}");
+                    get = get.with(key.clone(), ContextValue::One(v.clone()));
+                    tag = tag.with(key, ContextValue::One(v.clone()));
+                }
+                get = get.with("aws:TagKeys", ContextValue::Many(keys.clone()));
+                tag = tag.with("aws:TagKeys", ContextValue::Many(keys));
+                out.push(tag);
+            }
+            out.insert(0, get);
+            out
         }
         // Authorized in the handler (trust policy) or needing no permission.
         "AssumeRole" | "GetCallerIdentity" | "GetSessionToken" => Vec::new(),

@@ -42,6 +42,7 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "AssumeRole" => assume_role(services, call),
         "GetSessionToken" => get_session_token(services, call),
         "GetAccessKeyInfo" => get_access_key_info(services, call),
+        "GetFederationToken" => get_federation_token(services, call),
         _ => Err(unknown_operation(call)),
     }
 }
@@ -242,7 +243,7 @@ fn check_mfa(
         (Some(s), Some(c)) => (s, c),
         _ => return Err(denied(MFA_BOTH)),
     };
-    let tx = services.store().read()?;
+    let tx = services.cached_read();
     let owner_name = match (&caller.session, caller.kind) {
         (Some(s), _) => s.issuer.as_ref().map(|i| i.name.clone()).unwrap_or_default(),
         (None, PrincipalKind::IamUser) => caller.name.clone(),
@@ -398,7 +399,7 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     let parent = caller.session.as_deref();
     let mfa = mfa_given || parent.is_some_and(|s| s.mfa_authenticated);
 
-    let tx = services.store().read()?;
+    let tx = services.cached_read();
     for arn in &policy_arns {
         if lookup::managed_policy_document(&*tx, role_account, arn)?.is_none() {
             return Err(ServiceError::client(
@@ -536,6 +537,7 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
         mfa_authenticated: mfa,
         chain_depth: parent.map_or(0, |p| if p.role_arn.is_some() { p.chain_depth + 1 } else { 0 }),
         issuer: None,
+        federated_name: None,
     };
     let credentials = issue(services, &context)?;
     let mut out = json!({
@@ -621,15 +623,146 @@ pub fn get_session_token(services: &Services, call: &Call<'_>) -> Result<Value, 
     Ok(json!({ "Credentials": issue(services, &context)? }))
 }
 
+// ---------------------------------------------------------------- GetFederationToken
+
+const FEDERATION_DEFAULT: i64 = 43_200;
+
+/// `GetFederationToken`: temporary credentials for a federated user named by `Name`, whose
+/// permissions are the intersection of the calling user's policies and the session policies
+/// passed (none passed: no permissions, as AWS documents). Only long-term credentials of an IAM
+/// user or the root user may call it; the `sts:GetFederationToken` permission is checked by
+/// `authz` before this runs.
+pub fn get_federation_token(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+    let caller = call.caller;
+    let input = call.input;
+    if caller.session.is_some()
+        || !matches!(caller.kind, PrincipalKind::IamUser | PrincipalKind::Root)
+    {
+        return Err(denied("Cannot call GetFederationToken with session credentials"));
+    }
+    let now = services.clock().now_unix();
+    let root = caller.kind == PrincipalKind::Root && !services.authz_state().mock_mode();
+    let name = input_str(input, "Name").unwrap_or_default();
+    if !(2..=32).contains(&name.chars().count()) {
+        return Err(constraint(name, "name", "Member must have length between 2 and 32"));
+    }
+    if !name.chars().all(is_name_char) {
+        return Err(constraint(
+            name,
+            "name",
+            "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+        ));
+    }
+    let seconds = match duration(input) {
+        Some(d) if !(900..=129_600).contains(&d) => {
+            return Err(constraint(
+                &d.to_string(),
+                "durationSeconds",
+                if d < 900 {
+                    "Member must have value greater than or equal to 900"
+                } else {
+                    "Member must have value less than or equal to 129600"
+                },
+            ))
+        }
+        // The root user's federated sessions last at most an hour (AWS's API reference).
+        Some(d) if root => d.min(SESSION_TOKEN_ROOT_MAX),
+        Some(d) => d,
+        None if root => SESSION_TOKEN_ROOT_MAX,
+        None => FEDERATION_DEFAULT,
+    };
+    let session_tags = tags(input)?;
+    let inline_policy = input_str(input, "Policy");
+    let policy_arns: Vec<String> = input
+        .get("PolicyArns")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|d| input_str(d, "arn")).map(str::to_owned).collect())
+        .unwrap_or_default();
+    if policy_arns.len() > MAX_POLICY_ARNS {
+        return Err(constraint(
+            "[...]",
+            "policyArns",
+            "Member must have length less than or equal to 10",
+        ));
+    }
+    let mut session_policies = Vec::new();
+    if let Some(doc) = inline_policy {
+        if doc.chars().count() > MAX_SESSION_POLICY_CHARS {
+            return Err(constraint(
+                doc,
+                "policy",
+                "Member must have length less than or equal to 2048",
+            ));
+        }
+        let options =
+            ParseOptions { max_size: Some(MAX_SESSION_POLICY_CHARS), ..ParseOptions::default() };
+        Policy::parse_with(doc, PolicyKind::Session, &options)
+            .map_err(|e| authz::policy_error(&e, "MalformedPolicyDocument", "ValidationError"))?;
+        session_policies.push(doc.to_owned());
+    }
+    {
+        let tx = services.store().read()?;
+        for arn in &policy_arns {
+            if lookup::managed_policy_document(&*tx, &caller.account, arn)?.is_none() {
+                return Err(ServiceError::client(
+                    "MalformedPolicyDocument",
+                    400,
+                    format!("Policy {arn} does not exist or is not attachable."),
+                ));
+            }
+        }
+    }
+    let packed = packed::packed_policy_size(inline_policy, &policy_arns, &session_tags);
+    if packed.percent > 100 {
+        return Err(ServiceError::client("PackedPolicyTooLarge", 400, packed.message()));
+    }
+    let context = SessionContext {
+        account: caller.account.clone(),
+        access_key_id: session::temporary_access_key_id(&caller.account)?,
+        issued_at: now,
+        expires_at: now + seconds,
+        session_policies,
+        session_policy_arns: policy_arns.clone(),
+        tags: session_tags.clone(),
+        issuer: Some(Issuer {
+            root: caller.kind == PrincipalKind::Root,
+            arn: caller.arn.clone(),
+            user_id: caller.user_id.clone(),
+            name: caller.name.clone(),
+        }),
+        federated_name: Some(name.to_owned()),
+        ..SessionContext::default()
+    };
+    let mut out = json!({
+        "Credentials": issue(services, &context)?,
+        "FederatedUser": {
+            "FederatedUserId": format!("{}:{name}", caller.account),
+            "Arn": format!("arn:aws:sts::{}:federated-user/{name}", caller.account),
+        },
+    });
+    if let Some(obj) = out.as_object_mut() {
+        if inline_policy.is_some() || !policy_arns.is_empty() || !session_tags.is_empty() {
+            obj.insert("PackedPolicySize".into(), json!(packed.percent));
+        }
+    }
+    Ok(out)
+}
+
 // ---------------------------------------------------------------- GetAccessKeyInfo
 
 /// `GetAccessKeyInfo`: the account of an access key id — the owner of a long-term key xacct
-/// holds, else the account encoded in the id (as AWS's ids encode it; temporary keys always).
+/// holds, else (mock mode) the mock caller's account, else the account encoded in the id (as
+/// AWS's ids encode it; temporary keys always).
 pub fn get_access_key_info(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let id = input_str(call.input, "AccessKeyId").unwrap_or_default();
     let tx = services.store().read()?;
     if let Some(record) = accounts::ACCESS_KEYS.get(&*tx, id)? {
         return Ok(json!({ "Account": record.account_id }));
+    }
+    if services.authz_state().mock_mode() && !id.starts_with("ASIA") {
+        // Mock mode: a key xacct never issued stands for the mock caller's account, so the
+        // answer agrees with what `GetCallerIdentity` says for requests signed with it.
+        return Ok(json!({ "Account": services.mock_caller(Some(id)).account }));
     }
     let account = session::account_of_key_id(id).ok_or_else(|| {
         constraint(id, "accessKeyId", "Member must satisfy regular expression pattern: [\\w]*")

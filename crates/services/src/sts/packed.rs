@@ -69,14 +69,17 @@ pub fn packed_policy_size(
         raw.push_str(v);
         raw.push('\n');
     }
+    if raw.is_empty() {
+        // Nothing to pack (the common case): skip the compressor's large zeroed state.
+        return PackedSize { percent: 0, has_tags: false };
+    }
     let mut enc = DeflateEncoder::new(Vec::new(), Compression::best());
     // Writing into a Vec cannot fail; a failure would only under-count, so fall back to raw.
     let packed_len = match enc.write_all(raw.as_bytes()).and_then(|()| enc.finish()) {
         Ok(bytes) => bytes.len(),
         Err(_) => raw.len(),
     };
-    let percent =
-        if raw.is_empty() { 0 } else { packed_len.saturating_mul(100).div_ceil(PACKED_ALLOTMENT) };
+    let percent = packed_len.saturating_mul(100).div_ceil(PACKED_ALLOTMENT);
     PackedSize { percent: u32::try_from(percent).unwrap_or(u32::MAX), has_tags: !tags.is_empty() }
 }
 

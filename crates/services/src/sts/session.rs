@@ -45,37 +45,52 @@ pub struct SessionContext {
     #[serde(default)]
     pub access_key_id: String,
     /// Role sessions: the role's ARN (`arn:aws:iam::ACCT:role/PATH/NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
     /// Role sessions: the role's unique id (`AROA…`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_id: Option<String>,
     /// Role sessions: the role's name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
     /// Role sessions: the session name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_name: Option<String>,
     /// Epoch seconds.
     pub issued_at: i64,
     /// Epoch seconds.
     pub expires_at: i64,
     /// The inline session policy document (`Policy`), if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub session_policies: Vec<String>,
     /// Managed session policies (`PolicyArns`), resolved in the session's account on each use
     /// (their documents can be far larger than a token should be).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub session_policy_arns: Vec<String>,
     /// Session tags (key, value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<(String, String)>,
     /// Tag keys that pass on when this session assumes another role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transitive_tag_keys: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_identity: Option<String>,
     /// Whether the session was created with MFA.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub mfa_authenticated: bool,
     /// 0 for a session made with long-term credentials; +1 per role chaining hop.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub chain_depth: u32,
-    /// `GetSessionToken` sessions: the user or root who asked.
-    #[serde(default)]
+    /// `GetSessionToken` and `GetFederationToken` sessions: the user or root who asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<Issuer>,
+    /// `GetFederationToken` sessions: the federated user's name (`Name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federated_name: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl SessionContext {
@@ -90,6 +105,17 @@ impl SessionContext {
     /// The caller these credentials authenticate.
     pub fn caller(self: &std::sync::Arc<Self>) -> Caller {
         let session = Some(std::sync::Arc::clone(self));
+        if let Some(name) = &self.federated_name {
+            return Caller {
+                kind: PrincipalKind::FederatedUser,
+                account: self.account.clone(),
+                arn: format!("arn:aws:sts::{}:federated-user/{name}", self.account),
+                user_id: format!("{}:{name}", self.account),
+                access_key_id: self.access_key_id.clone(),
+                name: String::new(),
+                session,
+            };
+        }
         match (&self.issuer, self.assumed_role_arn()) {
             (Some(issuer), _) => Caller {
                 kind: if issuer.root { PrincipalKind::Root } else { PrincipalKind::IamUser },
@@ -321,6 +347,7 @@ mod tests {
             mfa_authenticated: true,
             chain_depth: 0,
             issuer: None,
+            federated_name: None,
         }
     }
 

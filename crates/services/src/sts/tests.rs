@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::session::SessionError;
+use crate::authz::ActionRequest;
 use crate::iam::model::{
     entity_key, GroupRecord, RoleRecord, Tag, UserRecord, VirtualMfaRecord, GROUPS, ROLES, USERS,
     VIRTUAL_MFA,
@@ -792,4 +793,97 @@ fn an_inline_session_policy_over_2048_characters_is_refused() {
     ));
     assert_eq!((c.as_str(), status), ("ValidationError", 400));
     assert!(msg.ends_with("Member must have length less than or equal to 2048"), "{msg}");
+}
+
+// ---------------------------------------------------------------- GetFederationToken
+
+#[test]
+fn federation_token_limits_the_user_to_the_session_policy() {
+    let w = World::new();
+    let jane = w.user_caller(DEV, "Jane");
+    let out = w
+        .sts(
+            &jane,
+            "GetFederationToken",
+            json!({"Name": "Bob-Proxy", "DurationSeconds": 900,
+                   "Policy": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#}),
+        )
+        .unwrap();
+    assert_eq!(out["FederatedUser"]["Arn"], format!("arn:aws:sts::{DEV}:federated-user/Bob-Proxy"));
+    assert_eq!(out["FederatedUser"]["FederatedUserId"], format!("{DEV}:Bob-Proxy"));
+    assert!(out["PackedPolicySize"].as_u64().is_some());
+    let fed = w.session_caller(&out);
+    assert_eq!(fed.kind, PrincipalKind::FederatedUser);
+    let who = w.sts(&fed, "GetCallerIdentity", json!({})).unwrap();
+    assert_eq!(who["Arn"], format!("arn:aws:sts::{DEV}:federated-user/Bob-Proxy"));
+    assert_eq!(who["UserId"], format!("{DEV}:Bob-Proxy"));
+
+    let tx = w.services.store().read().unwrap();
+    let g = crate::authz::gather(&w.services, &*tx, &fed, "us-east-1").unwrap();
+    let decide = |action: &'static str| {
+        let req = ActionRequest::new(action, "arn:aws:s3:::productionapp/k", Some(DEV));
+        crate::authz::decide(&w.services, &fed, &g, &req, None).unwrap().is_allowed()
+    };
+    // Allowed by both Jane's policies and the session policy.
+    assert!(decide("s3:GetObject"));
+    // Jane may, the session policy does not grant it.
+    assert!(!decide("s3:PutObject"));
+    drop(tx);
+    // Federated users call no IAM and no STS but GetCallerIdentity.
+    let (c, s, _) = code(w.call(&fed, "iam", "ListUsers", json!({})));
+    assert_eq!((c.as_str(), s), ("AccessDenied", 403));
+    let (c, _, _) = code(w.sts(&fed, "GetSessionToken", json!({})));
+    assert_eq!(c, "AccessDenied");
+}
+
+#[test]
+fn federation_token_without_a_policy_grants_nothing() {
+    let w = World::new();
+    let jane = w.user_caller(DEV, "Jane");
+    let out = w.sts(&jane, "GetFederationToken", json!({"Name": "nobody"})).unwrap();
+    let exp = out["Credentials"]["Expiration"].as_f64().unwrap();
+    let now = w.services.clock().now_unix() as f64;
+    assert!((exp - now - 43_200.0).abs() < 5.0, "default is 12 hours");
+    assert!(out.get("PackedPolicySize").is_none());
+    let fed = w.session_caller(&out);
+    let tx = w.services.store().read().unwrap();
+    let g = crate::authz::gather(&w.services, &*tx, &fed, "us-east-1").unwrap();
+    let req = ActionRequest::new("s3:GetObject", "arn:aws:s3:::productionapp/k", Some(DEV));
+    assert!(!crate::authz::decide(&w.services, &fed, &g, &req, None).unwrap().is_allowed());
+}
+
+#[test]
+fn federation_token_checks_name_duration_caller_and_permission() {
+    let w = World::new();
+    let jane = w.user_caller(DEV, "Jane");
+    let (c, s, m) = code(w.sts(&jane, "GetFederationToken", json!({"Name": "x"})));
+    assert_eq!((c.as_str(), s), ("ValidationError", 400));
+    assert!(m.contains("Member must have length between 2 and 32"), "{m}");
+    let (c, _, m) = code(w.sts(&jane, "GetFederationToken", json!({"Name": "bad name"})));
+    assert_eq!(c, "ValidationError");
+    assert!(m.contains("regular expression pattern"), "{m}");
+    let (c, _, m) = code(w.sts(
+        &jane,
+        "GetFederationToken",
+        json!({"Name": "ok-name", "DurationSeconds": 129_601}),
+    ));
+    assert_eq!(c, "ValidationError");
+    assert!(m.contains("less than or equal to 129600"), "{m}");
+    // Session credentials cannot federate.
+    let david = w.david_session();
+    let (c, _, _) = code(w.sts(&david, "GetFederationToken", json!({"Name": "again"})));
+    assert_eq!(c, "AccessDenied");
+    // Bob has no policy allowing sts:GetFederationToken.
+    let bob = w.user_caller(DEV, "Bob");
+    let (c, s, m) = code(w.sts(&bob, "GetFederationToken", json!({"Name": "proxy"})));
+    assert_eq!((c.as_str(), s), ("AccessDenied", 403));
+    assert!(m.contains("sts:GetFederationToken"), "{m}");
+    // The root user's federated sessions are capped at one hour.
+    let root = Caller::root(DEV, "AKIAROOT");
+    let out = w
+        .sts(&root, "GetFederationToken", json!({"Name": "root-fed", "DurationSeconds": 7200}))
+        .unwrap();
+    let exp = out["Credentials"]["Expiration"].as_f64().unwrap();
+    let now = w.services.clock().now_unix() as f64;
+    assert!((exp - now - 3600.0).abs() < 5.0);
 }
