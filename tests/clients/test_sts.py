@@ -606,7 +606,9 @@ def test_get_federation_token(world):
     iam = s.client("iam", c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
     expect(lambda: iam.list_users(), "AccessDenied", 403)
     expect(lambda: fed.get_session_token(), "AccessDenied", 403)
-    # Limits and permission.
-    expect(lambda: proxy.get_federation_token(Name="B"), "ValidationError", 400)
-    expect(lambda: proxy.get_federation_token(Name="Bob", DurationSeconds=129601), "ValidationError", 400)
+    # Limits (sent past botocore's own checks) and permission.
+    world["proxy"] = (key["AccessKeyId"], key["SecretAccessKey"])
+    unchecked = raw(world, "proxy")
+    expect(lambda: unchecked.get_federation_token(Name="B"), "ValidationError", 400)
+    expect(lambda: unchecked.get_federation_token(Name="Bob", DurationSeconds=129601), "ValidationError", 400)
     expect(lambda: sts(world).get_federation_token(Name="Bob"), "AccessDenied", 403)
