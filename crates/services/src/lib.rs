@@ -154,6 +154,11 @@ impl Services {
         self.store.cached_read()
     }
 
+    /// The number of record-changing commits so far (see `xacct_store::CachingStore`).
+    pub fn store_generation(&self) -> u64 {
+        self.store.generation()
+    }
+
     /// The access-key cache: whoever writes or deletes an access key invalidates its entry.
     pub fn key_cache(&self) -> &KeyCache {
         &self.keys

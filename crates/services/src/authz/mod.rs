@@ -89,10 +89,15 @@ pub struct ResourcePolicy<'a> {
 /// Entries kept before the cache is emptied; documents are small and keys per version.
 const POLICY_CACHE_CAPACITY: usize = 8192;
 
+/// Gathered callers kept before the cache is emptied.
+const GATHERED_CACHE_CAPACITY: usize = 16_384;
+
 /// Per-server state of authorization and sessions: compiled policies and the session keys.
 #[derive(Default)]
 pub struct AuthzState {
     policies: RwLock<HashMap<String, Arc<Policy>>>,
+    /// What [`gather_for_call`] found per credential, with the store generation it was read at.
+    gathered: RwLock<HashMap<String, (u64, Arc<Gathered>)>>,
     pub(crate) session_keys: RwLock<Option<Arc<SessionKeys>>>,
     /// `--auth off`: callers are stand-ins, nothing is authorized.
     mock: AtomicBool,
@@ -145,6 +150,7 @@ impl AuthzState {
 }
 
 /// Everything about the caller a decision needs, gathered once per call.
+#[derive(Clone)]
 pub struct Gathered {
     identity: Vec<Arc<Policy>>,
     boundary: Option<Arc<Policy>>,
@@ -170,16 +176,58 @@ fn compile_doc(
 }
 
 /// [`gather`] for `call`'s caller, with the request's own global keys (`aws:SourceIp`).
+///
+/// Cached per credential (access key id, principal, region) while the store generation is
+/// unchanged: every record a gathering reads changes only by a commit, which advances the
+/// generation. The time-dependent keys are refreshed on every use.
 pub fn gather_for_call(
     services: &Services,
     tx: &dyn ReadTx,
     call: &Call<'_>,
 ) -> Result<Gathered, ServiceError> {
-    let mut gathered = gather(services, tx, call.caller, call.region)?;
+    let caller = call.caller;
+    let cacheable = !caller.access_key_id.is_empty();
+    let key = format!("{}|{}|{}", caller.access_key_id, caller.arn, call.region);
+    let generation = services.store_generation();
+    let hit = cacheable
+        .then(|| {
+            let map = services.authz_state().gathered.read().ok()?;
+            map.get(&key).filter(|(g, _)| *g == generation).map(|(_, v)| Arc::clone(v))
+        })
+        .flatten();
+    let mut gathered = match hit {
+        Some(cached) => {
+            let mut g = (*cached).clone();
+            set_time_keys(&mut g.context, caller, services.clock().now_unix());
+            g
+        }
+        None => {
+            let g = gather(services, tx, caller, call.region)?;
+            if cacheable {
+                if let Ok(mut map) = services.authz_state().gathered.write() {
+                    if map.len() >= GATHERED_CACHE_CAPACITY {
+                        map.clear();
+                    }
+                    map.insert(key, (generation, Arc::new(g.clone())));
+                }
+            }
+            g
+        }
+    };
     if !call.source_ip.is_empty() {
         gathered.context.insert("aws:SourceIp", call.source_ip.to_owned());
     }
     Ok(gathered)
+}
+
+/// The keys whose values move with the clock: `aws:CurrentTime`, `aws:EpochTime` and, for an
+/// MFA-authenticated session, `aws:MultiFactorAuthAge`.
+fn set_time_keys(ctx: &mut Context, caller: &Caller, now: i64) {
+    ctx.insert("aws:CurrentTime", iso8601(now));
+    ctx.insert("aws:EpochTime", now.to_string());
+    if let Some(s) = caller.session.as_deref().filter(|s| s.mfa_authenticated) {
+        ctx.insert("aws:MultiFactorAuthAge", (now - s.issued_at).max(0).to_string());
+    }
 }
 
 /// The policies of `caller` and its request context, read in `tx`.
@@ -271,8 +319,7 @@ pub fn gather(
         ctx.insert("aws:username", caller.name.clone());
     }
     ctx.insert("aws:PrincipalAccount", caller.account.clone());
-    ctx.insert("aws:CurrentTime", iso8601(now));
-    ctx.insert("aws:EpochTime", now.to_string());
+    set_time_keys(&mut ctx, caller, now);
     ctx.insert("aws:SecureTransport", "false");
     ctx.insert("aws:ViaAWSService", "false");
     ctx.insert("aws:PrincipalIsAWSService", "false");
@@ -284,9 +331,6 @@ pub fn gather(
             "aws:MultiFactorAuthPresent",
             if s.mfa_authenticated { "true" } else { "false" },
         );
-        if s.mfa_authenticated {
-            ctx.insert("aws:MultiFactorAuthAge", (now - s.issued_at).max(0).to_string());
-        }
         ctx.insert("aws:TokenIssueTime", iso8601(s.issued_at));
         if let Some(si) = &s.source_identity {
             ctx.insert("aws:SourceIdentity", si.clone());
