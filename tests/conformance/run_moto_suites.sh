@@ -4,7 +4,9 @@
 #
 # usage: tests/conformance/run_moto_suites.sh [--baseline] SUITE...   e.g. test_iam test_sts test_organizations
 # Downloads moto's source distribution from PyPI into .cache/, installs moto[server]==5.2.1 and
-# pytest into .cache/motovenv. Prints "SUITE server passed failed" lines.
+# pytest into .cache/moto-5.2.1/venv. Prints "SUITE server passed failed" lines.
+# Tests run one at a time: the suites share one server and reset it between tests, so parallel
+# workers (pytest -n) would wipe each other's state and under-count both servers.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cache="$root/.cache/moto-5.2.1"
@@ -29,7 +31,7 @@ run_against() { # name port
     local out
     out=$(cd "$cache/src" && TEST_SERVER_MODE=true TEST_SERVER_MODE_ENDPOINT="http://127.0.0.1:$port" \
       AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 \
-      timeout 1500 "$cache/venv/bin/python" -m pytest "tests/$suite" -q -p no:cacheprovider -n 2 \
+      timeout 1500 "$cache/venv/bin/python" -m pytest "tests/$suite" -q -p no:cacheprovider \
         -o addopts="" 2>&1 | tail -1) || true
     local passed failed
     passed=$(grep -oE '[0-9]+ passed' <<<"$out" | cut -d' ' -f1); failed=$(grep -oE '[0-9]+ failed' <<<"$out" | cut -d' ' -f1)
