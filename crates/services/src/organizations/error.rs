@@ -145,17 +145,14 @@ pub fn handshake_not_found() -> ServiceError {
     )
 }
 
-// Organizational units, the tree and policies. AWS's not-found messages have the form
-// "You specified a root that doesn't exist." (root, target, policy and account are AWS's own
-// texts); the parent, OU, child and create-account-request ones follow the same form and are
-// guessed.
+// Organizational units, the tree and policies. AWS's not-found messages mostly have the form
+// "You specified a root that doesn't exist." (root, target, account, organizational unit and
+// parent, whose missing article is AWS's, are AWS's own texts as moto records them); the child,
+// source/destination parent and create-account-request ones follow the same form and are
+// guessed. PolicyNotFoundException keeps the model's text, which moto also records for it.
 
 pub fn parent_not_found() -> ServiceError {
-    ServiceError::client(
-        "ParentNotFoundException",
-        400,
-        "You specified a parent that doesn't exist.",
-    )
+    ServiceError::client("ParentNotFoundException", 400, "You specified parent that doesn't exist.")
 }
 
 pub fn organizational_unit_not_found() -> ServiceError {
@@ -256,7 +253,7 @@ pub fn policy_not_found() -> ServiceError {
     ServiceError::client(
         "PolicyNotFoundException",
         400,
-        "You specified a policy that doesn't exist.",
+        "We can't find a policy with the PolicyId that you specified.",
     )
 }
 

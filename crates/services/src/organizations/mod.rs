@@ -195,17 +195,20 @@ pub fn create_organization(services: &Services, call: &Call<'_>) -> Result<Value
         return Err(error::already_in_organization());
     }
     let mut tx = services.store().write()?;
-    let org = ensure_organization(services, &mut *tx, feature_set, true)?;
+    let partition = model::partition_of(call.region);
+    let org = ensure_organization(services, &mut *tx, feature_set, partition, true)?;
     tx.commit()?;
     Ok(json!({ "Organization": organization_json(&org) }))
 }
 
-/// The organization, created now (management account as its first member) if there is none.
-/// With `fail_if_exists`, an existing organization is `AlreadyInOrganizationException`.
+/// The organization, created now in `partition` (management account as its first member) if
+/// there is none. With `fail_if_exists`, an existing organization is
+/// `AlreadyInOrganizationException`.
 fn ensure_organization(
     services: &Services,
     tx: &mut dyn WriteTx,
     feature_set: &str,
+    partition: &str,
     fail_if_exists: bool,
 ) -> Result<OrganizationRecord, ServiceError> {
     if let Some(org) = ORGANIZATION.get(tx, ORGANIZATION_KEY)? {
@@ -221,6 +224,7 @@ fn ensure_organization(
         feature_set: feature_set.to_owned(),
         management_account_id: config.management_account_id.clone(),
         management_account_email: config.management_account_email.clone(),
+        partition: partition.to_owned(),
     };
     ORGANIZATION.put(tx, ORGANIZATION_KEY, &org)?;
     Ok(org)
@@ -330,7 +334,7 @@ pub fn create_member_account_with_tags(
     let now = services.clock().now_epoch_f64();
     let mut tx = services.store().write()?;
     let org = if create_organization {
-        ensure_organization(services, &mut *tx, "ALL", false)?
+        ensure_organization(services, &mut *tx, "ALL", "aws", false)?
     } else {
         ORGANIZATION.get(&*tx, ORGANIZATION_KEY)?.ok_or_else(error::not_in_use)?
     };

@@ -14,17 +14,42 @@ pub struct OrganizationRecord {
     pub feature_set: String,
     pub management_account_id: String,
     pub management_account_email: String,
+    /// The partition the organization was created in (`aws`, `aws-cn`, …: the partition of the
+    /// region `CreateOrganization` was called in); every Organizations ARN carries it.
+    #[serde(default = "aws_partition")]
+    pub partition: String,
+}
+
+fn aws_partition() -> String {
+    "aws".to_owned()
+}
+
+/// The partition of `region`, as AWS names them.
+pub fn partition_of(region: &str) -> &'static str {
+    let prefixes: [(&str, &str); 7] = [
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("us-iso-", "aws-iso"),
+        ("eusc-", "aws-eusc"),
+    ];
+    prefixes.iter().find(|(p, _)| region.starts_with(p)).map_or("aws", |(_, partition)| partition)
 }
 
 impl OrganizationRecord {
     pub fn arn(&self) -> String {
-        format!("arn:aws:organizations::{}:organization/{}", self.management_account_id, self.id)
+        format!(
+            "arn:{}:organizations::{}:organization/{}",
+            self.partition, self.management_account_id, self.id
+        )
     }
 
     pub fn account_arn(&self, account_id: &str) -> String {
         format!(
-            "arn:aws:organizations::{}:account/{}/{}",
-            self.management_account_id, self.id, account_id
+            "arn:{}:organizations::{}:account/{}/{}",
+            self.partition, self.management_account_id, self.id, account_id
         )
     }
 }

@@ -260,13 +260,13 @@ pub fn update_organizational_unit(
     let mut ou = ou_from(&*tx, call.input)?;
     if let Some(name) = input_str(call.input, "Name") {
         validate_ou_name(name)?;
-        if name != ou.name {
-            if child_ous(&*tx, &ou.parent_id)?.iter().any(|o| o.name == name) {
-                return Err(error::duplicate_organizational_unit());
-            }
-            ou.name = name.to_owned();
-            ORGANIZATIONAL_UNITS.put(&mut *tx, &ou.id, &ou)?;
+        // Any OU of the parent with that name, the OU itself included, is a duplicate: AWS
+        // refuses a rename to the current name too (as moto records it).
+        if child_ous(&*tx, &ou.parent_id)?.iter().any(|o| o.name == name) {
+            return Err(error::duplicate_organizational_unit());
         }
+        ou.name = name.to_owned();
+        ORGANIZATIONAL_UNITS.put(&mut *tx, &ou.id, &ou)?;
     }
     let out = ou_json(&*tx, &org, &ou)?;
     tx.commit()?;

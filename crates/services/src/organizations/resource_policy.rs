@@ -19,8 +19,8 @@ fn resource_policy_json(org: &OrganizationRecord, rp: &ResourcePolicyRecord) -> 
         "ResourcePolicySummary": {
             "Id": rp.id,
             "Arn": format!(
-                "arn:aws:organizations::{}:resourcepolicy/{}/{}",
-                org.management_account_id, org.id, rp.id
+                "arn:{}:organizations::{}:resourcepolicy/{}/{}",
+                org.partition, org.management_account_id, org.id, rp.id
             ),
         },
         "Content": rp.content,

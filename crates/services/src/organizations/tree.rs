@@ -126,7 +126,8 @@ fn type_segment(policy_type: &str) -> String {
 /// The ARN of customer policy `id` of `policy_type` in `org`.
 pub fn policy_arn(org: &OrganizationRecord, policy_type: &str, id: &str) -> String {
     format!(
-        "arn:aws:organizations::{}:policy/{}/{}/{id}",
+        "arn:{}:organizations::{}:policy/{}/{}/{id}",
+        org.partition,
         org.management_account_id,
         org.id,
         type_segment(policy_type)
@@ -145,6 +146,16 @@ fn aws_managed_policy(id: &str) -> Option<OrgPolicy> {
         .iter()
         .find(|p| p.arn.rsplit('/').next() == Some(id))
         .and_then(managed_policy)
+}
+
+/// An AWS managed policy as the organization's partition shows it (`arn:aws-cn:…` in China).
+fn in_partition(org: &OrganizationRecord, mut p: OrgPolicy) -> OrgPolicy {
+    if org.partition != "aws" {
+        if let Some(rest) = p.arn.strip_prefix("arn:aws:") {
+            p.arn = format!("arn:{}:{rest}", org.partition);
+        }
+    }
+    p
 }
 
 fn managed_policy(p: &crate::iam::aws_managed::AwsManagedPolicy) -> Option<OrgPolicy> {
@@ -184,7 +195,7 @@ pub fn get_policy<X: ReadTx + ?Sized>(
     id: &str,
 ) -> Result<Option<OrgPolicy>, ServiceError> {
     if let Some(p) = aws_managed_policy(id) {
-        return Ok(Some(p));
+        return Ok(Some(in_partition(org, p)));
     }
     Ok(ORG_POLICIES.get(tx, id)?.map(|p| customer_policy(org, p)))
 }
@@ -195,8 +206,11 @@ pub fn policies_of_type<X: ReadTx + ?Sized>(
     org: &OrganizationRecord,
     policy_type: &str,
 ) -> Result<Vec<OrgPolicy>, ServiceError> {
-    let mut out: Vec<OrgPolicy> =
-        aws_managed_policies().into_iter().filter(|p| p.policy_type == policy_type).collect();
+    let mut out: Vec<OrgPolicy> = aws_managed_policies()
+        .into_iter()
+        .filter(|p| p.policy_type == policy_type)
+        .map(|p| in_partition(org, p))
+        .collect();
     let mut customer: Vec<OrgPolicyRecord> = scan_all(tx, ORG_POLICIES, "")?
         .into_iter()
         .map(|(_, p)| p)
@@ -217,12 +231,18 @@ pub fn enabled_types<X: ReadTx + ?Sized>(
 
 /// The root's ARN.
 pub fn root_arn(org: &OrganizationRecord) -> String {
-    format!("arn:aws:organizations::{}:root/{}/{}", org.management_account_id, org.id, org.root_id)
+    format!(
+        "arn:{}:organizations::{}:root/{}/{}",
+        org.partition, org.management_account_id, org.id, org.root_id
+    )
 }
 
 /// An OU's ARN.
 pub fn ou_arn(org: &OrganizationRecord, ou_id: &str) -> String {
-    format!("arn:aws:organizations::{}:ou/{}/{ou_id}", org.management_account_id, org.id)
+    format!(
+        "arn:{}:organizations::{}:ou/{}/{ou_id}",
+        org.partition, org.management_account_id, org.id
+    )
 }
 
 /// A root, OU or account of the organization.
