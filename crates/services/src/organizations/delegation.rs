@@ -65,7 +65,7 @@ const SERVICES: &[(&str, bool)] = &[
 
 /// `ServicePrincipal` of `input`, which must be a trusted-access service (and support delegated
 /// administrators when `delegable`).
-fn principal_from<'v>(input: &'v Value, delegable: bool) -> Result<&'v str, ServiceError> {
+fn principal_from(input: &Value, delegable: bool) -> Result<&str, ServiceError> {
     let principal = required(input, "ServicePrincipal")?;
     check_principal(principal, delegable)?;
     Ok(principal)

@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod delegation;
+pub mod effective;
 pub mod error;
 pub mod membership;
 pub mod model;
@@ -92,6 +93,7 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "ListDelegatedServicesForAccount" => {
             delegation::list_delegated_services_for_account(services, call)
         }
+        "DescribeEffectivePolicy" => effective::describe_effective_policy(services, call),
         "PutResourcePolicy" => resource_policy::put_resource_policy(services, call),
         "DescribeResourcePolicy" => resource_policy::describe_resource_policy(services, call),
         "DeleteResourcePolicy" => resource_policy::delete_resource_policy(services, call),

@@ -122,6 +122,9 @@ pub struct OrgPolicyRecord {
     /// before the field existed).
     #[serde(default)]
     pub created: f64,
+    /// Epoch seconds of the last `CreatePolicy`/`UpdatePolicy` (0 for older records).
+    #[serde(default)]
+    pub updated: f64,
 }
 
 /// One policy attached to one target (root, OU or account).

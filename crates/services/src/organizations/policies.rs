@@ -246,6 +246,7 @@ pub fn create_policy(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     validate_content(policy_type, content)?;
     let new_tags = super::tags::tags_from(call.input)?;
     super::tags::validate_new_tags(&new_tags)?;
+    let now = services.clock().now_epoch_f64();
     let mut tx = services.store().write()?;
     check_unique_name(&*tx, &org, policy_type, name, None)?;
     let id = loop {
@@ -260,7 +261,8 @@ pub fn create_policy(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         description: description.to_owned(),
         policy_type: policy_type.to_owned(),
         content: content.to_owned(),
-        created: services.clock().now_epoch_f64(),
+        created: now,
+        updated: now,
     };
     ORG_POLICIES.put(&mut *tx, &id, &record)?;
     super::tags::add_tags(&mut *tx, &id, &new_tags)?;
@@ -274,6 +276,7 @@ pub fn create_policy(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         content: record.content,
         aws_managed: false,
         created: record.created,
+        updated: record.updated,
     };
     Ok(json!({ "Policy": policy_json(&created) }))
 }
@@ -313,6 +316,7 @@ pub fn update_policy(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         validate_content(&record.policy_type, content)?;
         record.content = content.to_owned();
     }
+    record.updated = services.clock().now_epoch_f64();
     ORG_POLICIES.put(&mut *tx, &record.id, &record)?;
     let updated = tree::get_policy(&*tx, &org, &record.id)?.ok_or_else(error::policy_not_found)?;
     tx.commit()?;

@@ -100,6 +100,8 @@ pub struct OrgPolicy {
     pub id: String,
     /// Epoch seconds (0 for AWS managed policies).
     pub created: f64,
+    /// Epoch seconds of the last change (0 for AWS managed policies).
+    pub updated: f64,
     pub arn: String,
     pub name: String,
     pub description: String,
@@ -172,6 +174,7 @@ fn managed_policy(p: &crate::iam::aws_managed::AwsManagedPolicy) -> Option<OrgPo
         content: p.document.clone(),
         aws_managed: true,
         created: 0.0,
+        updated: 0.0,
     })
 }
 
@@ -185,6 +188,7 @@ fn customer_policy(org: &OrganizationRecord, p: OrgPolicyRecord) -> OrgPolicy {
         content: p.content,
         aws_managed: false,
         created: p.created,
+        updated: p.updated,
     }
 }
 
