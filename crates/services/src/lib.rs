@@ -301,6 +301,7 @@ const TABLES: &[&str] = &[
     organizations::model::SERVICE_ACCESS.name(),
     organizations::model::DELEGATED_ADMINS.name(),
     organizations::model::RESOURCE_POLICY.name(),
+    organizations::handshakes::HANDSHAKES.name(),
     iam::model::ROLES.name(),
 ];
 

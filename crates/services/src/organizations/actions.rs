@@ -106,7 +106,15 @@ pub fn requests(services: &Services, call: &Call<'_>) -> Result<Vec<ActionReques
     };
     let tx = services.store().read()?;
     let resolved = operation_resources(&*tx, call.operation, call.input)?.unwrap_or_default();
-    let owner = ORGANIZATION.get(&*tx, ORGANIZATION_KEY)?.map(|o| o.management_account_id);
+    // Organizations resources belong to the management account. A member account's calls on
+    // them (DescribeOrganization, LeaveOrganization, AcceptHandshake, its own effective policy,
+    // a delegated administrator's reads) are decided by its identity policies alone: they are
+    // not cross-account requests needing a resource policy (xacct does not evaluate the
+    // organization's resource policy; handlers check who may call what).
+    let owner = ORGANIZATION
+        .get(&*tx, ORGANIZATION_KEY)?
+        .map(|o| o.management_account_id)
+        .filter(|mgmt| *mgmt == call.caller.account);
     let mut context: Vec<(String, ContextValue)> = Vec::new();
     if let Some(t) = &resolved.policy_type {
         context.push(("organizations:PolicyType".to_owned(), ContextValue::One(t.clone())));

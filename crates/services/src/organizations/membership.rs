@@ -154,6 +154,7 @@ pub fn delete_organization(services: &Services, call: &Call<'_>) -> Result<Value
     clear(&mut *tx, DELEGATED_ADMINS)?;
     clear(&mut *tx, RESOURCE_POLICY)?;
     clear(&mut *tx, CREATE_ACCOUNT_STATUS)?;
+    super::handshakes::clear_handshakes(&mut *tx)?;
     ORGANIZATION.delete(&mut *tx, ORGANIZATION_KEY)?;
     tx.commit()?;
     Ok(json!({}))

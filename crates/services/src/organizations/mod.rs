@@ -10,6 +10,7 @@ pub mod actions;
 pub mod delegation;
 pub mod effective;
 pub mod error;
+pub mod handshakes;
 pub mod membership;
 pub mod model;
 pub mod ous;
@@ -94,6 +95,16 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
             delegation::list_delegated_services_for_account(services, call)
         }
         "DescribeEffectivePolicy" => effective::describe_effective_policy(services, call),
+        "EnableAllFeatures" => handshakes::enable_all_features(services, call),
+        "InviteAccountToOrganization" => handshakes::invite_account_to_organization(services, call),
+        "AcceptHandshake" => handshakes::accept_handshake(services, call),
+        "DeclineHandshake" => handshakes::decline_handshake(services, call),
+        "CancelHandshake" => handshakes::cancel_handshake(services, call),
+        "DescribeHandshake" => handshakes::describe_handshake(services, call),
+        "ListHandshakesForAccount" => handshakes::list_handshakes_for_account(services, call),
+        "ListHandshakesForOrganization" => {
+            handshakes::list_handshakes_for_organization(services, call)
+        }
         "PutResourcePolicy" => resource_policy::put_resource_policy(services, call),
         "DescribeResourcePolicy" => resource_policy::describe_resource_policy(services, call),
         "DeleteResourcePolicy" => resource_policy::delete_resource_policy(services, call),

@@ -9,6 +9,7 @@
 use serde_json::Value;
 use xacct_store::ReadTx;
 
+use super::handshakes::HANDSHAKES;
 use super::model::{ORGANIZATION, ORGANIZATION_KEY, RESOURCE_POLICY, RESOURCE_POLICY_KEY};
 use super::tree::{self, Node};
 use crate::{ids, input_str, ServiceError};
@@ -62,6 +63,9 @@ pub fn operation_resources(
             "TagResource" | "UntagResource" | "ListTagsForResource" => {
                 (Some("ResourceId"), &["ResourceId"], None)
             }
+            "AcceptHandshake" | "DeclineHandshake" | "CancelHandshake" | "DescribeHandshake" => {
+                (None, &[], None)
+            }
             _ => return Ok(None),
         };
     let mut out = OperationResources {
@@ -71,6 +75,18 @@ pub fn operation_resources(
     let Some(org) = ORGANIZATION.get(tx, ORGANIZATION_KEY)? else {
         return Ok(Some(out));
     };
+    if let Some(id) = input_str(input, "HandshakeId") {
+        if let Some(h) = HANDSHAKES.get(tx, id)? {
+            out.resources.push(format!(
+                "arn:{}:organizations::{}:handshake/{}/{}/{}",
+                org.partition,
+                org.management_account_id,
+                org.id,
+                h.action.to_ascii_lowercase(),
+                h.id
+            ));
+        }
+    }
     if let Some(id) = policy_member.and_then(|m| input_str(input, m)) {
         if tree::is_policy_id(id) {
             if let Some(policy) = tree::get_policy(tx, &org, id)? {

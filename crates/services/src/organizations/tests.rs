@@ -1050,7 +1050,10 @@ fn create_account_answers_the_completed_request() {
 #[test]
 fn accounts_and_policies_are_listed_in_creation_order() {
     let w = World::new();
+    // Distinct join times (the clock counts milliseconds; ties go by id).
+    w.services.clock().advance_ms(1);
     w.add_account(PROD, "Production");
+    w.services.clock().advance_ms(1);
     w.add_account("222222222222", "Staging");
     let out = w.ok("ListAccounts", json!({}));
     assert_eq!(ids(&out["Accounts"], "Id"), [MGMT, DEV, PROD, "222222222222"]);
@@ -1060,6 +1063,7 @@ fn accounts_and_policies_are_listed_in_creation_order() {
     assert_eq!(ids(&rest["Accounts"], "Id"), ["222222222222"]);
     w.enable(SCP);
     let b = w.create_policy("B", SCP, ALLOW_EC2);
+    w.services.clock().advance_ms(1);
     let a = w.create_policy("A", SCP, ALLOW_EC2);
     let listed = w.ok("ListPolicies", json!({"Filter": SCP}));
     assert_eq!(ids(&listed["Policies"], "Id"), [FULL_AWS_ACCESS_ID.to_owned(), b, a]);
@@ -1210,7 +1214,9 @@ fn removed_and_departed_accounts_leave_every_view() {
 #[test]
 fn list_create_account_status_filters_and_pages() {
     let w = World::new();
+    w.services.clock().advance_ms(1);
     w.add_account(PROD, "Production");
+    w.services.clock().advance_ms(1);
     w.add_account("222222222222", "Staging");
     let all = w.ok("ListCreateAccountStatus", json!({}));
     let names: Vec<&str> = all["CreateAccountStatuses"]
@@ -1493,4 +1499,127 @@ fn authorization_names_each_operation_resource() {
     let ou = w.create_ou(&root, "Workloads");
     let ou_tags = requests("ListTagsForResource", json!({"ResourceId": ou}));
     assert_eq!(ou_tags[0].resource, super::tree::ou_arn(&org, &ou));
+}
+
+fn handshake_id(v: &Value) -> String {
+    v["Handshake"]["Id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn invitations_bring_departed_accounts_back() {
+    let w = World::new();
+    let dev = member(DEV);
+    w.ok("RemoveAccountFromOrganization", json!({"AccountId": DEV}));
+    let invite = w.ok(
+        "InviteAccountToOrganization",
+        json!({"Target": {"Id": DEV, "Type": "ACCOUNT"}, "Notes": "welcome back"}),
+    );
+    let id = handshake_id(&invite);
+    assert!(id.starts_with("h-"));
+    let h = &invite["Handshake"];
+    assert_eq!(h["State"], "OPEN");
+    assert_eq!(h["Action"], "INVITE");
+    let org = org_of(&w);
+    assert_eq!(h["Arn"], format!("arn:aws:organizations::{MGMT}:handshake/{}/invite/{id}", org.id));
+    assert_eq!(h["Parties"][1], json!({"Id": DEV, "Type": "ACCOUNT"}));
+    w.err(
+        "InviteAccountToOrganization",
+        json!({"Target": {"Id": DEV, "Type": "ACCOUNT"}}),
+        "DuplicateHandshakeException",
+    );
+    assert_eq!(
+        w.reason(
+            "InviteAccountToOrganization",
+            json!({"Target": {"Id": PROD, "Type": "ACCOUNT"}}),
+            "InvalidInputException"
+        ),
+        "INVALID_PARTY_TYPE_TARGET"
+    );
+    let mine = w.call_as(&dev, "ListHandshakesForAccount", json!({})).unwrap();
+    assert_eq!(ids(&mine["Handshakes"], "Id"), [id.clone()]);
+    assert_eq!(
+        ids(&w.ok("ListHandshakesForOrganization", json!({}))["Handshakes"], "Id"),
+        [id.clone()]
+    );
+    // Only the invited account accepts.
+    let e = w.err("AcceptHandshake", json!({"HandshakeId": id}), "AccessDeniedException");
+    assert_eq!(e.status, 400);
+    let accepted = w.call_as(&dev, "AcceptHandshake", json!({"HandshakeId": id})).unwrap();
+    assert_eq!(accepted["Handshake"]["State"], "ACCEPTED");
+    let account = w.ok("DescribeAccount", json!({"AccountId": DEV}));
+    assert_eq!(account["Account"]["JoinedMethod"], "INVITED");
+    w.call_as(&dev, "DescribeOrganization", json!({})).unwrap();
+    let e = w.call_as(&dev, "AcceptHandshake", json!({"HandshakeId": id})).unwrap_err();
+    assert_eq!(e.code, "HandshakeAlreadyInStateException");
+    w.err("CancelHandshake", json!({"HandshakeId": id}), "InvalidHandshakeTransitionException");
+    let e = w.err(
+        "InviteAccountToOrganization",
+        json!({"Target": {"Id": DEV, "Type": "ACCOUNT"}}),
+        "HandshakeConstraintViolationException",
+    );
+    assert_eq!(e.fields, [("Reason", "ALREADY_IN_AN_ORGANIZATION".to_owned())]);
+
+    // Declined by email; other accounts cannot see it.
+    w.ok("RemoveAccountFromOrganization", json!({"AccountId": DEV}));
+    let by_mail = w.ok(
+        "InviteAccountToOrganization",
+        json!({"Target": {"Id": "dev@example.com", "Type": "EMAIL"}}),
+    );
+    let id = handshake_id(&by_mail);
+    w.add_account(PROD, "Production");
+    let e = w.call_as(&member(PROD), "DescribeHandshake", json!({"HandshakeId": id})).unwrap_err();
+    assert_eq!(e.code, "HandshakeNotFoundException");
+    let declined = w.call_as(&dev, "DeclineHandshake", json!({"HandshakeId": id})).unwrap();
+    assert_eq!(declined["Handshake"]["State"], "DECLINED");
+    w.err("CancelHandshake", json!({"HandshakeId": id}), "InvalidHandshakeTransitionException");
+    w.err("DescribeAccount", json!({"AccountId": DEV}), "AccountNotFoundException");
+    let cancel_me =
+        w.ok("InviteAccountToOrganization", json!({"Target": {"Id": DEV, "Type": "ACCOUNT"}}));
+    let canceled = w.ok("CancelHandshake", json!({"HandshakeId": handshake_id(&cancel_me)}));
+    assert_eq!(canceled["Handshake"]["State"], "CANCELED");
+    let invites =
+        w.ok("ListHandshakesForOrganization", json!({"Filter": {"ActionType": "INVITE"}}));
+    assert_eq!(invites["Handshakes"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn enable_all_features_waits_for_invited_members() {
+    let w = World::bare();
+    w.ok("CreateOrganization", json!({"FeatureSet": "CONSOLIDATED_BILLING"}));
+    w.add_account(DEV, "Development");
+    w.add_account(PROD, "Production");
+    w.ok("RemoveAccountFromOrganization", json!({"AccountId": PROD}));
+    let invite =
+        w.ok("InviteAccountToOrganization", json!({"Target": {"Id": PROD, "Type": "ACCOUNT"}}));
+    w.call_as(&member(PROD), "AcceptHandshake", json!({"HandshakeId": handshake_id(&invite)}))
+        .unwrap();
+    w.err(
+        "EnablePolicyType",
+        json!({"RootId": w.root_id(), "PolicyType": SCP}),
+        "PolicyTypeNotAvailableForOrganizationException",
+    );
+
+    let started = w.ok("EnableAllFeatures", json!({}));
+    let parent = handshake_id(&started);
+    assert_eq!(started["Handshake"]["Action"], "ENABLE_ALL_FEATURES");
+    let e = w.err("EnableAllFeatures", json!({}), "HandshakeConstraintViolationException");
+    assert_eq!(
+        e.fields,
+        [("Reason", "ORGANIZATION_IS_ALREADY_PENDING_ALL_FEATURES_MIGRATION".to_owned())]
+    );
+    // Only the invited member approves; the created one is not asked.
+    let approvals =
+        w.ok("ListHandshakesForOrganization", json!({"Filter": {"ParentHandshakeId": parent}}));
+    let approvals = approvals["Handshakes"].as_array().unwrap();
+    assert_eq!(approvals.len(), 1);
+    assert_eq!(approvals[0]["Parties"][1]["Id"], PROD);
+    w.err("AcceptHandshake", json!({"HandshakeId": parent}), "InvalidHandshakeTransitionException");
+    let approval = approvals[0]["Id"].as_str().unwrap();
+    w.call_as(&member(PROD), "AcceptHandshake", json!({"HandshakeId": approval})).unwrap();
+    let done = w.ok("AcceptHandshake", json!({"HandshakeId": parent}));
+    assert_eq!(done["Handshake"]["State"], "ACCEPTED");
+    assert_eq!(w.ok("DescribeOrganization", json!({}))["Organization"]["FeatureSet"], "ALL");
+    w.enable(SCP);
+    let e = w.err("EnableAllFeatures", json!({}), "HandshakeConstraintViolationException");
+    assert_eq!(e.fields, [("Reason", "ORGANIZATION_ALREADY_HAS_ALL_FEATURES".to_owned())]);
 }
