@@ -1536,10 +1536,10 @@ fn invitations_bring_departed_accounts_back() {
         "INVALID_PARTY_TYPE_TARGET"
     );
     let mine = w.call_as(&dev, "ListHandshakesForAccount", json!({})).unwrap();
-    assert_eq!(ids(&mine["Handshakes"], "Id"), [id.clone()]);
+    assert_eq!(ids(&mine["Handshakes"], "Id"), [id.as_str()]);
     assert_eq!(
         ids(&w.ok("ListHandshakesForOrganization", json!({}))["Handshakes"], "Id"),
-        [id.clone()]
+        [id.as_str()]
     );
     // Only the invited account accepts.
     let e = w.err("AcceptHandshake", json!({"HandshakeId": id}), "AccessDeniedException");
