@@ -188,3 +188,19 @@ def test_iam_policies_name_organizations_resources(org_world):
            "AccessDeniedException")
     assert org.list_tags_for_resource(ResourceId=DEV)["Tags"] == [{"Key": "team", "Value": "a"}]
     assert org.list_tags_for_resource(ResourceId=PROD)["Tags"] == []
+
+
+def test_invitation_handshake_brings_a_removed_account_back(org_world):
+    s, org, dev_key = org_world
+    org.remove_account_from_organization(AccountId=DEV)
+    handshake = org.invite_account_to_organization(Target={"Id": DEV, "Type": "ACCOUNT"}, Notes="back")["Handshake"]
+    assert handshake["State"] == "OPEN" and handshake["Action"] == "INVITE"
+    expect(lambda: org.invite_account_to_organization(Target={"Id": DEV, "Type": "ACCOUNT"}),
+           "DuplicateHandshakeException")
+    dev_org = s.client("organizations", key_id=dev_key[0], secret=dev_key[1])
+    assert [h["Id"] for h in dev_org.list_handshakes_for_account()["Handshakes"]] == [handshake["Id"]]
+    accepted = dev_org.accept_handshake(HandshakeId=handshake["Id"])["Handshake"]
+    assert accepted["State"] == "ACCEPTED"
+    assert org.describe_account(AccountId=DEV)["Account"]["JoinedMethod"] == "INVITED"
+    assert dev_org.describe_organization()["Organization"]["MasterAccountId"] == MGMT
+    expect(lambda: org.cancel_handshake(HandshakeId=handshake["Id"]), "InvalidHandshakeTransitionException")
