@@ -309,6 +309,12 @@ const TABLES: &[&str] = &[
     organizations::model::ORG_POLICIES.name(),
     organizations::model::ATTACHMENTS_BY_TARGET.name(),
     organizations::model::ATTACHMENTS_BY_POLICY.name(),
+    organizations::model::DEPARTED_ACCOUNTS.name(),
+    organizations::model::TAGS.name(),
+    organizations::model::SERVICE_ACCESS.name(),
+    organizations::model::DELEGATED_ADMINS.name(),
+    organizations::model::RESOURCE_POLICY.name(),
+    organizations::handshakes::HANDSHAKES.name(),
     iam::model::ROLES.name(),
 ];
 

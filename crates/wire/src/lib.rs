@@ -337,8 +337,11 @@ pub fn encode_route_rejection(route: &Route, rej: &Rejection, request_id: &str) 
         if let Some(reason) = input_exception_reason(&route.service, violations) {
             // Services that model `InvalidInputException` with constraint reasons (Organizations)
             // answer constraint violations with it instead of the generic validation error.
-            let err =
-                AwsError::from_shape(&route.service, "InvalidInputException", rej.message.clone());
+            let err = AwsError::from_shape(
+                &route.service,
+                "InvalidInputException",
+                input_exception_message(reason).to_owned(),
+            );
             return encode_route_error_with(route, &err, request_id, &[("Reason", reason)]);
         }
     }
@@ -365,6 +368,25 @@ fn input_exception_reason(svc: &ServiceModel, violations: &[String]) -> Option<&
         return None;
     };
     reasons.iter().any(|r| r == reason).then_some(reason)
+}
+
+/// The text AWS answers with for an `InvalidInputExceptionReason` (it names neither the member
+/// nor the value). `INVALID_PATTERN` and `INVALID_ENUM` are AWS's own texts; the length and
+/// value ones are the model's descriptions of those reasons (AWS's exact texts are not known).
+fn input_exception_message(reason: &str) -> &'static str {
+    match reason {
+        "INVALID_PATTERN" => "You provided a value that does not match the required pattern.",
+        "INVALID_ENUM" => "You specified an invalid value.",
+        "MAX_LENGTH_EXCEEDED" => "You provided a string parameter that is longer than allowed.",
+        "MIN_LENGTH_EXCEEDED" => "You provided a string parameter that is shorter than allowed.",
+        "MAX_VALUE_EXCEEDED" => {
+            "You provided a numeric parameter that has a larger value than allowed."
+        }
+        "MIN_VALUE_EXCEEDED" => {
+            "You provided a numeric parameter that has a smaller value than allowed."
+        }
+        _ => "You provided a value that is not valid.",
+    }
 }
 
 /// [`encode_route_error`] plus extra members of the error shape (S3's `<BucketName>`, `<Key>`,

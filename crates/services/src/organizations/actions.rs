@@ -1,10 +1,8 @@
 //! Organizations operation → the permission it needs: action `organizations:<Operation>` (every
 //! Organizations operation is its own IAM action, as the Service Authorization Reference lists
-//! them) and the resource ARN where the operation names one xacct can resolve: an account
-//! (`arn:aws:organizations::MGMT:account/o-ID/ACCOUNT`) for `DescribeAccount`, `CloseAccount`,
-//! `RemoveAccountFromOrganization`, `MoveAccount` and tag operations on an account id; `*`
-//! otherwise (organization-wide operations, and resources — OUs, policies, handshakes — that
-//! xacct does not store yet).
+//! them) on the resources it names (`resources.rs`: the root, OUs, accounts, policies and the
+//! resource policy, `arn:aws:organizations::MGMT:account/o-ID/ACCOUNT` and the like), or `*` for
+//! organization-wide operations.
 //!
 //! Principals of the management account need these permissions like any other principal; the
 //! root user passes (it is all-powerful in its own account).
@@ -12,8 +10,9 @@
 use serde_json::Value;
 
 use super::model::{ORGANIZATION, ORGANIZATION_KEY};
-use crate::authz::ActionRequest;
-use crate::{ids, input_str, Call, ServiceError, Services};
+use super::resources::operation_resources;
+use crate::authz::{ActionRequest, ContextValue};
+use crate::{input_str, Call, ServiceError, Services};
 
 /// The IAM action of an Organizations operation.
 pub fn action(operation: &str) -> Option<&'static str> {
@@ -95,34 +94,64 @@ pub fn action(operation: &str) -> Option<&'static str> {
     })
 }
 
-/// The account id an operation acts on, if it names one.
-fn target_account<'v>(operation: &str, input: &'v Value) -> Option<&'v str> {
-    let member = match operation {
-        "DescribeAccount" | "CloseAccount" | "RemoveAccountFromOrganization" | "MoveAccount" => {
-            "AccountId"
-        }
-        "ListTagsForResource" | "TagResource" | "UntagResource" => "ResourceId",
-        _ => return None,
-    };
-    input_str(input, member).filter(|id| ids::is_account_id(id))
-}
-
-/// The permissions `call` needs before its handler runs. Unknown operations need none (dispatch
-/// refuses them).
+/// The permissions `call` needs before its handler runs: the action on each resource the
+/// operation names (the policy first, then its targets, as the reference lists them; `*` when
+/// it names none or names nothing that exists, in which case the handler answers the
+/// not-found error), with the operation's condition keys: `organizations:PolicyType`,
+/// `organizations:ServicePrincipal`, `aws:RequestTag/…` and `aws:TagKeys`. Unknown operations
+/// need none (dispatch refuses them).
 pub fn requests(services: &Services, call: &Call<'_>) -> Result<Vec<ActionRequest>, ServiceError> {
     let Some(action) = action(call.operation) else {
         return Ok(Vec::new());
     };
-    let mut resource = "*".to_owned();
-    let mut resource_account = None;
-    if let Some(account) = target_account(call.operation, call.input) {
-        let tx = services.store().read()?;
-        if let Some(org) = ORGANIZATION.get(&*tx, ORGANIZATION_KEY)? {
-            resource = org.account_arn(account);
-            resource_account = Some(org.management_account_id.clone());
+    let tx = services.store().read()?;
+    let resolved = operation_resources(&*tx, call.operation, call.input)?.unwrap_or_default();
+    // Organizations resources belong to the management account. A member account's calls on
+    // them (DescribeOrganization, LeaveOrganization, AcceptHandshake, its own effective policy,
+    // a delegated administrator's reads) are decided by its identity policies alone: they are
+    // not cross-account requests needing a resource policy (xacct does not evaluate the
+    // organization's resource policy; handlers check who may call what).
+    let owner = ORGANIZATION
+        .get(&*tx, ORGANIZATION_KEY)?
+        .map(|o| o.management_account_id)
+        .filter(|mgmt| *mgmt == call.caller.account);
+    let mut context: Vec<(String, ContextValue)> = Vec::new();
+    if let Some(t) = &resolved.policy_type {
+        context.push(("organizations:PolicyType".to_owned(), ContextValue::One(t.clone())));
+    }
+    if let Some(p) = input_str(call.input, "ServicePrincipal") {
+        context
+            .push(("organizations:ServicePrincipal".to_owned(), ContextValue::One(p.to_owned())));
+    }
+    let mut tag_keys: Vec<String> = Vec::new();
+    if let Some(Value::Array(tags)) = call.input.get("Tags") {
+        for tag in tags {
+            if let (Some(k), Some(v)) =
+                (tag.get("Key").and_then(Value::as_str), tag.get("Value").and_then(Value::as_str))
+            {
+                context.push((format!("aws:RequestTag/{k}"), ContextValue::One(v.to_owned())));
+                tag_keys.push(k.to_owned());
+            }
         }
     }
-    Ok(vec![ActionRequest::new(action, resource, resource_account.as_deref())])
+    if let Some(Value::Array(keys)) = call.input.get("TagKeys") {
+        tag_keys.extend(keys.iter().filter_map(Value::as_str).map(str::to_owned));
+    }
+    if !tag_keys.is_empty() {
+        context.push(("aws:TagKeys".to_owned(), ContextValue::Many(tag_keys)));
+    }
+    let with_context = |mut req: ActionRequest| {
+        req.context.clone_from(&context);
+        req
+    };
+    if resolved.resources.is_empty() {
+        return Ok(vec![with_context(ActionRequest::new(action, "*", None))]);
+    }
+    Ok(resolved
+        .resources
+        .into_iter()
+        .map(|arn| with_context(ActionRequest::new(action, arn, owner.as_deref())))
+        .collect())
 }
 
 #[cfg(test)]
@@ -203,14 +232,5 @@ mod tests {
         ] {
             assert_eq!(action(op).map(|a| a.trim_start_matches("organizations:")), Some(op));
         }
-    }
-
-    #[test]
-    fn account_targets() {
-        let input = serde_json::json!({"AccountId": "111111111111"});
-        assert_eq!(target_account("DescribeAccount", &input), Some("111111111111"));
-        assert_eq!(target_account("ListAccounts", &input), None);
-        let bad = serde_json::json!({"AccountId": "abc"});
-        assert_eq!(target_account("DescribeAccount", &bad), None);
     }
 }

@@ -15,7 +15,7 @@ pub fn already_in_organization() -> ServiceError {
     ServiceError::client(
         "AlreadyInOrganizationException",
         400,
-        "The AWS account is already a member of an organization.",
+        "The provided account is already a member of an organization.",
     )
 }
 
@@ -39,7 +39,7 @@ pub fn create_account_status_not_found() -> ServiceError {
     ServiceError::client(
         "CreateAccountStatusNotFoundException",
         400,
-        "We can't find an create account request with the CreateAccountRequestId that you specified.",
+        "You specified a create account request that doesn't exist.",
     )
 }
 
@@ -56,22 +56,110 @@ pub fn invalid_input(reason: &'static str, message: impl Into<String>) -> Servic
     ServiceError::client("InvalidInputException", 400, message).with_field("Reason", reason)
 }
 
-// Organizational units, the tree and policies. Messages are the model's descriptions of each
-// exception, which are the texts AWS returns.
+/// `INVALID_PATTERN`, with AWS's text.
+pub fn invalid_pattern() -> ServiceError {
+    invalid_input(
+        "INVALID_PATTERN",
+        "You provided a value that does not match the required pattern.",
+    )
+}
+
+/// `INVALID_ENUM`, with AWS's text.
+pub fn invalid_enum() -> ServiceError {
+    invalid_input("INVALID_ENUM", "You specified an invalid value.")
+}
+
+/// `UNRECOGNIZED_SERVICE_PRINCIPAL`, with AWS's text.
+pub fn unrecognized_service_principal() -> ServiceError {
+    invalid_input(
+        "UNRECOGNIZED_SERVICE_PRINCIPAL",
+        "You specified an unrecognized service principal.",
+    )
+}
+
+pub fn account_already_closed() -> ServiceError {
+    ServiceError::client(
+        "AccountAlreadyClosedException",
+        400,
+        "The provided account is already closed.",
+    )
+}
+
+pub fn account_already_registered() -> ServiceError {
+    ServiceError::client(
+        "AccountAlreadyRegisteredException",
+        400,
+        "The provided account is already a delegated administrator for your organization.",
+    )
+}
+
+pub fn account_not_registered() -> ServiceError {
+    ServiceError::client(
+        "AccountNotRegisteredException",
+        400,
+        "The provided account is not a registered delegated administrator for your organization.",
+    )
+}
+
+pub fn organization_not_empty() -> ServiceError {
+    ServiceError::client(
+        "OrganizationNotEmptyException",
+        400,
+        "To delete an organization you must first remove all member accounts (except the master).",
+    )
+}
+
+/// The model's description (the text AWS returns is not known).
+pub fn master_cannot_leave() -> ServiceError {
+    ServiceError::client(
+        "MasterCannotLeaveOrganizationException",
+        400,
+        "You can't remove a management account from an organization. If you want the management account to become a member account in another organization, you must first delete the current organization of the management account.",
+    )
+}
+
+/// The model's description (the text AWS returns is not known).
+pub fn resource_policy_not_found() -> ServiceError {
+    ServiceError::client(
+        "ResourcePolicyNotFoundException",
+        400,
+        "We can't find a resource policy request with the parameter that you specified.",
+    )
+}
+
+/// The model's description (the text AWS returns is not known).
+pub fn effective_policy_not_found() -> ServiceError {
+    ServiceError::client(
+        "EffectivePolicyNotFoundException",
+        400,
+        "We can't find an effective policy of the PolicyType that you specified.",
+    )
+}
+
+/// The model's description (the text AWS returns is not known).
+pub fn handshake_not_found() -> ServiceError {
+    ServiceError::client(
+        "HandshakeNotFoundException",
+        400,
+        "We can't find a handshake with the HandshakeId that you specified.",
+    )
+}
+
+// Organizational units, the tree and policies. AWS's not-found messages mostly have the form
+// "You specified a root that doesn't exist." (root, target, account, organizational unit and
+// parent, whose missing article is AWS's, are AWS's own texts as moto records them); the child,
+// source/destination parent and create-account-request ones follow the same form and are
+// guessed. PolicyNotFoundException keeps the model's text, which moto also records for it.
 
 pub fn parent_not_found() -> ServiceError {
-    ServiceError::client(
-        "ParentNotFoundException",
-        400,
-        "We can't find a root or OU with the ParentId that you specified.",
-    )
+    ServiceError::client("ParentNotFoundException", 400, "You specified parent that doesn't exist.")
 }
 
 pub fn organizational_unit_not_found() -> ServiceError {
     ServiceError::client(
         "OrganizationalUnitNotFoundException",
         400,
-        "We can't find an OU with the OrganizationalUnitId that you specified.",
+        "You specified an organizational unit that doesn't exist.",
     )
 }
 
@@ -92,18 +180,14 @@ pub fn duplicate_organizational_unit() -> ServiceError {
 }
 
 pub fn child_not_found() -> ServiceError {
-    ServiceError::client(
-        "ChildNotFoundException",
-        400,
-        "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.",
-    )
+    ServiceError::client("ChildNotFoundException", 400, "You specified a child that doesn't exist.")
 }
 
 pub fn source_parent_not_found() -> ServiceError {
     ServiceError::client(
         "SourceParentNotFoundException",
         400,
-        "We can't find a source root or OU with the ParentId that you specified.",
+        "You specified a source parent that doesn't exist.",
     )
 }
 
@@ -111,7 +195,7 @@ pub fn destination_parent_not_found() -> ServiceError {
     ServiceError::client(
         "DestinationParentNotFoundException",
         400,
-        "We can't find the destination container (a root or OU) with the ParentId that you specified.",
+        "You specified a destination parent that doesn't exist.",
     )
 }
 
@@ -125,18 +209,14 @@ pub fn account_already_in_destination() -> ServiceError {
 }
 
 pub fn root_not_found() -> ServiceError {
-    ServiceError::client(
-        "RootNotFoundException",
-        400,
-        "We can't find a root with the RootId that you specified.",
-    )
+    ServiceError::client("RootNotFoundException", 400, "You specified a root that doesn't exist.")
 }
 
 pub fn policy_type_already_enabled() -> ServiceError {
     ServiceError::client(
         "PolicyTypeAlreadyEnabledException",
         400,
-        "The specified policy type is already enabled in the specified root.",
+        "The specified policy type is already enabled.",
     )
 }
 
@@ -144,7 +224,7 @@ pub fn policy_type_not_enabled() -> ServiceError {
     ServiceError::client(
         "PolicyTypeNotEnabledException",
         400,
-        "The specified policy type isn't currently enabled in this root. You can't attach policies of the specified type to entities in a root until you enable that type in the root.",
+        "This operation can be performed only for enabled policy types.",
     )
 }
 
@@ -205,7 +285,7 @@ pub fn target_not_found() -> ServiceError {
     ServiceError::client(
         "TargetNotFoundException",
         400,
-        "We can't find a root, OU, account, or policy with the TargetId that you specified.",
+        "You specified a target that doesn't exist.",
     )
 }
 

@@ -1,16 +1,23 @@
 //! AWS Organizations (json 1.1): one function per operation, named as AWS names it.
 //!
 //! Only the management account may create and list accounts; every account of the
-//! organization may describe it. `CreateAccount` completes within the request (the account, its
-//! `OrganizationAccountAccessRole` and the request's status are written in one transaction) but
-//! answers `IN_PROGRESS` as AWS does; `DescribeCreateAccountStatus` then shows `SUCCEEDED`.
+//! organization may describe it. `CreateAccount` completes within the request: the account, its
+//! `OrganizationAccountAccessRole` and the request's status are written in one transaction, so
+//! its answer is the request's true state, `SUCCEEDED` with the `AccountId` (see
+//! [`create_account`]).
 
 pub mod actions;
+pub mod delegation;
+pub mod effective;
 pub mod error;
+pub mod handshakes;
+pub mod membership;
 pub mod model;
 pub mod ous;
 pub mod policies;
+pub mod resource_policy;
 pub mod resources;
+pub mod tags;
 #[cfg(test)]
 mod tests;
 pub mod tree;
@@ -62,6 +69,45 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "DetachPolicy" => policies::detach_policy(services, call),
         "ListPoliciesForTarget" => policies::list_policies_for_target(services, call),
         "ListTargetsForPolicy" => policies::list_targets_for_policy(services, call),
+        "ListCreateAccountStatus" => list_create_account_status(services, call),
+        "CloseAccount" => membership::close_account(services, call),
+        "RemoveAccountFromOrganization" => {
+            membership::remove_account_from_organization(services, call)
+        }
+        "LeaveOrganization" => membership::leave_organization(services, call),
+        "DeleteOrganization" => membership::delete_organization(services, call),
+        "TagResource" => tags::tag_resource(services, call),
+        "UntagResource" => tags::untag_resource(services, call),
+        "ListTagsForResource" => tags::list_tags_for_resource(services, call),
+        "EnableAWSServiceAccess" => delegation::enable_aws_service_access(services, call),
+        "DisableAWSServiceAccess" => delegation::disable_aws_service_access(services, call),
+        "ListAWSServiceAccessForOrganization" => {
+            delegation::list_aws_service_access_for_organization(services, call)
+        }
+        "RegisterDelegatedAdministrator" => {
+            delegation::register_delegated_administrator(services, call)
+        }
+        "DeregisterDelegatedAdministrator" => {
+            delegation::deregister_delegated_administrator(services, call)
+        }
+        "ListDelegatedAdministrators" => delegation::list_delegated_administrators(services, call),
+        "ListDelegatedServicesForAccount" => {
+            delegation::list_delegated_services_for_account(services, call)
+        }
+        "DescribeEffectivePolicy" => effective::describe_effective_policy(services, call),
+        "EnableAllFeatures" => handshakes::enable_all_features(services, call),
+        "InviteAccountToOrganization" => handshakes::invite_account_to_organization(services, call),
+        "AcceptHandshake" => handshakes::accept_handshake(services, call),
+        "DeclineHandshake" => handshakes::decline_handshake(services, call),
+        "CancelHandshake" => handshakes::cancel_handshake(services, call),
+        "DescribeHandshake" => handshakes::describe_handshake(services, call),
+        "ListHandshakesForAccount" => handshakes::list_handshakes_for_account(services, call),
+        "ListHandshakesForOrganization" => {
+            handshakes::list_handshakes_for_organization(services, call)
+        }
+        "PutResourcePolicy" => resource_policy::put_resource_policy(services, call),
+        "DescribeResourcePolicy" => resource_policy::describe_resource_policy(services, call),
+        "DeleteResourcePolicy" => resource_policy::delete_resource_policy(services, call),
         _ => Err(unknown_operation(call)),
     }
 }
@@ -130,7 +176,7 @@ fn organization_for_member(
 ) -> Result<OrganizationRecord, ServiceError> {
     let org = organization_of(services)?;
     let tx = services.store().read()?;
-    if ACCOUNTS.get(&*tx, &caller.account)?.is_none() {
+    if tree::member_account(&*tx, &caller.account)?.is_none() {
         return Err(error::not_in_use());
     }
     Ok(org)
@@ -162,17 +208,20 @@ pub fn create_organization(services: &Services, call: &Call<'_>) -> Result<Value
         return Err(error::already_in_organization());
     }
     let mut tx = services.store().write()?;
-    let org = ensure_organization(services, &mut *tx, feature_set, true)?;
+    let partition = model::partition_of(call.region);
+    let org = ensure_organization(services, &mut *tx, feature_set, partition, true)?;
     tx.commit()?;
     Ok(json!({ "Organization": organization_json(&org) }))
 }
 
-/// The organization, created now (management account as its first member) if there is none.
-/// With `fail_if_exists`, an existing organization is `AlreadyInOrganizationException`.
+/// The organization, created now in `partition` (management account as its first member) if
+/// there is none. With `fail_if_exists`, an existing organization is
+/// `AlreadyInOrganizationException`.
 fn ensure_organization(
     services: &Services,
     tx: &mut dyn WriteTx,
     feature_set: &str,
+    partition: &str,
     fail_if_exists: bool,
 ) -> Result<OrganizationRecord, ServiceError> {
     if let Some(org) = ORGANIZATION.get(tx, ORGANIZATION_KEY)? {
@@ -188,6 +237,7 @@ fn ensure_organization(
         feature_set: feature_set.to_owned(),
         management_account_id: config.management_account_id.clone(),
         management_account_email: config.management_account_email.clone(),
+        partition: partition.to_owned(),
     };
     ORGANIZATION.put(tx, ORGANIZATION_KEY, &org)?;
     Ok(org)
@@ -276,7 +326,20 @@ pub fn create_member_account(
     req: &NewAccount<'_>,
     create_organization: bool,
 ) -> Result<CreatedAccount, ServiceError> {
+    create_member_account_with_tags(services, caller, req, create_organization, &[])
+}
+
+/// [`create_member_account`] that also tags the new account (`CreateAccount`'s `Tags`), in the
+/// same transaction.
+pub fn create_member_account_with_tags(
+    services: &Services,
+    caller: &Caller,
+    req: &NewAccount<'_>,
+    create_organization: bool,
+    tags: &[model::TagRecord],
+) -> Result<CreatedAccount, ServiceError> {
     validate_new_account(req)?;
+    tags::validate_new_tags(tags)?;
     let mgmt = services.config().management_account_id.clone();
     if caller.account != mgmt {
         return Err(error::access_denied());
@@ -284,7 +347,7 @@ pub fn create_member_account(
     let now = services.clock().now_epoch_f64();
     let mut tx = services.store().write()?;
     let org = if create_organization {
-        ensure_organization(services, &mut *tx, "ALL", false)?
+        ensure_organization(services, &mut *tx, "ALL", "aws", false)?
     } else {
         ORGANIZATION.get(&*tx, ORGANIZATION_KEY)?.ok_or_else(error::not_in_use)?
     };
@@ -345,6 +408,7 @@ pub fn create_member_account(
         failure_reason: None,
     };
     CREATE_ACCOUNT_STATUS.put(&mut *tx, &status.id, &status)?;
+    tags::add_tags(&mut *tx, &account_id, tags)?;
     let root_key = if req.with_root_key {
         Some(accounts::create_root_key(&mut *tx, &account_id, now, None)?)
     } else {
@@ -362,15 +426,47 @@ pub fn create_account(services: &Services, call: &Call<'_>) -> Result<Value, Ser
         id: None,
         with_root_key: false,
     };
-    let created = create_member_account(services, call.caller, &req, false)?;
-    // AWS answers before the account exists; the status record already says SUCCEEDED.
-    let answer = CreateAccountStatusRecord {
-        state: "IN_PROGRESS".to_owned(),
-        completed_timestamp: None,
-        account_id: None,
-        ..created.status
+    let tags = tags::tags_from(call.input)?;
+    let created = create_member_account_with_tags(services, call.caller, &req, false, &tags)?;
+    // AWS creates accounts asynchronously and usually answers IN_PROGRESS without an AccountId.
+    // xacct has created the account (and written the request's status) before answering, so the
+    // truthful answer is the request's real state: SUCCEEDED, with the AccountId and the
+    // CompletedTimestamp. Clients written for AWS poll DescribeCreateAccountStatus until the
+    // state leaves IN_PROGRESS and see the same SUCCEEDED there.
+    Ok(json!({ "CreateAccountStatus": status_json(&created.status) }))
+}
+
+/// `ListCreateAccountStatus`: the management account's `CreateAccount` requests, oldest first,
+/// optionally only those in the given `States`.
+pub fn list_create_account_status(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
+    organization_for_management(services, call.caller)?;
+    let states: Option<Vec<&str>> = match call.input.get("States") {
+        Some(Value::Array(list)) => Some(list.iter().filter_map(Value::as_str).collect()),
+        _ => None,
     };
-    Ok(json!({ "CreateAccountStatus": status_json(&answer) }))
+    if let Some(states) = &states {
+        if states.iter().any(|s| !matches!(*s, "IN_PROGRESS" | "SUCCEEDED" | "FAILED")) {
+            return Err(error::invalid_enum());
+        }
+    }
+    let tx = services.store().read()?;
+    let mut statuses: Vec<CreateAccountStatusRecord> =
+        tree::scan_all(&*tx, CREATE_ACCOUNT_STATUS, "")?
+            .into_iter()
+            .map(|(_, s)| s)
+            .filter(|s| states.as_ref().is_none_or(|w| w.contains(&s.state.as_str())))
+            .collect();
+    statuses.sort_by(|a, b| {
+        a.requested_timestamp.total_cmp(&b.requested_timestamp).then_with(|| a.id.cmp(&b.id))
+    });
+    let items = statuses
+        .iter()
+        .map(|s| (format!("{:020.6}/{}", s.requested_timestamp, s.id), status_json(s)))
+        .collect();
+    ous::page(call.input, "CreateAccountStatuses", items)
 }
 
 pub fn describe_create_account_status(
@@ -385,52 +481,24 @@ pub fn describe_create_account_status(
     Ok(json!({ "CreateAccountStatus": status_json(&status) }))
 }
 
-/// Accounts page size when `MaxResults` is absent, and its bounds (the model's 1..=20).
-const LIST_ACCOUNTS_MAX: u64 = 20;
-
 pub fn list_accounts(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let org = organization_for_management(services, call.caller)?;
-    let limit = match call.input.get("MaxResults").and_then(Value::as_u64) {
-        Some(n) if (1..=LIST_ACCOUNTS_MAX).contains(&n) => n,
-        Some(_) => {
-            return Err(error::invalid_input(
-                "MAX_VALUE_EXCEEDED",
-                "You provided a value that is outside the allowed range for MaxResults.",
-            ))
-        }
-        None => LIST_ACCOUNTS_MAX,
-    };
-    let after = match input_str(call.input, "NextToken") {
-        Some(token) => Some(decode_token(token)?),
-        None => None,
-    };
     let tx = services.store().read()?;
-    // One more than asked tells whether another page exists.
-    let take = usize::try_from(limit).unwrap_or(20).saturating_add(1);
-    let mut page = ACCOUNTS.scan(&*tx, "", after.as_deref(), take)?;
-    let more = page.len() > usize::try_from(limit).unwrap_or(20);
-    page.truncate(usize::try_from(limit).unwrap_or(20));
-    let accounts: Vec<Value> = page.iter().map(|(_, a)| account_json(&org, a)).collect();
-    let mut out = json!({ "Accounts": accounts });
-    if more {
-        if let (Some((last, _)), Some(obj)) = (page.last(), out.as_object_mut()) {
-            obj.insert("NextToken".into(), json!(encode_token(last)));
-        }
-    }
-    Ok(out)
+    let items = tree::member_accounts(&*tx)?
+        .iter()
+        .map(|a| (tree::account_sort_key(a), account_json(&org, a)))
+        .collect();
+    ous::page(call.input, "Accounts", items)
 }
 
 pub fn describe_account(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let org = organization_for_management(services, call.caller)?;
     let id = input_str(call.input, "AccountId").unwrap_or_default();
     if !ids::is_account_id(id) {
-        return Err(error::invalid_input(
-            "INVALID_PATTERN",
-            "You specified an invalid value for AccountId.",
-        ));
+        return Err(error::invalid_pattern());
     }
     let tx = services.store().read()?;
-    let account = ACCOUNTS.get(&*tx, id)?.ok_or_else(error::account_not_found)?;
+    let account = tree::member_account(&*tx, id)?.ok_or_else(error::account_not_found)?;
     Ok(json!({ "Account": account_json(&org, &account) }))
 }
 

@@ -11,7 +11,6 @@ use super::model::{
 };
 use super::tree::{self, Node};
 use super::{account_json, decode_token, encode_token, error, organization_for_management};
-use crate::accounts::ACCOUNTS;
 use crate::{ids, input_str, Call, ServiceError, Services};
 
 /// Page size bounds of every Organizations list (the model's `MaxResults`, 1..=20).
@@ -135,27 +134,34 @@ fn ou_from<X: ReadTx + ?Sized>(
     ORGANIZATIONAL_UNITS.get(tx, id)?.ok_or_else(error::organizational_unit_not_found)
 }
 
-/// OUs directly under `parent_id`, by id.
+/// OUs directly under `parent_id`, in creation order (then by id).
 fn child_ous<X: ReadTx + ?Sized>(
     tx: &X,
     parent_id: &str,
 ) -> Result<Vec<OrganizationalUnitRecord>, ServiceError> {
-    Ok(tree::scan_all(tx, ORGANIZATIONAL_UNITS, "")?
+    let mut out: Vec<OrganizationalUnitRecord> = tree::scan_all(tx, ORGANIZATIONAL_UNITS, "")?
         .into_iter()
         .map(|(_, ou)| ou)
         .filter(|ou| ou.parent_id == parent_id)
-        .collect())
+        .collect();
+    out.sort_by(|a, b| a.created.total_cmp(&b.created).then_with(|| a.id.cmp(&b.id)));
+    Ok(out)
 }
 
-/// Accounts directly under `parent_id`, by id.
+/// The paging key of an OU in lists: creation time (fixed width), then id.
+fn ou_sort_key(ou: &OrganizationalUnitRecord) -> String {
+    format!("{:020.6}/{}", ou.created, ou.id)
+}
+
+/// Accounts directly under `parent_id`, in the order they joined.
 fn child_accounts<X: ReadTx + ?Sized>(
     tx: &X,
     org: &OrganizationRecord,
     parent_id: &str,
 ) -> Result<Vec<crate::accounts::AccountRecord>, ServiceError> {
     let mut out = Vec::new();
-    for (id, account) in tree::scan_all(tx, ACCOUNTS, "")? {
-        if tree::account_parent(tx, org, &id)? == parent_id {
+    for account in tree::member_accounts(tx)? {
+        if tree::account_parent(tx, org, &account.id)? == parent_id {
             out.push(account);
         }
     }
@@ -194,6 +200,8 @@ pub fn create_organizational_unit(
     let org = organization_for_management(services, call.caller)?;
     let name = required(call.input, "Name")?;
     validate_ou_name(name)?;
+    let new_tags = super::tags::tags_from(call.input)?;
+    super::tags::validate_new_tags(&new_tags)?;
     let mut tx = services.store().write()?;
     let parent_id = parent_from(&*tx, &org, call.input, "ParentId", error::parent_not_found)?;
     let depth =
@@ -214,8 +222,14 @@ pub fn create_organizational_unit(
             break candidate;
         }
     };
-    let ou = OrganizationalUnitRecord { id: id.clone(), name: name.to_owned(), parent_id };
+    let ou = OrganizationalUnitRecord {
+        id: id.clone(),
+        name: name.to_owned(),
+        parent_id,
+        created: services.clock().now_epoch_f64(),
+    };
     ORGANIZATIONAL_UNITS.put(&mut *tx, &id, &ou)?;
+    super::tags::add_tags(&mut *tx, &id, &new_tags)?;
     // A new OU gets the default policy of every enabled type, as AWS attaches it.
     for policy_type in tree::enabled_types(&*tx, &org)? {
         if let Some(default) = tree::default_policy_id(&policy_type) {
@@ -246,13 +260,13 @@ pub fn update_organizational_unit(
     let mut ou = ou_from(&*tx, call.input)?;
     if let Some(name) = input_str(call.input, "Name") {
         validate_ou_name(name)?;
-        if name != ou.name {
-            if child_ous(&*tx, &ou.parent_id)?.iter().any(|o| o.name == name) {
-                return Err(error::duplicate_organizational_unit());
-            }
-            ou.name = name.to_owned();
-            ORGANIZATIONAL_UNITS.put(&mut *tx, &ou.id, &ou)?;
+        // Any OU of the parent with that name, the OU itself included, is a duplicate: AWS
+        // refuses a rename to the current name too (as moto records it).
+        if child_ous(&*tx, &ou.parent_id)?.iter().any(|o| o.name == name) {
+            return Err(error::duplicate_organizational_unit());
         }
+        ou.name = name.to_owned();
+        ORGANIZATIONAL_UNITS.put(&mut *tx, &ou.id, &ou)?;
     }
     let out = ou_json(&*tx, &org, &ou)?;
     tx.commit()?;
@@ -274,6 +288,7 @@ pub fn delete_organizational_unit(
         tree::detach(&mut *tx, &a.policy_id, &ou.id)?;
     }
     ORGANIZATIONAL_UNITS.delete(&mut *tx, &ou.id)?;
+    super::tags::drop_tags(&mut *tx, &ou.id)?;
     tx.commit()?;
     Ok(json!({}))
 }
@@ -287,7 +302,7 @@ pub fn list_organizational_units_for_parent(
     let parent_id = parent_from(&*tx, &org, call.input, "ParentId", error::parent_not_found)?;
     let mut items = Vec::new();
     for ou in child_ous(&*tx, &parent_id)? {
-        items.push((ou.id.clone(), ou_json(&*tx, &org, &ou)?));
+        items.push((ou_sort_key(&ou), ou_json(&*tx, &org, &ou)?));
     }
     page(call.input, "OrganizationalUnits", items)
 }
@@ -297,18 +312,19 @@ pub fn list_children(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     let child_type = required(call.input, "ChildType")?;
     let tx = services.store().read()?;
     let parent_id = parent_from(&*tx, &org, call.input, "ParentId", error::parent_not_found)?;
-    let ids: Vec<String> = match child_type {
-        "ACCOUNT" => child_accounts(&*tx, &org, &parent_id)?.into_iter().map(|a| a.id).collect(),
-        "ORGANIZATIONAL_UNIT" => child_ous(&*tx, &parent_id)?.into_iter().map(|o| o.id).collect(),
-        other => {
-            return Err(error::invalid_input(
-                "INVALID_ENUM",
-                format!("You specified an invalid value for ChildType: `{other}`."),
-            ))
+    // Keys in list order (join or creation time, then id) so paging follows it.
+    let keyed: Vec<(String, String)> = match child_type {
+        "ACCOUNT" => child_accounts(&*tx, &org, &parent_id)?
+            .into_iter()
+            .map(|a| (tree::account_sort_key(&a), a.id))
+            .collect(),
+        "ORGANIZATIONAL_UNIT" => {
+            child_ous(&*tx, &parent_id)?.into_iter().map(|o| (ou_sort_key(&o), o.id)).collect()
         }
+        _ => return Err(error::invalid_enum()),
     };
     let items =
-        ids.into_iter().map(|id| (id.clone(), json!({"Id": id, "Type": child_type}))).collect();
+        keyed.into_iter().map(|(key, id)| (key, json!({"Id": id, "Type": child_type}))).collect();
     page(call.input, "Children", items)
 }
 
@@ -337,7 +353,7 @@ pub fn list_accounts_for_parent(
     let parent_id = parent_from(&*tx, &org, call.input, "ParentId", error::parent_not_found)?;
     let items = child_accounts(&*tx, &org, &parent_id)?
         .iter()
-        .map(|a| (a.id.clone(), account_json(&org, a)))
+        .map(|a| (tree::account_sort_key(a), account_json(&org, a)))
         .collect();
     page(call.input, "Accounts", items)
 }
@@ -349,7 +365,7 @@ pub fn move_account(services: &Services, call: &Call<'_>) -> Result<Value, Servi
         return Err(tree::invalid_pattern("AccountId"));
     }
     let mut tx = services.store().write()?;
-    if ACCOUNTS.get(&*tx, account_id)?.is_none() {
+    if tree::member_account(&*tx, account_id)?.is_none() {
         return Err(error::account_not_found());
     }
     let source =

@@ -16,7 +16,6 @@ use super::model::{
 use super::ous::{page, required, root_json};
 use super::tree::{self, Node, OrgPolicy, RESOURCE_CONTROL_POLICY, SERVICE_CONTROL_POLICY};
 use super::{error, organization_for_management};
-use crate::accounts::ACCOUNTS;
 use crate::{ids, input_str, Call, ServiceError, Services};
 
 /// Most policies of one type attached to one target (AWS's quota for SCPs and RCPs).
@@ -45,10 +44,7 @@ fn policy_json(p: &OrgPolicy) -> Value {
 fn policy_type_from<'v>(input: &'v Value, member: &str) -> Result<&'v str, ServiceError> {
     let t = required(input, member)?;
     if !tree::is_policy_type(t) {
-        return Err(error::invalid_input(
-            "INVALID_ENUM_POLICY_TYPE",
-            format!("You specified an invalid policy type string: `{t}`."),
-        ));
+        return Err(error::invalid_enum());
     }
     Ok(t)
 }
@@ -195,8 +191,8 @@ pub fn enable_policy_type(services: &Services, call: &Call<'_>) -> Result<Value,
         return Err(error::policy_type_already_enabled());
     }
     // Accounts still in their implicit state keep exactly their current policies.
-    let accounts = tree::scan_all(&*tx, ACCOUNTS, "")?;
-    for (id, _) in &accounts {
+    let accounts: Vec<String> = tree::member_accounts(&*tx)?.into_iter().map(|a| a.id).collect();
+    for id in &accounts {
         tree::materialize_account(&mut *tx, &org, id)?;
     }
     root.policy_types.push(policy_type.to_owned());
@@ -207,7 +203,7 @@ pub fn enable_policy_type(services: &Services, call: &Call<'_>) -> Result<Value,
         for (ou_id, _) in tree::scan_all(&*tx, ORGANIZATIONAL_UNITS, "")? {
             tree::attach(&mut *tx, default, policy_type, &ou_id)?;
         }
-        for (id, _) in &accounts {
+        for id in &accounts {
             tree::attach(&mut *tx, default, policy_type, id)?;
         }
     }
@@ -248,6 +244,9 @@ pub fn create_policy(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     validate_description(description)?;
     require_all_features(&org)?;
     validate_content(policy_type, content)?;
+    let new_tags = super::tags::tags_from(call.input)?;
+    super::tags::validate_new_tags(&new_tags)?;
+    let now = services.clock().now_epoch_f64();
     let mut tx = services.store().write()?;
     check_unique_name(&*tx, &org, policy_type, name, None)?;
     let id = loop {
@@ -262,8 +261,11 @@ pub fn create_policy(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         description: description.to_owned(),
         policy_type: policy_type.to_owned(),
         content: content.to_owned(),
+        created: now,
+        updated: now,
     };
     ORG_POLICIES.put(&mut *tx, &id, &record)?;
+    super::tags::add_tags(&mut *tx, &id, &new_tags)?;
     tx.commit()?;
     let created = OrgPolicy {
         arn: tree::policy_arn(&org, policy_type, &id),
@@ -273,6 +275,8 @@ pub fn create_policy(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         policy_type: record.policy_type,
         content: record.content,
         aws_managed: false,
+        created: record.created,
+        updated: record.updated,
     };
     Ok(json!({ "Policy": policy_json(&created) }))
 }
@@ -312,6 +316,7 @@ pub fn update_policy(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         validate_content(&record.policy_type, content)?;
         record.content = content.to_owned();
     }
+    record.updated = services.clock().now_epoch_f64();
     ORG_POLICIES.put(&mut *tx, &record.id, &record)?;
     let updated = tree::get_policy(&*tx, &org, &record.id)?.ok_or_else(error::policy_not_found)?;
     tx.commit()?;
@@ -329,6 +334,7 @@ pub fn delete_policy(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         return Err(error::policy_in_use());
     }
     ORG_POLICIES.delete(&mut *tx, &policy.id)?;
+    super::tags::drop_tags(&mut *tx, &policy.id)?;
     tx.commit()?;
     Ok(json!({}))
 }
@@ -337,11 +343,10 @@ pub fn list_policies(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     let org = organization_for_management(services, call.caller)?;
     let policy_type = policy_type_from(call.input, "Filter")?;
     let tx = services.store().read()?;
-    let mut items: Vec<(String, Value)> = tree::policies_of_type(&*tx, &org, policy_type)?
+    let items: Vec<(String, Value)> = tree::policies_of_type(&*tx, &org, policy_type)?
         .iter()
-        .map(|p| (p.id.clone(), summary_json(p)))
+        .map(|p| (tree::policy_sort_key(p), summary_json(p)))
         .collect();
-    items.sort_by(|a, b| a.0.cmp(&b.0));
     page(call.input, "Policies", items)
 }
 

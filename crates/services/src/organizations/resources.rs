@@ -9,7 +9,8 @@
 use serde_json::Value;
 use xacct_store::ReadTx;
 
-use super::model::{ORGANIZATION, ORGANIZATION_KEY};
+use super::handshakes::HANDSHAKES;
+use super::model::{ORGANIZATION, ORGANIZATION_KEY, RESOURCE_POLICY, RESOURCE_POLICY_KEY};
 use super::tree::{self, Node};
 use crate::{ids, input_str, ServiceError};
 
@@ -51,6 +52,20 @@ pub fn operation_resources(
             "ListParents" => (None, &["ChildId"], None),
             "MoveAccount" => (None, &["AccountId", "SourceParentId", "DestinationParentId"], None),
             "ListRoots" => (None, &[], None),
+            "DescribeAccount"
+            | "CloseAccount"
+            | "RemoveAccountFromOrganization"
+            | "RegisterDelegatedAdministrator"
+            | "DeregisterDelegatedAdministrator"
+            | "ListDelegatedServicesForAccount" => (None, &["AccountId"], None),
+            "DescribeEffectivePolicy" => (None, &["TargetId"], Some("PolicyType")),
+            // A tagged resource is a policy, the resource policy, or a root, OU or account.
+            "TagResource" | "UntagResource" | "ListTagsForResource" => {
+                (Some("ResourceId"), &["ResourceId"], None)
+            }
+            "AcceptHandshake" | "DeclineHandshake" | "CancelHandshake" | "DescribeHandshake" => {
+                (None, &[], None)
+            }
             _ => return Ok(None),
         };
     let mut out = OperationResources {
@@ -60,11 +75,32 @@ pub fn operation_resources(
     let Some(org) = ORGANIZATION.get(tx, ORGANIZATION_KEY)? else {
         return Ok(Some(out));
     };
+    if let Some(id) = input_str(input, "HandshakeId") {
+        if let Some(h) = HANDSHAKES.get(tx, id)? {
+            out.resources.push(format!(
+                "arn:{}:organizations::{}:handshake/{}/{}/{}",
+                org.partition,
+                org.management_account_id,
+                org.id,
+                h.action.to_ascii_lowercase(),
+                h.id
+            ));
+        }
+    }
     if let Some(id) = policy_member.and_then(|m| input_str(input, m)) {
         if tree::is_policy_id(id) {
             if let Some(policy) = tree::get_policy(tx, &org, id)? {
                 out.resources.push(policy.arn);
                 out.policy_type = Some(policy.policy_type);
+            }
+        } else if id.starts_with("rp-") {
+            if let Some(rp) = RESOURCE_POLICY.get(tx, RESOURCE_POLICY_KEY)? {
+                if rp.id == id {
+                    out.resources.push(format!(
+                        "arn:{}:organizations::{}:resourcepolicy/{}/{}",
+                        org.partition, org.management_account_id, org.id, rp.id
+                    ));
+                }
             }
         }
     }

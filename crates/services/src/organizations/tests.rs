@@ -519,7 +519,7 @@ fn enabling_scps_attaches_full_aws_access_everywhere() {
             json!({"RootId": root, "PolicyType": "NOPE"}),
             "InvalidInputException"
         ),
-        "INVALID_ENUM_POLICY_TYPE"
+        "INVALID_ENUM"
     );
     assert_eq!(
         w.reason(
@@ -583,14 +583,13 @@ fn scp_lifecycle_create_describe_update_list_delete() {
     );
 
     let listed = w.ok("ListPolicies", json!({"Filter": SCP}));
-    let mut want = vec![FULL_AWS_ACCESS_ID.to_owned(), id.clone()];
-    want.sort();
-    assert_eq!(ids(&listed["Policies"], "Id"), want, "sorted by id");
+    let want = vec![FULL_AWS_ACCESS_ID.to_owned(), id.clone()];
+    assert_eq!(ids(&listed["Policies"], "Id"), want, "AWS managed first, then by creation");
     let rcps = w.ok("ListPolicies", json!({"Filter": RCP}));
     assert_eq!(ids(&rcps["Policies"], "Id"), ["p-RCPFullAWSAccess"]);
     assert_eq!(
         w.reason("ListPolicies", json!({"Filter": "BAD"}), "InvalidInputException"),
-        "INVALID_ENUM_POLICY_TYPE"
+        "INVALID_ENUM"
     );
 
     let updated = w.ok("UpdatePolicy", json!({"PolicyId": id, "Name": "AllowEc2", "Description": "ec2 only", "Content": ALLOW_EC2}));
@@ -649,7 +648,7 @@ fn create_policy_validates_the_document_with_the_engine() {
             json!({"Name": "P", "Description": "", "Type": "NOPE", "Content": ALLOW_EC2}),
             "InvalidInputException"
         ),
-        "INVALID_ENUM_POLICY_TYPE"
+        "INVALID_ENUM"
     );
     assert_eq!(
         w.reason(
@@ -1014,4 +1013,613 @@ fn billing_only_organizations_have_no_policy_types() {
         json!({"Name": "P", "Description": "", "Type": SCP, "Content": ALLOW_EC2}),
         "PolicyTypeNotAvailableForOrganizationException",
     );
+}
+
+// ---- Accounts leaving, tags, delegation, effective policies, resource policy -------------
+
+fn member(id: &str) -> Caller {
+    Caller::root(id, "AKIAMEMBERROOT000000")
+}
+
+fn tag_list(v: &Value) -> Vec<(String, String)> {
+    v["Tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["Key"].as_str().unwrap().to_owned(), t["Value"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn create_account_answers_the_completed_request() {
+    let w = World::new();
+    let out = w.ok("CreateAccount", json!({"AccountName": "Prod", "Email": "prod@example.com"}));
+    let status = &out["CreateAccountStatus"];
+    assert_eq!(status["State"], "SUCCEEDED");
+    let id = status["AccountId"].as_str().unwrap();
+    assert!(crate::ids::is_account_id(id));
+    assert!(status["CompletedTimestamp"].as_f64().is_some());
+    let again = w.ok(
+        "DescribeCreateAccountStatus",
+        json!({"CreateAccountRequestId": status["Id"].as_str().unwrap()}),
+    );
+    assert_eq!(&again["CreateAccountStatus"], status);
+    assert_eq!(w.ok("DescribeAccount", json!({"AccountId": id}))["Account"]["Name"], "Prod");
+}
+
+#[test]
+fn accounts_and_policies_are_listed_in_creation_order() {
+    let w = World::new();
+    // Distinct join times (the clock counts milliseconds; ties go by id).
+    w.services.clock().advance_ms(1);
+    w.add_account(PROD, "Production");
+    w.services.clock().advance_ms(1);
+    w.add_account("222222222222", "Staging");
+    let out = w.ok("ListAccounts", json!({}));
+    assert_eq!(ids(&out["Accounts"], "Id"), [MGMT, DEV, PROD, "222222222222"]);
+    let first = w.ok("ListAccounts", json!({"MaxResults": 3}));
+    assert_eq!(ids(&first["Accounts"], "Id"), [MGMT, DEV, PROD]);
+    let rest = w.ok("ListAccounts", json!({"NextToken": first["NextToken"]}));
+    assert_eq!(ids(&rest["Accounts"], "Id"), ["222222222222"]);
+    w.enable(SCP);
+    let b = w.create_policy("B", SCP, ALLOW_EC2);
+    w.services.clock().advance_ms(1);
+    let a = w.create_policy("A", SCP, ALLOW_EC2);
+    let listed = w.ok("ListPolicies", json!({"Filter": SCP}));
+    assert_eq!(ids(&listed["Policies"], "Id"), [FULL_AWS_ACCESS_ID.to_owned(), b, a]);
+}
+
+#[test]
+fn tags_on_accounts_roots_ous_and_policies() {
+    let w = World::new();
+    let root = w.root_id();
+    let ou = w.create_ou(&root, "Workloads");
+    let policy = w.create_policy("P", "TAG_POLICY", r#"{"tags":{}}"#);
+    for resource in [DEV.to_owned(), root.clone(), ou.clone(), policy.clone()] {
+        w.ok(
+            "TagResource",
+            json!({"ResourceId": resource, "Tags": [{"Key": "team", "Value": "a"}, {"Key": "env", "Value": "dev"}]}),
+        );
+        w.ok(
+            "TagResource",
+            json!({"ResourceId": resource, "Tags": [{"Key": "team", "Value": "b"}]}),
+        );
+        let listed = w.ok("ListTagsForResource", json!({"ResourceId": resource}));
+        assert_eq!(
+            tag_list(&listed),
+            [("team".to_owned(), "b".to_owned()), ("env".to_owned(), "dev".to_owned())],
+            "{resource}"
+        );
+        w.ok("UntagResource", json!({"ResourceId": resource, "TagKeys": ["team", "absent"]}));
+        let listed = w.ok("ListTagsForResource", json!({"ResourceId": resource}));
+        assert_eq!(tag_list(&listed), [("env".to_owned(), "dev".to_owned())]);
+    }
+    w.err(
+        "TagResource",
+        json!({"ResourceId": "123412341234", "Tags": [{"Key": "k", "Value": "v"}]}),
+        "TargetNotFoundException",
+    );
+    w.err(
+        "ListTagsForResource",
+        json!({"ResourceId": FULL_AWS_ACCESS_ID}),
+        "TargetNotFoundException",
+    );
+    let system = json!({"ResourceId": DEV, "Tags": [{"Key": "aws:x", "Value": "v"}]});
+    assert_eq!(
+        w.reason("TagResource", system, "InvalidInputException"),
+        "INVALID_SYSTEM_TAGS_PARAMETER"
+    );
+    let twice = json!({"ResourceId": DEV, "Tags": [{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}]});
+    assert_eq!(w.reason("TagResource", twice, "InvalidInputException"), "DUPLICATE_TAG_KEY");
+    let many: Vec<Value> = (0..50).map(|i| json!({"Key": format!("k{i}"), "Value": ""})).collect();
+    let e = w.err(
+        "TagResource",
+        json!({"ResourceId": DEV, "Tags": many}),
+        "ConstraintViolationException",
+    );
+    assert_eq!(e.fields, [("Reason", "MAX_TAG_LIMIT_EXCEEDED".to_owned())]);
+    // The failed request changed nothing.
+    let listed = w.ok("ListTagsForResource", json!({"ResourceId": DEV}));
+    assert_eq!(tag_list(&listed), [("env".to_owned(), "dev".to_owned())]);
+
+    // Tags given at creation; a deleted OU's tags go with it.
+    let tagged = w.ok(
+        "CreateOrganizationalUnit",
+        json!({"ParentId": root, "Name": "Tagged", "Tags": [{"Key": "k", "Value": "v"}]}),
+    )["OrganizationalUnit"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(tag_list(&w.ok("ListTagsForResource", json!({"ResourceId": tagged}))).len(), 1);
+    w.ok("DeleteOrganizationalUnit", json!({"OrganizationalUnitId": tagged}));
+    w.err("ListTagsForResource", json!({"ResourceId": tagged}), "TargetNotFoundException");
+    let tx = w.services.store().read().unwrap();
+    assert!(super::model::TAGS.get(&*tx, &tagged).unwrap().is_none());
+}
+
+#[test]
+fn close_account_suspends_it_once() {
+    let w = World::new();
+    w.ok("CloseAccount", json!({"AccountId": DEV}));
+    let described = w.ok("DescribeAccount", json!({"AccountId": DEV}));
+    assert_eq!(described["Account"]["Status"], "SUSPENDED");
+    assert_eq!(described["Account"]["State"], "SUSPENDED");
+    w.err("CloseAccount", json!({"AccountId": DEV}), "AccountAlreadyClosedException");
+    w.err("CloseAccount", json!({"AccountId": PROD}), "AccountNotFoundException");
+    let e = w.err("CloseAccount", json!({"AccountId": MGMT}), "ConstraintViolationException");
+    assert_eq!(e.fields, [("Reason", "CANNOT_CLOSE_MANAGEMENT_ACCOUNT".to_owned())]);
+    let e = w.call_as(&member(DEV), "CloseAccount", json!({"AccountId": DEV})).unwrap_err();
+    assert_eq!(e.code, "AccessDeniedException");
+    // A suspended account still belongs to the organization.
+    assert_eq!(ids(&w.ok("ListAccounts", json!({}))["Accounts"], "Id"), [MGMT, DEV]);
+}
+
+#[test]
+fn removed_and_departed_accounts_leave_every_view() {
+    let w = World::new();
+    w.add_account(PROD, "Production");
+    let root = w.root_id();
+    w.enable(SCP);
+    let ou = w.create_ou(&root, "Workloads");
+    w.ok(
+        "MoveAccount",
+        json!({"AccountId": DEV, "SourceParentId": root, "DestinationParentId": ou}),
+    );
+    w.ok("TagResource", json!({"ResourceId": DEV, "Tags": [{"Key": "k", "Value": "v"}]}));
+    assert!(w.levels(DEV, SCP).is_some());
+
+    w.err("DeleteOrganization", json!({}), "OrganizationNotEmptyException");
+    w.err(
+        "RemoveAccountFromOrganization",
+        json!({"AccountId": MGMT}),
+        "MasterCannotLeaveOrganizationException",
+    );
+    w.ok("RemoveAccountFromOrganization", json!({"AccountId": DEV}));
+    assert_eq!(ids(&w.ok("ListAccounts", json!({}))["Accounts"], "Id"), [MGMT, PROD]);
+    w.err("DescribeAccount", json!({"AccountId": DEV}), "AccountNotFoundException");
+    assert!(w.ok("ListAccountsForParent", json!({"ParentId": ou}))["Accounts"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    w.err("RemoveAccountFromOrganization", json!({"AccountId": DEV}), "AccountNotFoundException");
+    assert!(w.levels(DEV, SCP).is_none(), "no SCPs outside the organization");
+    let e = w.call_as(&member(DEV), "DescribeOrganization", json!({})).unwrap_err();
+    assert_eq!(e.code, "AWSOrganizationsNotInUseException");
+    {
+        let tx = w.services.store().read().unwrap();
+        assert!(super::model::TAGS.get(&*tx, DEV).unwrap().is_none());
+        // The account itself (and its access role) still exists.
+        assert!(crate::accounts::ACCOUNTS.get(&*tx, DEV).unwrap().is_some());
+    }
+
+    // A member leaves by itself; the management account cannot.
+    w.ok("DescribeOrganization", json!({}));
+    w.call_as(&member(PROD), "LeaveOrganization", json!({})).unwrap();
+    let e = w.call_as(&member(PROD), "DescribeOrganization", json!({})).unwrap_err();
+    assert_eq!(e.code, "AWSOrganizationsNotInUseException");
+    w.err("LeaveOrganization", json!({}), "MasterCannotLeaveOrganizationException");
+
+    w.ok("DeleteOrganization", json!({}));
+    w.err("DescribeOrganization", json!({}), "AWSOrganizationsNotInUseException");
+    w.ok("CreateOrganization", json!({}));
+    let root = w.root_id();
+    assert!(w.ok("ListOrganizationalUnitsForParent", json!({"ParentId": root}))
+        ["OrganizationalUnits"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(ids(&w.ok("ListAccounts", json!({}))["Accounts"], "Id"), [MGMT]);
+}
+
+#[test]
+fn list_create_account_status_filters_and_pages() {
+    let w = World::new();
+    w.services.clock().advance_ms(1);
+    w.add_account(PROD, "Production");
+    w.services.clock().advance_ms(1);
+    w.add_account("222222222222", "Staging");
+    let all = w.ok("ListCreateAccountStatus", json!({}));
+    let names: Vec<&str> = all["CreateAccountStatuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["AccountName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Development", "Production", "Staging"]);
+    let page = w.ok("ListCreateAccountStatus", json!({"MaxResults": 2}));
+    assert_eq!(page["CreateAccountStatuses"].as_array().unwrap().len(), 2);
+    let rest = w.ok("ListCreateAccountStatus", json!({"NextToken": page["NextToken"]}));
+    assert_eq!(rest["CreateAccountStatuses"][0]["AccountName"], "Staging");
+    assert!(rest.get("NextToken").is_none());
+    let none = w.ok("ListCreateAccountStatus", json!({"States": ["IN_PROGRESS", "FAILED"]}));
+    assert!(none["CreateAccountStatuses"].as_array().unwrap().is_empty());
+    let done = w.ok("ListCreateAccountStatus", json!({"States": ["SUCCEEDED"]}));
+    assert_eq!(done["CreateAccountStatuses"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn trusted_access_and_delegated_administrators() {
+    let w = World::new();
+    w.ok("EnableAWSServiceAccess", json!({"ServicePrincipal": "config.amazonaws.com"}));
+    let first = w.ok("ListAWSServiceAccessForOrganization", json!({}));
+    w.ok("EnableAWSServiceAccess", json!({"ServicePrincipal": "config.amazonaws.com"}));
+    assert_eq!(w.ok("ListAWSServiceAccessForOrganization", json!({})), first);
+    assert_eq!(first["EnabledServicePrincipals"][0]["ServicePrincipal"], "config.amazonaws.com");
+    w.ok("DisableAWSServiceAccess", json!({"ServicePrincipal": "config.amazonaws.com"}));
+    w.ok("DisableAWSServiceAccess", json!({"ServicePrincipal": "config.amazonaws.com"}));
+    let empty = w.ok("ListAWSServiceAccessForOrganization", json!({}));
+    assert!(empty["EnabledServicePrincipals"].as_array().unwrap().is_empty());
+    let bad = json!({"ServicePrincipal": "nope.amazonaws.com"});
+    assert_eq!(
+        w.reason("EnableAWSServiceAccess", bad, "InvalidInputException"),
+        "UNRECOGNIZED_SERVICE_PRINCIPAL"
+    );
+
+    let ssm = json!({"AccountId": DEV, "ServicePrincipal": "ssm.amazonaws.com"});
+    w.ok("RegisterDelegatedAdministrator", ssm.clone());
+    w.err("RegisterDelegatedAdministrator", ssm.clone(), "AccountAlreadyRegisteredException");
+    let e = w.err(
+        "RegisterDelegatedAdministrator",
+        json!({"AccountId": MGMT, "ServicePrincipal": "ssm.amazonaws.com"}),
+        "ConstraintViolationException",
+    );
+    assert_eq!(
+        e.fields,
+        [("Reason", "CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR".to_owned())]
+    );
+    w.err(
+        "RegisterDelegatedAdministrator",
+        json!({"AccountId": PROD, "ServicePrincipal": "ssm.amazonaws.com"}),
+        "AccountNotFoundException",
+    );
+    // RAM supports trusted access but no delegated administrator.
+    let ram = json!({"AccountId": DEV, "ServicePrincipal": "ram.amazonaws.com"});
+    w.err("RegisterDelegatedAdministrator", ram, "InvalidInputException");
+    w.ok(
+        "RegisterDelegatedAdministrator",
+        json!({"AccountId": DEV, "ServicePrincipal": "guardduty.amazonaws.com"}),
+    );
+
+    let admins =
+        w.ok("ListDelegatedAdministrators", json!({"ServicePrincipal": "ssm.amazonaws.com"}));
+    let admin = &admins["DelegatedAdministrators"][0];
+    assert_eq!(admin["Id"], DEV);
+    assert_eq!(admin["JoinedMethod"], "CREATED");
+    assert!(admin["DelegationEnabledDate"].as_f64().is_some());
+    let services = w.ok("ListDelegatedServicesForAccount", json!({"AccountId": DEV}));
+    assert_eq!(
+        ids(&services["DelegatedServices"], "ServicePrincipal"),
+        ["guardduty.amazonaws.com", "ssm.amazonaws.com"]
+    );
+    w.err(
+        "ListDelegatedServicesForAccount",
+        json!({"AccountId": MGMT}),
+        "AccountNotRegisteredException",
+    );
+    // A delegated administrator may read them; another member may not.
+    w.call_as(&member(DEV), "ListDelegatedAdministrators", json!({})).unwrap();
+    w.add_account(PROD, "Production");
+    let e = w.call_as(&member(PROD), "ListDelegatedAdministrators", json!({})).unwrap_err();
+    assert_eq!(e.code, "AccessDeniedException");
+
+    // A delegated administrator cannot leave before it is deregistered.
+    let e = w.err(
+        "RemoveAccountFromOrganization",
+        json!({"AccountId": DEV}),
+        "ConstraintViolationException",
+    );
+    assert_eq!(e.fields, [("Reason", "CANNOT_REMOVE_DELEGATED_ADMINISTRATOR_FROM_ORG".to_owned())]);
+    w.ok("DeregisterDelegatedAdministrator", ssm.clone());
+    w.err("DeregisterDelegatedAdministrator", ssm, "InvalidInputException");
+    w.ok(
+        "DeregisterDelegatedAdministrator",
+        json!({"AccountId": DEV, "ServicePrincipal": "guardduty.amazonaws.com"}),
+    );
+    w.err(
+        "DeregisterDelegatedAdministrator",
+        json!({"AccountId": DEV, "ServicePrincipal": "guardduty.amazonaws.com"}),
+        "AccountNotRegisteredException",
+    );
+    assert!(w.ok("ListDelegatedAdministrators", json!({}))["DelegatedAdministrators"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    w.ok("RemoveAccountFromOrganization", json!({"AccountId": DEV}));
+}
+
+#[test]
+fn effective_policy_inherits_down_the_tree() {
+    let w = World::new();
+    let root = w.root_id();
+    let ou = w.create_ou(&root, "Workloads");
+    w.ok(
+        "MoveAccount",
+        json!({"AccountId": DEV, "SourceParentId": root, "DestinationParentId": ou}),
+    );
+    w.err(
+        "DescribeEffectivePolicy",
+        json!({"PolicyType": "TAG_POLICY", "TargetId": DEV}),
+        "EffectivePolicyNotFoundException",
+    );
+    w.enable("TAG_POLICY");
+    let at_root = w.create_policy(
+        "Root",
+        "TAG_POLICY",
+        r#"{"tags":{"costcenter":{"tag_key":{"@@assign":"CostCenter","@@operators_allowed_for_child_policies":["@@none"]},"tag_value":{"@@assign":["100","200"]}},"owner":{"tag_key":{"@@assign":"Owner"}}}}"#,
+    );
+    let at_ou = w.create_policy(
+        "Ou",
+        "TAG_POLICY",
+        r#"{"tags":{"costcenter":{"tag_key":{"@@assign":"COSTCENTER"},"tag_value":{"@@append":["300"],"@@remove":["100"]}}}}"#,
+    );
+    w.ok("AttachPolicy", json!({"PolicyId": at_root, "TargetId": root}));
+    w.ok("AttachPolicy", json!({"PolicyId": at_ou, "TargetId": ou}));
+    let out = w.ok("DescribeEffectivePolicy", json!({"PolicyType": "TAG_POLICY", "TargetId": DEV}));
+    let effective = &out["EffectivePolicy"];
+    assert_eq!(effective["TargetId"], DEV);
+    assert_eq!(effective["PolicyType"], "TAG_POLICY");
+    let content: Value =
+        serde_json::from_str(effective["PolicyContent"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        content,
+        json!({"tags": {
+            // @@none at the root: the OU's @@assign of the key is ignored.
+            "costcenter": {"tag_key": "CostCenter", "tag_value": ["200", "300"]},
+            "owner": {"tag_key": "Owner"}
+        }})
+    );
+    // The management account only has the root's policy.
+    let mgmt = w.ok("DescribeEffectivePolicy", json!({"PolicyType": "TAG_POLICY"}));
+    let content: Value =
+        serde_json::from_str(mgmt["EffectivePolicy"]["PolicyContent"].as_str().unwrap()).unwrap();
+    assert_eq!(content["tags"]["costcenter"]["tag_value"], json!(["100", "200"]));
+    // A member sees its own, not another account's; roots and OUs are not targets.
+    w.call_as(&member(DEV), "DescribeEffectivePolicy", json!({"PolicyType": "TAG_POLICY"}))
+        .unwrap();
+    let e = w
+        .call_as(
+            &member(DEV),
+            "DescribeEffectivePolicy",
+            json!({"PolicyType": "TAG_POLICY", "TargetId": MGMT}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "AccessDeniedException");
+    assert_eq!(
+        w.reason(
+            "DescribeEffectivePolicy",
+            json!({"PolicyType": "TAG_POLICY", "TargetId": ou}),
+            "InvalidInputException"
+        ),
+        "TARGET_NOT_SUPPORTED"
+    );
+    w.err(
+        "DescribeEffectivePolicy",
+        json!({"PolicyType": "TAG_POLICY", "TargetId": PROD}),
+        "TargetNotFoundException",
+    );
+}
+
+#[test]
+fn resource_policy_put_describe_delete() {
+    let w = World::new();
+    w.err("DescribeResourcePolicy", json!({}), "ResourcePolicyNotFoundException");
+    let doc = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{DEV}:root"}},"Action":"organizations:DescribeOrganization","Resource":"*"}}]}}"#
+    );
+    let put =
+        w.ok("PutResourcePolicy", json!({"Content": doc, "Tags": [{"Key": "k", "Value": "v"}]}));
+    let id = put["ResourcePolicy"]["ResourcePolicySummary"]["Id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("rp-"));
+    let org = org_of(&w);
+    assert_eq!(
+        put["ResourcePolicy"]["ResourcePolicySummary"]["Arn"],
+        format!("arn:aws:organizations::{MGMT}:resourcepolicy/{}/{id}", org.id)
+    );
+    assert_eq!(w.ok("DescribeResourcePolicy", json!({})), put);
+    assert_eq!(tag_list(&w.ok("ListTagsForResource", json!({"ResourceId": id}))).len(), 1);
+    let foreign = doc.replace("organizations:DescribeOrganization", "s3:GetObject");
+    assert_eq!(
+        w.reason("PutResourcePolicy", json!({"Content": foreign}), "InvalidInputException"),
+        "UNSUPPORTED_ACTION_IN_RESOURCE_POLICY"
+    );
+    let no_principal = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"organizations:*","Resource":"*"}]}"#;
+    w.err("PutResourcePolicy", json!({"Content": no_principal}), "InvalidInputException");
+    // Putting again keeps the id.
+    let again = w.ok("PutResourcePolicy", json!({"Content": doc}));
+    assert_eq!(again["ResourcePolicy"]["ResourcePolicySummary"]["Id"], id.as_str());
+    w.ok("DeleteResourcePolicy", json!({}));
+    w.err("DeleteResourcePolicy", json!({}), "ResourcePolicyNotFoundException");
+    w.err("ListTagsForResource", json!({"ResourceId": id}), "TargetNotFoundException");
+}
+
+#[test]
+fn organization_arns_carry_the_partition_of_its_region() {
+    let w = World::bare();
+    let input = json!({});
+    let call = Call {
+        service: "organizations",
+        operation: "CreateOrganization",
+        region: "cn-north-1",
+        caller: &w.root,
+        input: &input,
+        request_id: "req",
+        source_ip: "",
+        user_agent: "",
+    };
+    let org = w.services.call(&call).unwrap();
+    assert!(org["Organization"]["Arn"].as_str().unwrap().starts_with("arn:aws-cn:organizations::"));
+    let root = &w.ok("ListRoots", json!({}))["Roots"][0];
+    assert!(root["Arn"].as_str().unwrap().starts_with("arn:aws-cn:"));
+    let managed = w.ok("ListPolicies", json!({"Filter": SCP}));
+    assert_eq!(
+        managed["Policies"][0]["Arn"],
+        "arn:aws-cn:organizations::aws:policy/service_control_policy/p-FullAWSAccess"
+    );
+    assert_eq!(super::model::partition_of("us-east-1"), "aws");
+    assert_eq!(super::model::partition_of("us-gov-west-1"), "aws-us-gov");
+    assert_eq!(super::model::partition_of("us-isob-east-1"), "aws-iso-b");
+}
+
+#[test]
+fn authorization_names_each_operation_resource() {
+    let w = World::new();
+    let org = org_of(&w);
+    let requests = |op: &str, input: Value| {
+        let call = Call {
+            service: "organizations",
+            operation: op,
+            region: "us-east-1",
+            caller: &w.root,
+            input: &input,
+            request_id: "req",
+            source_ip: "",
+            user_agent: "",
+        };
+        super::actions::requests(&w.services, &call).unwrap()
+    };
+    let tag = requests(
+        "TagResource",
+        json!({"ResourceId": DEV, "Tags": [{"Key": "team", "Value": "a"}]}),
+    );
+    assert_eq!(tag.len(), 1);
+    assert_eq!(tag[0].action, "organizations:TagResource");
+    assert_eq!(tag[0].resource, org.account_arn(DEV));
+    assert_eq!(tag[0].resource_account.as_deref(), Some(MGMT));
+    assert!(tag[0].context.iter().any(|(k, _)| k == "aws:RequestTag/team"));
+    assert!(tag[0].context.iter().any(|(k, _)| k == "aws:TagKeys"));
+    let close = requests("CloseAccount", json!({"AccountId": DEV}));
+    assert_eq!(close[0].resource, org.account_arn(DEV));
+    let unknown = requests("CloseAccount", json!({"AccountId": PROD}));
+    assert_eq!(unknown[0].resource, "*");
+    let access =
+        requests("EnableAWSServiceAccess", json!({"ServicePrincipal": "ssm.amazonaws.com"}));
+    assert_eq!(access[0].resource, "*");
+    assert!(access[0].context.iter().any(|(k, _)| k == "organizations:ServicePrincipal"));
+    let root = w.root_id();
+    let ou = w.create_ou(&root, "Workloads");
+    let ou_tags = requests("ListTagsForResource", json!({"ResourceId": ou}));
+    assert_eq!(ou_tags[0].resource, super::tree::ou_arn(&org, &ou));
+}
+
+fn handshake_id(v: &Value) -> String {
+    v["Handshake"]["Id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn invitations_bring_departed_accounts_back() {
+    let w = World::new();
+    let dev = member(DEV);
+    w.ok("RemoveAccountFromOrganization", json!({"AccountId": DEV}));
+    let invite = w.ok(
+        "InviteAccountToOrganization",
+        json!({"Target": {"Id": DEV, "Type": "ACCOUNT"}, "Notes": "welcome back"}),
+    );
+    let id = handshake_id(&invite);
+    assert!(id.starts_with("h-"));
+    let h = &invite["Handshake"];
+    assert_eq!(h["State"], "OPEN");
+    assert_eq!(h["Action"], "INVITE");
+    let org = org_of(&w);
+    assert_eq!(h["Arn"], format!("arn:aws:organizations::{MGMT}:handshake/{}/invite/{id}", org.id));
+    assert_eq!(h["Parties"][1], json!({"Id": DEV, "Type": "ACCOUNT"}));
+    w.err(
+        "InviteAccountToOrganization",
+        json!({"Target": {"Id": DEV, "Type": "ACCOUNT"}}),
+        "DuplicateHandshakeException",
+    );
+    assert_eq!(
+        w.reason(
+            "InviteAccountToOrganization",
+            json!({"Target": {"Id": PROD, "Type": "ACCOUNT"}}),
+            "InvalidInputException"
+        ),
+        "INVALID_PARTY_TYPE_TARGET"
+    );
+    let mine = w.call_as(&dev, "ListHandshakesForAccount", json!({})).unwrap();
+    assert_eq!(ids(&mine["Handshakes"], "Id"), [id.as_str()]);
+    assert_eq!(
+        ids(&w.ok("ListHandshakesForOrganization", json!({}))["Handshakes"], "Id"),
+        [id.as_str()]
+    );
+    // Only the invited account accepts.
+    let e = w.err("AcceptHandshake", json!({"HandshakeId": id}), "AccessDeniedException");
+    assert_eq!(e.status, 400);
+    let accepted = w.call_as(&dev, "AcceptHandshake", json!({"HandshakeId": id})).unwrap();
+    assert_eq!(accepted["Handshake"]["State"], "ACCEPTED");
+    let account = w.ok("DescribeAccount", json!({"AccountId": DEV}));
+    assert_eq!(account["Account"]["JoinedMethod"], "INVITED");
+    w.call_as(&dev, "DescribeOrganization", json!({})).unwrap();
+    let e = w.call_as(&dev, "AcceptHandshake", json!({"HandshakeId": id})).unwrap_err();
+    assert_eq!(e.code, "HandshakeAlreadyInStateException");
+    w.err("CancelHandshake", json!({"HandshakeId": id}), "InvalidHandshakeTransitionException");
+    let e = w.err(
+        "InviteAccountToOrganization",
+        json!({"Target": {"Id": DEV, "Type": "ACCOUNT"}}),
+        "HandshakeConstraintViolationException",
+    );
+    assert_eq!(e.fields, [("Reason", "ALREADY_IN_AN_ORGANIZATION".to_owned())]);
+
+    // Declined by email; other accounts cannot see it.
+    w.ok("RemoveAccountFromOrganization", json!({"AccountId": DEV}));
+    let by_mail = w.ok(
+        "InviteAccountToOrganization",
+        json!({"Target": {"Id": "dev@example.com", "Type": "EMAIL"}}),
+    );
+    let id = handshake_id(&by_mail);
+    w.add_account(PROD, "Production");
+    let e = w.call_as(&member(PROD), "DescribeHandshake", json!({"HandshakeId": id})).unwrap_err();
+    assert_eq!(e.code, "HandshakeNotFoundException");
+    let declined = w.call_as(&dev, "DeclineHandshake", json!({"HandshakeId": id})).unwrap();
+    assert_eq!(declined["Handshake"]["State"], "DECLINED");
+    w.err("CancelHandshake", json!({"HandshakeId": id}), "InvalidHandshakeTransitionException");
+    w.err("DescribeAccount", json!({"AccountId": DEV}), "AccountNotFoundException");
+    let cancel_me =
+        w.ok("InviteAccountToOrganization", json!({"Target": {"Id": DEV, "Type": "ACCOUNT"}}));
+    let canceled = w.ok("CancelHandshake", json!({"HandshakeId": handshake_id(&cancel_me)}));
+    assert_eq!(canceled["Handshake"]["State"], "CANCELED");
+    let invites =
+        w.ok("ListHandshakesForOrganization", json!({"Filter": {"ActionType": "INVITE"}}));
+    assert_eq!(invites["Handshakes"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn enable_all_features_waits_for_invited_members() {
+    let w = World::bare();
+    w.ok("CreateOrganization", json!({"FeatureSet": "CONSOLIDATED_BILLING"}));
+    w.add_account(DEV, "Development");
+    w.add_account(PROD, "Production");
+    w.ok("RemoveAccountFromOrganization", json!({"AccountId": PROD}));
+    let invite =
+        w.ok("InviteAccountToOrganization", json!({"Target": {"Id": PROD, "Type": "ACCOUNT"}}));
+    w.call_as(&member(PROD), "AcceptHandshake", json!({"HandshakeId": handshake_id(&invite)}))
+        .unwrap();
+    w.err(
+        "EnablePolicyType",
+        json!({"RootId": w.root_id(), "PolicyType": SCP}),
+        "PolicyTypeNotAvailableForOrganizationException",
+    );
+
+    let started = w.ok("EnableAllFeatures", json!({}));
+    let parent = handshake_id(&started);
+    assert_eq!(started["Handshake"]["Action"], "ENABLE_ALL_FEATURES");
+    let e = w.err("EnableAllFeatures", json!({}), "HandshakeConstraintViolationException");
+    assert_eq!(
+        e.fields,
+        [("Reason", "ORGANIZATION_IS_ALREADY_PENDING_ALL_FEATURES_MIGRATION".to_owned())]
+    );
+    // Only the invited member approves; the created one is not asked.
+    let approvals =
+        w.ok("ListHandshakesForOrganization", json!({"Filter": {"ParentHandshakeId": parent}}));
+    let approvals = approvals["Handshakes"].as_array().unwrap();
+    assert_eq!(approvals.len(), 1);
+    assert_eq!(approvals[0]["Parties"][1]["Id"], PROD);
+    w.err("AcceptHandshake", json!({"HandshakeId": parent}), "InvalidHandshakeTransitionException");
+    let approval = approvals[0]["Id"].as_str().unwrap();
+    w.call_as(&member(PROD), "AcceptHandshake", json!({"HandshakeId": approval})).unwrap();
+    let done = w.ok("AcceptHandshake", json!({"HandshakeId": parent}));
+    assert_eq!(done["Handshake"]["State"], "ACCEPTED");
+    assert_eq!(w.ok("DescribeOrganization", json!({}))["Organization"]["FeatureSet"], "ALL");
+    w.enable(SCP);
+    let e = w.err("EnableAllFeatures", json!({}), "HandshakeConstraintViolationException");
+    assert_eq!(e.fields, [("Reason", "ORGANIZATION_ALREADY_HAS_ALL_FEATURES".to_owned())]);
 }

@@ -19,7 +19,7 @@ use super::error;
 use super::model::{
     AccountPlacementRecord, AttachmentRecord, OrgPolicyRecord, OrganizationRecord,
     OrganizationalUnitRecord, ACCOUNT_PLACEMENTS, ATTACHMENTS_BY_POLICY, ATTACHMENTS_BY_TARGET,
-    ORGANIZATION, ORGANIZATIONAL_UNITS, ORGANIZATION_KEY, ORG_POLICIES, ROOTS,
+    DEPARTED_ACCOUNTS, ORGANIZATION, ORGANIZATIONAL_UNITS, ORGANIZATION_KEY, ORG_POLICIES, ROOTS,
 };
 use crate::accounts::{AccountRecord, ACCOUNTS};
 use crate::{ids, ServiceError};
@@ -98,12 +98,26 @@ where
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrgPolicy {
     pub id: String,
+    /// Epoch seconds (0 for AWS managed policies).
+    pub created: f64,
+    /// Epoch seconds of the last change (0 for AWS managed policies).
+    pub updated: f64,
     pub arn: String,
     pub name: String,
     pub description: String,
     pub policy_type: String,
     pub content: String,
     pub aws_managed: bool,
+}
+
+/// The paging key of a policy in lists: AWS managed first, then customer policies in creation
+/// order.
+pub fn policy_sort_key(p: &OrgPolicy) -> String {
+    if p.aws_managed {
+        format!("0/{}", p.id)
+    } else {
+        format!("1/{:020.6}/{}", p.created, p.id)
+    }
 }
 
 /// The ARN path segment of a policy type (`service_control_policy`).
@@ -114,7 +128,8 @@ fn type_segment(policy_type: &str) -> String {
 /// The ARN of customer policy `id` of `policy_type` in `org`.
 pub fn policy_arn(org: &OrganizationRecord, policy_type: &str, id: &str) -> String {
     format!(
-        "arn:aws:organizations::{}:policy/{}/{}/{id}",
+        "arn:{}:organizations::{}:policy/{}/{}/{id}",
+        org.partition,
         org.management_account_id,
         org.id,
         type_segment(policy_type)
@@ -135,6 +150,16 @@ fn aws_managed_policy(id: &str) -> Option<OrgPolicy> {
         .and_then(managed_policy)
 }
 
+/// An AWS managed policy as the organization's partition shows it (`arn:aws-cn:…` in China).
+fn in_partition(org: &OrganizationRecord, mut p: OrgPolicy) -> OrgPolicy {
+    if org.partition != "aws" {
+        if let Some(rest) = p.arn.strip_prefix("arn:aws:") {
+            p.arn = format!("arn:{}:{rest}", org.partition);
+        }
+    }
+    p
+}
+
 fn managed_policy(p: &crate::iam::aws_managed::AwsManagedPolicy) -> Option<OrgPolicy> {
     // arn:aws:organizations::aws:policy/<type segment>/<id>
     let mut parts = p.arn.rsplit('/');
@@ -148,6 +173,8 @@ fn managed_policy(p: &crate::iam::aws_managed::AwsManagedPolicy) -> Option<OrgPo
         policy_type: segment.to_ascii_uppercase(),
         content: p.document.clone(),
         aws_managed: true,
+        created: 0.0,
+        updated: 0.0,
     })
 }
 
@@ -160,6 +187,8 @@ fn customer_policy(org: &OrganizationRecord, p: OrgPolicyRecord) -> OrgPolicy {
         policy_type: p.policy_type,
         content: p.content,
         aws_managed: false,
+        created: p.created,
+        updated: p.updated,
     }
 }
 
@@ -170,24 +199,29 @@ pub fn get_policy<X: ReadTx + ?Sized>(
     id: &str,
 ) -> Result<Option<OrgPolicy>, ServiceError> {
     if let Some(p) = aws_managed_policy(id) {
-        return Ok(Some(p));
+        return Ok(Some(in_partition(org, p)));
     }
     Ok(ORG_POLICIES.get(tx, id)?.map(|p| customer_policy(org, p)))
 }
 
-/// Every policy of `policy_type`, AWS managed first, then customer policies by id.
+/// Every policy of `policy_type`, AWS managed first, then customer policies in creation order.
 pub fn policies_of_type<X: ReadTx + ?Sized>(
     tx: &X,
     org: &OrganizationRecord,
     policy_type: &str,
 ) -> Result<Vec<OrgPolicy>, ServiceError> {
-    let mut out: Vec<OrgPolicy> =
-        aws_managed_policies().into_iter().filter(|p| p.policy_type == policy_type).collect();
-    for (_, p) in scan_all(tx, ORG_POLICIES, "")? {
-        if p.policy_type == policy_type {
-            out.push(customer_policy(org, p));
-        }
-    }
+    let mut out: Vec<OrgPolicy> = aws_managed_policies()
+        .into_iter()
+        .filter(|p| p.policy_type == policy_type)
+        .map(|p| in_partition(org, p))
+        .collect();
+    let mut customer: Vec<OrgPolicyRecord> = scan_all(tx, ORG_POLICIES, "")?
+        .into_iter()
+        .map(|(_, p)| p)
+        .filter(|p| p.policy_type == policy_type)
+        .collect();
+    customer.sort_by(|a, b| a.created.total_cmp(&b.created).then_with(|| a.id.cmp(&b.id)));
+    out.extend(customer.into_iter().map(|p| customer_policy(org, p)));
     Ok(out)
 }
 
@@ -201,12 +235,18 @@ pub fn enabled_types<X: ReadTx + ?Sized>(
 
 /// The root's ARN.
 pub fn root_arn(org: &OrganizationRecord) -> String {
-    format!("arn:aws:organizations::{}:root/{}/{}", org.management_account_id, org.id, org.root_id)
+    format!(
+        "arn:{}:organizations::{}:root/{}/{}",
+        org.partition, org.management_account_id, org.id, org.root_id
+    )
 }
 
 /// An OU's ARN.
 pub fn ou_arn(org: &OrganizationRecord, ou_id: &str) -> String {
-    format!("arn:aws:organizations::{}:ou/{}/{ou_id}", org.management_account_id, org.id)
+    format!(
+        "arn:{}:organizations::{}:ou/{}/{ou_id}",
+        org.partition, org.management_account_id, org.id
+    )
 }
 
 /// A root, OU or account of the organization.
@@ -241,9 +281,41 @@ pub fn find_node<X: ReadTx + ?Sized>(
         return Ok(ORGANIZATIONAL_UNITS.get(tx, id)?.map(Node::OrganizationalUnit));
     }
     if ids::is_account_id(id) {
-        return Ok(ACCOUNTS.get(tx, id)?.map(Node::Account));
+        return Ok(member_account(tx, id)?.map(Node::Account));
     }
     Ok(None)
+}
+
+/// The account `id`, if it is a member of the organization (it exists and has not left it).
+pub fn member_account<X: ReadTx + ?Sized>(
+    tx: &X,
+    id: &str,
+) -> Result<Option<AccountRecord>, ServiceError> {
+    if DEPARTED_ACCOUNTS.get(tx, id)?.is_some() {
+        return Ok(None);
+    }
+    Ok(ACCOUNTS.get(tx, id)?)
+}
+
+/// Every member account, in the order they joined (then by id), as AWS lists them.
+pub fn member_accounts<X: ReadTx + ?Sized>(tx: &X) -> Result<Vec<AccountRecord>, ServiceError> {
+    let departed: std::collections::HashSet<String> =
+        scan_all(tx, DEPARTED_ACCOUNTS, "")?.into_iter().map(|(k, _)| k).collect();
+    let mut out: Vec<AccountRecord> = scan_all(tx, ACCOUNTS, "")?
+        .into_iter()
+        .filter(|(k, _)| !departed.contains(k))
+        .map(|(_, a)| a)
+        .collect();
+    out.sort_by(|a, b| {
+        a.joined_timestamp.total_cmp(&b.joined_timestamp).then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(out)
+}
+
+/// The paging key of an account in lists: its join time (fixed width, so string order is time
+/// order), then its id.
+pub fn account_sort_key(a: &AccountRecord) -> String {
+    format!("{:020.6}/{}", a.joined_timestamp, a.id)
 }
 
 /// The parent (root or OU) `id` names, if it exists.
@@ -327,9 +399,9 @@ pub fn policy_targets<X: ReadTx + ?Sized>(
     let is_enabled_default = default_policy_id(&policy.policy_type) == Some(policy.id.as_str())
         && enabled_types(tx, org)?.contains(&policy.policy_type);
     if is_enabled_default {
-        for (id, _) in scan_all(tx, ACCOUNTS, "")? {
-            if ACCOUNT_PLACEMENTS.get(tx, &id)?.is_none() {
-                targets.push(id);
+        for account in member_accounts(tx)? {
+            if ACCOUNT_PLACEMENTS.get(tx, &account.id)?.is_none() {
+                targets.push(account.id);
             }
         }
     }
@@ -414,7 +486,7 @@ pub fn policy_levels(
     let Some(org) = ORGANIZATION.get(tx, ORGANIZATION_KEY)? else {
         return Ok(None);
     };
-    if account_id == org.management_account_id || ACCOUNTS.get(tx, account_id)?.is_none() {
+    if account_id == org.management_account_id || member_account(tx, account_id)?.is_none() {
         return Ok(None);
     }
     if !enabled_types(tx, &org)?.iter().any(|t| t == policy_type) {
@@ -463,7 +535,7 @@ pub fn is_policy_type(policy_type: &str) -> bool {
     )
 }
 
-/// The error for an id that does not have the shape of `what`.
-pub(crate) fn invalid_pattern(member: &str) -> ServiceError {
-    error::invalid_input("INVALID_PATTERN", format!("You specified an invalid value for {member}."))
+/// The error for an id in `member` that does not have its shape (AWS's text names no member).
+pub(crate) fn invalid_pattern(_member: &str) -> ServiceError {
+    error::invalid_pattern()
 }
