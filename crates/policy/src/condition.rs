@@ -353,11 +353,7 @@ pub(crate) fn parse_date(s: &str) -> Option<i64> {
         return Some((secs * 1000.0).round() as i64);
     }
     let mut c = DateCursor { s: s.as_bytes(), at: 0 };
-    let (year, month, day) = if c.peek_is(b'T') {
-        (1970, 1, 1)
-    } else {
-        c.date()?
-    };
+    let (year, month, day) = if c.peek_is(b'T') { (1970, 1, 1) } else { c.date()? };
     let mut millis = days_from_civil(year, month, day).checked_mul(86_400_000)?;
     if c.eat(b'T') {
         if c.peek().is_some_and(|b| b.is_ascii_digit()) {
