@@ -462,6 +462,13 @@ const SERVICE_LINKED_ROLES: &[(&str, &str, &str)] = &[
         "AWSServiceRoleForApplicationAutoScaling_DynamoDBTable",
         "arn:aws:iam::aws:policy/aws-service-role/AWSApplicationAutoscalingDynamoDBTablePolicy",
     ),
+    // "Custom resources and Application Auto Scaling",
+    // https://docs.aws.amazon.com/autoscaling/application/userguide/services-that-can-integrate-custom.html
+    (
+        "custom-resource.application-autoscaling.amazonaws.com",
+        "AWSServiceRoleForApplicationAutoScaling_CustomResource",
+        "arn:aws:iam::aws:policy/aws-service-role/AWSApplicationAutoScalingCustomResourcePolicy",
+    ),
 ];
 
 pub fn create_service_linked_role(
