@@ -336,8 +336,11 @@ fn cidr_contains(net: IpAddr, prefix: u8, ip: IpAddr) -> bool {
     }
 }
 
-/// Milliseconds since the epoch for ISO 8601 (`2020-01-01`, `2020-01-01T00:00:01Z`,
-/// `2020-01-01T00:00:01.5+02:00`) or epoch seconds (`1577836801`).
+/// Milliseconds since the epoch of a date value: epoch seconds (`1577836801`) or ISO 8601 as
+/// IAM's (Java) reader takes it, which is looser than W3C's profile: `2020-01-01`,
+/// `2020-01-01T00:00:01Z`, a bare year (`01T`), an ordinal date (`2020-183`), a lower-case `t`,
+/// one-digit fields (`t2:00`), fractions of up to nine digits and `+HH`, `+HH:mm` or `+HHmm`
+/// offsets (`+23` is read; `+1` is not). Fields out of range (`234-13`) are refused.
 pub(crate) fn parse_date(s: &str) -> Option<i64> {
     let s = s.trim();
     let unsigned = s.strip_prefix('-').unwrap_or(s);
@@ -349,71 +352,162 @@ pub(crate) fn parse_date(s: &str) -> Option<i64> {
         // Bounded above, so the cast cannot truncate.
         return Some((secs * 1000.0).round() as i64);
     }
-    let b = s.as_bytes();
-    let num = |from: usize, len: usize| -> Option<i64> {
-        let part = s.get(from..from + len)?;
-        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
-    };
-    let year = num(0, 4)?;
-    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-        return None;
-    }
-    let month = num(5, 2)?;
-    let day = num(8, 2)?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let mut millis = days_from_civil(year, month, day) * 86_400_000;
-    let mut rest = s.get(10..)?;
-    if rest.is_empty() {
-        return Some(millis);
-    }
-    rest = rest.strip_prefix('T')?;
-    let hour =
-        rest.get(..2).filter(|h| h.bytes().all(|c| c.is_ascii_digit()))?.parse::<i64>().ok()?;
-    rest = rest.get(2..)?.strip_prefix(':')?;
-    let minute =
-        rest.get(..2).filter(|h| h.bytes().all(|c| c.is_ascii_digit()))?.parse::<i64>().ok()?;
-    rest = rest.get(2..)?;
-    let mut second = 0;
-    let mut frac_ms = 0;
-    if let Some(r) = rest.strip_prefix(':') {
-        second =
-            r.get(..2).filter(|h| h.bytes().all(|c| c.is_ascii_digit()))?.parse::<i64>().ok()?;
-        rest = r.get(2..)?;
-        if let Some(r) = rest.strip_prefix('.') {
-            let digits = r.bytes().take_while(u8::is_ascii_digit).count();
-            if digits == 0 || digits > 9 {
-                return None;
-            }
-            let frac = r.get(..digits)?;
-            let padded: String = frac.chars().chain(std::iter::repeat('0')).take(3).collect();
-            frac_ms = padded.parse::<i64>().ok()?;
-            rest = r.get(digits..)?;
+    let mut c = DateCursor { s: s.as_bytes(), at: 0 };
+    let (year, month, day) = if c.peek_is(b'T') { (1970, 1, 1) } else { c.date()? };
+    let mut millis = days_from_civil(year, month, day).checked_mul(86_400_000)?;
+    if c.eat(b'T') {
+        if c.peek().is_some_and(|b| b.is_ascii_digit()) {
+            millis = millis.checked_add(c.time()?)?;
+        }
+        if !c.done() {
+            millis = millis.checked_sub(c.offset()?)?;
         }
     }
-    if hour > 23 || minute > 59 || second > 60 {
-        return None;
+    c.done().then_some(millis)
+}
+
+/// A reader over a date value's bytes.
+struct DateCursor<'a> {
+    s: &'a [u8],
+    at: usize,
+}
+
+impl DateCursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.at).copied()
     }
-    let offset_minutes = match rest {
-        "" | "Z" => 0,
-        tz => {
-            let sign = match tz.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let digits: String = tz.get(1..)?.chars().filter(|c| *c != ':').collect();
-            if digits.len() != 4 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+
+    fn peek_is(&self, letter: u8) -> bool {
+        self.peek().is_some_and(|b| b.eq_ignore_ascii_case(&letter))
+    }
+
+    fn done(&self) -> bool {
+        self.at >= self.s.len()
+    }
+
+    /// Consumes `b` (either case for a letter).
+    fn eat(&mut self, b: u8) -> bool {
+        let hit = self.peek_is(b);
+        if hit {
+            self.at += 1;
+        }
+        hit
+    }
+
+    /// The run of digits ahead, if its length is within `min..=max`.
+    fn digits(&mut self, min: usize, max: usize) -> Option<(i64, usize)> {
+        let run = self.s.get(self.at..)?.iter().take_while(|b| b.is_ascii_digit()).count();
+        if run < min || run > max {
+            return None;
+        }
+        let text = std::str::from_utf8(self.s.get(self.at..self.at + run)?).ok()?;
+        self.at += run;
+        Some((text.parse().ok()?, run))
+    }
+
+    /// `[+-]yyyy[-MM[-dd]]` or `[+-]yyyy-DDD`, the year 1 to 9 digits.
+    fn date(&mut self) -> Option<(i64, i64, i64)> {
+        let sign = if self.eat(b'-') {
+            -1
+        } else {
+            self.eat(b'+');
+            1
+        };
+        let year = sign * self.digits(1, 9)?.0;
+        if !self.eat(b'-') {
+            return Some((year, 1, 1));
+        }
+        let run = self.s.get(self.at..)?.iter().take_while(|b| b.is_ascii_digit()).count();
+        if run == 3 {
+            let (ordinal, _) = self.digits(3, 3)?;
+            let len = if is_leap(year) { 366 } else { 365 };
+            if !(1..=len).contains(&ordinal) {
                 return None;
             }
-            let h: i64 = digits.get(..2)?.parse().ok()?;
-            let m: i64 = digits.get(2..)?.parse().ok()?;
-            sign * (h * 60 + m)
+            return Some((year, 1, ordinal));
         }
-    };
-    millis += ((hour * 60 + minute - offset_minutes) * 60 + second) * 1000 + frac_ms;
-    Some(millis)
+        let (month, _) = self.digits(1, 2)?;
+        if !(1..=12).contains(&month) {
+            return None;
+        }
+        let day = if self.eat(b'-') { self.digits(1, 2)?.0 } else { 1 };
+        (1..=days_in_month(year, month)).contains(&day).then_some((year, month, day))
+    }
+
+    /// `HH[:mm[:ss]]` with a fraction on the last field; milliseconds into the day.
+    fn time(&mut self) -> Option<i64> {
+        let (hour, _) = self.digits(1, 2)?;
+        let mut millis = hour * 3_600_000;
+        let mut unit = 3_600_000;
+        if self.eat(b':') {
+            let (minute, _) = self.digits(1, 2)?;
+            millis += minute * 60_000;
+            unit = 60_000;
+            if self.eat(b':') {
+                let (second, _) = self.digits(1, 2)?;
+                if second > 59 {
+                    return None;
+                }
+                millis += second * 1000;
+                unit = 1000;
+            }
+            if minute > 59 {
+                return None;
+            }
+        }
+        if hour > 23 {
+            return None;
+        }
+        if self.eat(b'.') || self.eat(b',') {
+            let (frac, len) = self.digits(1, 9)?;
+            millis += frac * unit / 10_i64.pow(u32::try_from(len).ok()?);
+        }
+        Some(millis)
+    }
+
+    /// `Z` or `±HH[[:]mm]`; the offset from UTC in milliseconds.
+    fn offset(&mut self) -> Option<i64> {
+        if self.eat(b'Z') {
+            return Some(0);
+        }
+        let sign = if self.eat(b'+') {
+            1
+        } else if self.eat(b'-') {
+            -1
+        } else {
+            return None;
+        };
+        let (hours, _) = self.digits(2, 2).or_else(|| self.two_digits())?;
+        let mut minutes = 0;
+        if !self.done() {
+            self.eat(b':');
+            minutes = self.two_digits()?.0;
+        }
+        (hours <= 23 && minutes <= 59).then_some(sign * (hours * 60 + minutes) * 60_000)
+    }
+
+    /// Exactly two digits, even when more follow (`+1000`).
+    fn two_digits(&mut self) -> Option<(i64, usize)> {
+        let pair = self.s.get(self.at..self.at + 2)?;
+        if !pair.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        self.at += 2;
+        Some((std::str::from_utf8(pair).ok()?.parse().ok()?, 2))
+    }
+}
+
+fn is_leap(year: i64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -547,6 +641,18 @@ mod tests {
         assert_eq!(parse_date("234-13"), None);
         assert_eq!(parse_date("2016-12-13t2:00:00.593194+1"), None);
         assert_eq!(parse_date("9223372036854775808"), None);
+        // IAM's reader (getmoto/moto#2269's cases, checked against IAM).
+        assert_eq!(parse_date("01T"), Some(days_from_civil(1, 1, 1) * 86_400_000));
+        assert_eq!(
+            parse_date("2016-12-13t2:00:00.593194+23"),
+            Some(days_from_civil(2016, 12, 13) * 86_400_000 + (2 - 23) * 3_600_000 + 593)
+        );
+        assert_eq!(parse_date("2016-12-13t2:00:00.1999999999+10:59"), None);
+        assert_eq!(parse_date("2020-01-01T00:00:01+0100"), Some(1_577_833_201_000));
+        assert_eq!(parse_date("2020-032"), Some(1_580_515_200_000));
+        assert_eq!(parse_date("2019-02-29"), None);
+        assert_eq!(parse_date("2020-01-01T24:00"), None);
+        assert_eq!(parse_date("2020-01-01X"), None);
     }
 
     #[test]

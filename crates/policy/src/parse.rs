@@ -269,9 +269,6 @@ pub(crate) fn parse_document(
         if raw.actions.as_ref().is_none_or(|(a, _)| a.is_empty()) {
             return Err(PolicyError::malformed("Policy statement must contain actions."));
         }
-        if kind.requires_resource() && raw.resources.as_ref().is_none_or(|(r, _)| r.is_empty()) {
-            return Err(PolicyError::malformed("Policy statement must contain resources."));
-        }
         if kind.requires_principal() && raw.principal.is_none() {
             return Err(missing_principal(kind));
         }
@@ -289,6 +286,13 @@ pub(crate) fn parse_document(
             if kind == PolicyKind::Trust {
                 check_trust_actions(actions, *negated)?;
             }
+        }
+    }
+    // A malformed action is reported before a missing resource (`{"Action": "invalid"}` gets
+    // the vendor message, getmoto/moto#2269).
+    for raw in &raws {
+        if kind.requires_resource() && raw.resources.as_ref().is_none_or(|(r, _)| r.is_empty()) {
+            return Err(PolicyError::malformed("Policy statement must contain resources."));
         }
     }
 
@@ -365,10 +369,9 @@ fn compile_conditions(
         let Value::Object(keys) = keys else {
             return Err(PolicyError::syntax());
         };
-        if keys.is_empty() {
-            // An operator with no keys still has to be one IAM knows.
-            Condition::new(op, "", &[], variables)?;
-        }
+        // An operator with no keys is not checked: IAM accepts `{"x": {}}` (an unknown
+        // operator) but refuses `{"x": {"a": "1"}}` (getmoto/moto#2269, whose cases were
+        // checked against IAM).
         for (key, values) in keys {
             let values = condition_values(values).ok_or_else(PolicyError::syntax)?;
             out.push(Condition::new(op, key, &values, variables)?);
@@ -526,7 +529,11 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
             "IAM resource {r} cannot contain region information."
         )));
     }
-    if service == "s3" && !region.is_empty() {
+    // A bucket ARN has neither region nor account; an access point, job or Storage Lens ARN has
+    // both (arn:aws:s3:us-west-2:123456789012:accesspoint/test, "Using access points",
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-access-points.html).
+    let account = parts.get(4).copied().unwrap_or("");
+    if service == "s3" && !region.is_empty() && account.is_empty() {
         return Err(PolicyError::malformed(format!(
             "Resource {r} can not contain region information."
         )));
@@ -885,9 +892,10 @@ mod tests {
             id_err(&doc(r#""Effect":"Allow","Action":"s3:ListBucket""#)),
             "Policy statement must contain resources."
         );
+        // The malformed action is reported first (getmoto/moto#2269, checked against IAM).
         assert_eq!(
             id_err(&doc(r#""Effect":"Allow","Action":"invalid""#)),
-            "Policy statement must contain resources."
+            "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
         );
     }
 

@@ -268,7 +268,8 @@ pub fn check_constraints(
     if violations.is_empty() {
         return Ok(());
     }
-    let message = validate::message(&violations);
+    let message = validate::iam_path_message(svc, svc.patterns(), shape, input)
+        .unwrap_or_else(|| validate::message(&violations));
     Err(Rejection::new(RejectionKind::ConstraintViolation { violations }, message))
 }
 

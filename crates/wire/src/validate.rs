@@ -272,6 +272,39 @@ pub(crate) fn violations(
     c.violations
 }
 
+/// IAM answers a `Path`/`NewPath` that breaks its pattern (`(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`)
+/// with a sentence of its own instead of the generic message (CreateRole with `test/`,
+/// aws-cloudformation/cfn-lint#722); a path that is only too long gets the generic one. The
+/// sentence names the member as the generic message would (`path`, `newPath`).
+pub(crate) fn iam_path_message(
+    svc: &ServiceModel,
+    patterns: &Patterns,
+    shape: &Shape,
+    input: &Value,
+) -> Option<String> {
+    if svc.id != "iam" {
+        return None;
+    }
+    let Value::Object(obj) = input else {
+        return None;
+    };
+    shape.members.iter().find_map(|(name, r)| {
+        if r.shape != "pathType" {
+            return None;
+        }
+        let value = obj.get(name)?.as_str()?;
+        let ps = svc.shape(&r.shape)?;
+        let re = patterns.get(ps.pattern.as_deref()?)?;
+        let too_long = ps.max.is_some_and(|m| value.chars().count() as f64 > m);
+        (!too_long && !re.is_match(value)).then(|| {
+            format!(
+                "The specified value for {} is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.",
+                lower_first(name)
+            )
+        })
+    })
+}
+
 /// `N validation error(s) detected: a; b`.
 pub(crate) fn message(violations: &[String]) -> String {
     let n = violations.len();
@@ -285,6 +318,25 @@ pub(crate) fn message(violations: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iam_paths_get_iams_sentence() {
+        let models = crate::Models::load().unwrap();
+        let svc = models.service("iam").unwrap();
+        let op = svc.operation("CreateRole").unwrap();
+        let shape = svc.shape(&op.input.as_ref().unwrap().shape).unwrap();
+        let patterns = compile_patterns(svc);
+        let msg = |path: &str| {
+            let input = serde_json::json!({"RoleName": "r", "AssumeRolePolicyDocument": "{}", "Path": path});
+            iam_path_message(svc, &patterns, shape, &input)
+        };
+        assert_eq!(
+            msg("my-path").as_deref(),
+            Some("The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
+        );
+        assert_eq!(msg("/my-path/"), None);
+        assert_eq!(msg(&format!("/{}/", "b".repeat(511))), None, "too long: generic message");
+    }
 
     #[test]
     fn java_classes_become_ascii() {

@@ -68,6 +68,7 @@ fn entry(operation: &str) -> Option<(&'static str, Res, Keys)> {
     let mfa = ArnMember("SerialNumber");
     let oidc = ArnMember("OpenIDConnectProviderArn");
     let saml = ArnMember("SAMLProviderArn");
+    let server_cert = Named("server-certificate", "ServerCertificateName");
     Some(match operation {
         "CreateUser" => ("iam:CreateUser", user, K::TagsBoundary),
         "GetUser" => ("iam:GetUser", UserOrCaller, K::None),
@@ -210,6 +211,14 @@ fn entry(operation: &str) -> Option<(&'static str, Res, Keys)> {
         "ListSSHPublicKeys" => ("iam:ListSSHPublicKeys", UserOrCaller, K::None),
         "UpdateSSHPublicKey" => ("iam:UpdateSSHPublicKey", user, K::None),
         "DeleteSSHPublicKey" => ("iam:DeleteSSHPublicKey", user, K::None),
+        "UploadServerCertificate" => ("iam:UploadServerCertificate", server_cert, K::Tags),
+        "GetServerCertificate" => ("iam:GetServerCertificate", server_cert, K::None),
+        "ListServerCertificates" => ("iam:ListServerCertificates", Star, K::None),
+        "UpdateServerCertificate" => ("iam:UpdateServerCertificate", server_cert, K::None),
+        "DeleteServerCertificate" => ("iam:DeleteServerCertificate", server_cert, K::None),
+        "TagServerCertificate" => ("iam:TagServerCertificate", server_cert, K::Tags),
+        "UntagServerCertificate" => ("iam:UntagServerCertificate", server_cert, K::Untag),
+        "ListServerCertificateTags" => ("iam:ListServerCertificateTags", server_cert, K::None),
         "UploadSigningCertificate" => ("iam:UploadSigningCertificate", UserOrCaller, K::None),
         "ListSigningCertificates" => ("iam:ListSigningCertificates", UserOrCaller, K::None),
         "UpdateSigningCertificate" => ("iam:UpdateSigningCertificate", UserOrCaller, K::None),

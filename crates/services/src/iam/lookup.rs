@@ -161,7 +161,8 @@ pub fn mfa_seed(
     Ok(Some((user, seed)))
 }
 
-/// The device name in a serial number of `account`.
+/// The path (without its leading `/`) and name in a serial number of `account`: the device's
+/// key, since a name is unique only within its path.
 pub(crate) fn mfa_device_name<'s>(account: &str, serial_number: &'s str) -> Option<&'s str> {
     let rest = serial_number.strip_prefix("arn:aws:iam::")?;
     let (acct, resource) = rest.split_once(':')?;
@@ -169,7 +170,15 @@ pub(crate) fn mfa_device_name<'s>(account: &str, serial_number: &'s str) -> Opti
         return None;
     }
     let path_and_name = resource.strip_prefix("mfa/")?;
-    path_and_name.rsplit('/').next().filter(|n| !n.is_empty())
+    (!path_and_name.is_empty() && !path_and_name.ends_with('/')).then_some(path_and_name)
+}
+
+/// The table key of a virtual MFA device: its path (without the leading `/`) and name, so
+/// `/a/x` and `/x` are two devices ("MFADevice entity at the same path and name already
+/// exists" is IAM's duplicate error).
+pub(crate) fn mfa_device_key(device: &model::VirtualMfaRecord) -> String {
+    let path = device.path.strip_prefix('/').unwrap_or(&device.path);
+    entity_key(&device.account_id, &format!("{path}{}", device.name))
 }
 
 /// The default version of managed policy `arn` (customer managed in `account`, or AWS

@@ -24,7 +24,7 @@ use crate::{unknown_operation, Call, ServiceError, Services};
 use ops::policies::HolderKind;
 use ops::{
     access_keys, account, credentials, groups, instance_profiles, mfa, policies, providers, roles,
-    simulate, users,
+    server_certificates, simulate, users,
 };
 
 pub use ops::mfa::verify_totp;
@@ -224,6 +224,15 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "ListSSHPublicKeys" => credentials::list_ssh_public_keys(s, call),
         "UpdateSSHPublicKey" => credentials::update_ssh_public_key(s, call),
         "DeleteSSHPublicKey" => credentials::delete_ssh_public_key(s, call),
+        // Server certificates
+        "UploadServerCertificate" => server_certificates::upload_server_certificate(s, call),
+        "GetServerCertificate" => server_certificates::get_server_certificate(s, call),
+        "ListServerCertificates" => server_certificates::list_server_certificates(s, call),
+        "UpdateServerCertificate" => server_certificates::update_server_certificate(s, call),
+        "DeleteServerCertificate" => server_certificates::delete_server_certificate(s, call),
+        "TagServerCertificate" => server_certificates::tag_server_certificate(s, call),
+        "UntagServerCertificate" => server_certificates::untag_server_certificate(s, call),
+        "ListServerCertificateTags" => server_certificates::list_server_certificate_tags(s, call),
         "UploadSigningCertificate" => credentials::upload_signing_certificate(s, call),
         "ListSigningCertificates" => credentials::list_signing_certificates(s, call),
         "UpdateSigningCertificate" => credentials::update_signing_certificate(s, call),

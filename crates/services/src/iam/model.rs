@@ -205,7 +205,8 @@ impl std::fmt::Debug for VirtualMfaRecord {
     }
 }
 
-/// Virtual MFA devices, keyed by [`entity_key`] of the device name.
+/// Virtual MFA devices, keyed by [`entity_key`] of the device's path (without its leading `/`)
+/// and name (`lookup::mfa_device_key`).
 pub const VIRTUAL_MFA: Table<VirtualMfaRecord> = Table::new("iam_virtual_mfa", 1);
 
 /// A service-linked role deletion task.
@@ -277,6 +278,27 @@ pub const SSH_PUBLIC_KEYS: Table<UserCredentialRecord> = Table::new("iam_ssh_pub
 pub const SIGNING_CERTIFICATES: Table<UserCredentialRecord> =
     Table::new("iam_signing_certificates", 1);
 
+/// A server certificate. The private key is never stored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServerCertificateRecord {
+    pub account_id: String,
+    pub name: String,
+    pub id: String,
+    pub arn: String,
+    pub path: String,
+    pub body: String,
+    pub chain: Option<String>,
+    pub upload_date: f64,
+    /// The certificate's notAfter, epoch seconds.
+    pub expiration: f64,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// Server certificates, keyed by [`entity_key`] of the name.
+pub const SERVER_CERTIFICATES: Table<ServerCertificateRecord> =
+    Table::new("iam_server_certificates", 1);
+
 /// The account password policy.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct PasswordPolicyRecord {
@@ -311,6 +333,7 @@ pub const TABLE_NAMES: &[&str] = &[
     SAML_PROVIDERS.name(),
     SSH_PUBLIC_KEYS.name(),
     SIGNING_CERTIFICATES.name(),
+    SERVER_CERTIFICATES.name(),
     PASSWORD_POLICIES.name(),
     CREDENTIAL_REPORTS.name(),
 ];

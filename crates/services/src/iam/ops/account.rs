@@ -12,7 +12,8 @@ use crate::iam::common::{
 use crate::iam::error;
 use crate::iam::managed::ManagedPolicy;
 use crate::iam::model::{
-    account_prefix, ACCOUNT_ALIASES, GROUPS, INSTANCE_PROFILES, POLICIES, VIRTUAL_MFA,
+    account_prefix, ACCOUNT_ALIASES, GROUPS, INSTANCE_PROFILES, POLICIES, SERVER_CERTIFICATES,
+    VIRTUAL_MFA,
 };
 use crate::{Call, ServiceError, Services};
 
@@ -112,6 +113,7 @@ pub fn get_account_summary(services: &Services, call: &Call<'_>) -> Result<Value
     let versions: usize = policies.iter().map(|(_, p)| p.versions.len()).sum();
     let profiles = INSTANCE_PROFILES.scan(&*tx, &prefix, None, usize::MAX)?.len();
     let mfa = VIRTUAL_MFA.scan(&*tx, &prefix, None, usize::MAX)?;
+    let server_certificates = SERVER_CERTIFICATES.scan(&*tx, &prefix, None, usize::MAX)?.len();
     let mfa_in_use = mfa.iter().filter(|(_, d)| d.user_name.is_some()).count();
     let root_keys = ACCESS_KEYS
         .scan(&*tx, "", None, usize::MAX)?
@@ -147,7 +149,7 @@ pub fn get_account_summary(services: &Services, call: &Call<'_>) -> Result<Value
         ("AttachedPoliciesPerUserQuota", 10),
         ("AttachedPoliciesPerGroupQuota", 10),
         ("AttachedPoliciesPerRoleQuota", 10),
-        ("ServerCertificates", 0),
+        ("ServerCertificates", server_certificates),
         ("ServerCertificatesQuota", 20),
         ("SigningCertificatesPerUserQuota", 2),
         ("AccountSigningCertificatesPresent", 0),

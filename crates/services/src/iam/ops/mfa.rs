@@ -14,7 +14,7 @@ use crate::iam::common::{
     required, tags_json, tags_member, unhex, untag, with_paging, Paging,
 };
 use crate::iam::error;
-use crate::iam::lookup::mfa_device_name;
+use crate::iam::lookup::{mfa_device_key, mfa_device_name};
 use crate::iam::model::{account_prefix, entity_key, VirtualMfaRecord, USERS, VIRTUAL_MFA};
 use crate::{ids, Call, ServiceError, Services};
 
@@ -106,8 +106,10 @@ pub fn create_virtual_mfa_device(
         enable_date: None,
         tags,
     };
+    let base32_seed = base32(&seed);
+    let qr = qr_code_png(&format!("otpauth://totp/{name}@{account}?secret={base32_seed}"))?;
     let mut tx = services.store().write()?;
-    if !VIRTUAL_MFA.insert_new(&mut *tx, &entity_key(account, name), &record)? {
+    if !VIRTUAL_MFA.insert_new(&mut *tx, &mfa_device_key(&record), &record)? {
         return Err(error::entity_already_exists(
             "MFADevice entity at the same path and name already exists.",
         ));
@@ -116,12 +118,71 @@ pub fn create_virtual_mfa_device(
     // Base32StringSeed is a blob: its wire form is the base64 of the base32 text.
     let mut device = json!({
         "SerialNumber": record.serial_number,
-        "Base32StringSeed": base64(base32(&seed).as_bytes()),
+        "Base32StringSeed": base64(base32_seed.as_bytes()),
+        "QRCodePNG": base64(&qr),
     });
     if !record.tags.is_empty() {
         put_opt(&mut device, "Tags", Some(tags_json(&record.tags)));
     }
     Ok(json!({ "VirtualMFADevice": device }))
+}
+
+/// Pixels per QR module, and the quiet zone around the code in modules.
+const QR_SCALE: usize = 4;
+const QR_QUIET: usize = 4;
+
+/// A PNG (8-bit greyscale) of the QR code of `text`: what `QRCodePNG` carries, the
+/// `otpauth://totp/NAME@ACCOUNT?secret=BASE32` URI an authenticator app scans.
+fn qr_code_png(text: &str) -> Result<Vec<u8>, ServiceError> {
+    let code = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| ServiceError::internal(format!("qr code: {e}")))?;
+    let modules = code.width();
+    let colors = code.to_colors();
+    let side = (modules + 2 * QR_QUIET) * QR_SCALE;
+    let mut raw = Vec::with_capacity(side * (side + 1));
+    for y in 0..side {
+        raw.push(0); // filter: none
+        let my = (y / QR_SCALE).checked_sub(QR_QUIET).filter(|m| *m < modules);
+        for x in 0..side {
+            let mx = (x / QR_SCALE).checked_sub(QR_QUIET).filter(|m| *m < modules);
+            let is_dark = match (mx, my) {
+                (Some(mx), Some(my)) => colors.get(my * modules + mx) == Some(&qrcode::Color::Dark),
+                _ => false,
+            };
+            raw.push(if is_dark { 0 } else { 255 });
+        }
+    }
+    let side = u32::try_from(side).map_err(|_| ServiceError::internal("qr code too large"))?;
+    png_greyscale(side, side, &raw)
+}
+
+/// A PNG file of 8-bit greyscale rows, each already prefixed with its filter byte.
+fn png_greyscale(width: u32, height: u32, filtered: &[u8]) -> Result<Vec<u8>, ServiceError> {
+    use std::io::Write;
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) -> Result<(), ServiceError> {
+        let len = u32::try_from(data.len()).map_err(|_| ServiceError::internal("png chunk"))?;
+        out.extend_from_slice(&len.to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+        Ok(())
+    }
+    let mut ihdr = Vec::with_capacity(13);
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    // Bit depth 8, colour type 0 (greyscale), deflate, adaptive filtering, no interlace.
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(filtered).map_err(|e| ServiceError::internal(format!("png: {e}")))?;
+    let idat = z.finish().map_err(|e| ServiceError::internal(format!("png: {e}")))?;
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &ihdr)?;
+    chunk(&mut out, b"IDAT", &idat)?;
+    chunk(&mut out, b"IEND", &[])?;
+    Ok(out)
 }
 
 pub fn enable_mfa_device(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
@@ -147,7 +208,7 @@ pub fn enable_mfa_device(services: &Services, call: &Call<'_>) -> Result<Value, 
     }
     device.user_name = Some(user.user_name);
     device.enable_date = Some(services.clock().now_epoch_f64());
-    VIRTUAL_MFA.put(&mut *tx, &entity_key(account, &device.name), &device)?;
+    VIRTUAL_MFA.put(&mut *tx, &mfa_device_key(&device), &device)?;
     tx.commit()?;
     Ok(empty())
 }
@@ -197,7 +258,7 @@ pub fn deactivate_mfa_device(services: &Services, call: &Call<'_>) -> Result<Val
     }
     device.user_name = None;
     device.enable_date = None;
-    VIRTUAL_MFA.put(&mut *tx, &entity_key(account, &device.name), &device)?;
+    VIRTUAL_MFA.put(&mut *tx, &mfa_device_key(&device), &device)?;
     tx.commit()?;
     Ok(empty())
 }
@@ -213,7 +274,7 @@ pub fn delete_virtual_mfa_device(
     if device.user_name.is_some() {
         return Err(error::delete_conflict("MFA VirtualDevice in use. Must deactivate first."));
     }
-    VIRTUAL_MFA.delete(&mut *tx, &entity_key(account, &device.name))?;
+    VIRTUAL_MFA.delete(&mut *tx, &mfa_device_key(&device))?;
     tx.commit()?;
     Ok(empty())
 }
@@ -293,7 +354,7 @@ fn modify(
     let mut tx = services.store().write()?;
     let mut d = load_device(&*tx, account, serial)?;
     change(&mut d)?;
-    VIRTUAL_MFA.put(&mut *tx, &entity_key(account, &d.name), &d)?;
+    VIRTUAL_MFA.put(&mut *tx, &mfa_device_key(&d), &d)?;
     tx.commit()?;
     Ok(empty())
 }
@@ -335,5 +396,32 @@ mod tests {
         }
         assert!(!verify_totp(seed, "28708", 59));
         assert!(!verify_totp(seed, "abcdef", 59));
+    }
+
+    #[test]
+    fn qr_code_png_is_a_png_of_the_code() {
+        let png = qr_code_png("otpauth://totp/dev@123456789012?secret=ABCDEFGH").unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        assert_eq!(&png[12..16], b"IHDR");
+        let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        let modules = qrcode::QrCode::new(b"otpauth://totp/dev@123456789012?secret=ABCDEFGH")
+            .unwrap()
+            .width();
+        assert_eq!(width as usize, (modules + 2 * QR_QUIET) * QR_SCALE);
+        assert_eq!(&png[png.len() - 8..png.len() - 4], b"IEND");
+        // The pixel rows inflate back: a white quiet zone, then the dark finder pattern.
+        let idat_len = u32::from_be_bytes(png[33..37].try_into().unwrap()) as usize;
+        assert_eq!(&png[37..41], b"IDAT");
+        let mut rows = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::ZlibDecoder::new(&png[41..41 + idat_len]),
+            &mut rows,
+        )
+        .unwrap();
+        let stride = 1 + width as usize;
+        assert_eq!(rows.len(), stride * width as usize);
+        assert_eq!(rows[1], 255, "quiet zone is white");
+        let first_module = stride * QR_QUIET * QR_SCALE + 1 + QR_QUIET * QR_SCALE;
+        assert_eq!(rows[first_module], 0, "finder pattern corner is dark");
     }
 }

@@ -10,6 +10,7 @@ pub mod mfa;
 pub mod policies;
 pub mod providers;
 pub mod roles;
+pub mod server_certificates;
 pub mod simulate;
 pub mod users;
 

@@ -283,7 +283,19 @@ fn aws_policy_id(arn: &str) -> String {
 }
 
 /// A `Policy` structure. `detail` adds Description and Tags (GetPolicy/CreatePolicy).
-fn policy_json(p: &ManagedPolicy, counts: (u64, u64), detail: bool) -> Value {
+/// Which answer a `Policy` structure is for: AWS returns different subsets (checked against AWS
+/// by moto's `test_iam_response_attributes.py`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PolicyView {
+    /// `CreatePolicy`: tags when given, never the description.
+    Create,
+    /// `GetPolicy`: the description when set, the tags always (possibly empty).
+    Get,
+    /// `ListPolicies` and the like: neither.
+    List,
+}
+
+fn policy_json(p: &ManagedPolicy, counts: (u64, u64), view: PolicyView) -> Value {
     let mut v = match p {
         ManagedPolicy::Customer(c) => json!({
             "PolicyName": c.policy_name,
@@ -307,17 +319,21 @@ fn policy_json(p: &ManagedPolicy, counts: (u64, u64), detail: bool) -> Value {
     put_opt(&mut v, "AttachmentCount", Some(json!(counts.0)));
     put_opt(&mut v, "PermissionsBoundaryUsageCount", Some(json!(counts.1)));
     put_opt(&mut v, "IsAttachable", Some(json!(true)));
-    if detail {
-        let (description, tags) = match p {
-            ManagedPolicy::Customer(c) => (c.description.as_str(), c.tags.as_slice()),
-            ManagedPolicy::Aws(a) => (a.description.as_str(), &[][..]),
-        };
-        if !description.is_empty() {
-            put_opt(&mut v, "Description", Some(json!(description)));
-        }
-        if !tags.is_empty() {
+    let (description, tags) = match p {
+        ManagedPolicy::Customer(c) => (c.description.as_str(), c.tags.as_slice()),
+        ManagedPolicy::Aws(a) => (a.description.as_str(), &[][..]),
+    };
+    match view {
+        PolicyView::Create if !tags.is_empty() => {
             put_opt(&mut v, "Tags", Some(tags_json(tags)));
         }
+        PolicyView::Get => {
+            if !description.is_empty() {
+                put_opt(&mut v, "Description", Some(json!(description)));
+            }
+            put_opt(&mut v, "Tags", Some(tags_json(tags)));
+        }
+        PolicyView::Create | PolicyView::List => {}
     }
     v
 }
@@ -373,7 +389,9 @@ pub fn create_policy(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         )));
     }
     tx.commit()?;
-    Ok(json!({ "Policy": policy_json(&ManagedPolicy::Customer(record), (0, 0), true) }))
+    Ok(
+        json!({ "Policy": policy_json(&ManagedPolicy::Customer(record), (0, 0), PolicyView::Create) }),
+    )
 }
 
 pub fn get_policy(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
@@ -382,7 +400,7 @@ pub fn get_policy(services: &Services, call: &Call<'_>) -> Result<Value, Service
     let tx = services.store().read()?;
     let policy = load_policy(&*tx, account, arn)?;
     let counts = usage(&*tx, account)?.get(policy.arn()).copied().unwrap_or_default();
-    Ok(json!({ "Policy": policy_json(&policy, counts, true) }))
+    Ok(json!({ "Policy": policy_json(&policy, counts, PolicyView::Get) }))
 }
 
 /// AWS managed policies belong to AWS: no account may change them.
@@ -469,7 +487,7 @@ pub fn list_policies(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         .collect();
     items.sort_by(|a, b| a.0.cmp(&b.0));
     let (page, next) = paging.page(items);
-    let list: Vec<Value> = page.iter().map(|(p, c)| policy_json(p, *c, false)).collect();
+    let list: Vec<Value> = page.iter().map(|(p, c)| policy_json(p, *c, PolicyView::List)).collect();
     Ok(with_paging(json!({ "Policies": list }), next))
 }
 
@@ -819,7 +837,7 @@ pub(crate) fn policies_for_details(
 
 /// A `ManagedPolicyDetail` structure.
 pub(crate) fn policy_detail_json(p: &ManagedPolicy, counts: (u64, u64)) -> Value {
-    let mut v = policy_json(p, counts, false);
+    let mut v = policy_json(p, counts, PolicyView::List);
     let (versions, default) = versions_of(p);
     let list: Vec<Value> = versions.iter().map(|ver| version_json(ver, &default, true)).collect();
     if let ManagedPolicy::Customer(c) = p {

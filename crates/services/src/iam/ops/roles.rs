@@ -24,8 +24,10 @@ use crate::iam::model::{
 };
 use crate::{ids, Call, ServiceError, Services};
 
-/// A `Role` structure. The trust policy is URL-encoded as IAM sends it.
-pub(crate) fn role_json(r: &RoleRecord, with_tags: bool) -> Value {
+/// A `Role` structure. The trust policy is URL-encoded as IAM sends it. `full` (CreateRole,
+/// GetRole, UpdateRoleDescription) adds the permissions boundary and tags, which AWS leaves out of
+/// list answers (checked against AWS by moto's `test_iam_response_attributes.py`).
+pub(crate) fn role_json(r: &RoleRecord, full: bool) -> Value {
     let mut v = json!({
         "Path": r.path,
         "RoleName": r.role_name,
@@ -38,9 +40,11 @@ pub(crate) fn role_json(r: &RoleRecord, with_tags: bool) -> Value {
     if !r.description.is_empty() {
         put_opt(&mut v, "Description", Some(json!(r.description)));
     }
-    put_opt(&mut v, "PermissionsBoundary", boundary_json(r.permissions_boundary.as_ref()));
-    if with_tags && !r.tags.is_empty() {
-        put_opt(&mut v, "Tags", Some(tags_json(&r.tags)));
+    if full {
+        put_opt(&mut v, "PermissionsBoundary", boundary_json(r.permissions_boundary.as_ref()));
+        if !r.tags.is_empty() {
+            put_opt(&mut v, "Tags", Some(tags_json(&r.tags)));
+        }
     }
     v
 }
@@ -457,6 +461,13 @@ const SERVICE_LINKED_ROLES: &[(&str, &str, &str)] = &[
         "dynamodb.application-autoscaling.amazonaws.com",
         "AWSServiceRoleForApplicationAutoScaling_DynamoDBTable",
         "arn:aws:iam::aws:policy/aws-service-role/AWSApplicationAutoscalingDynamoDBTablePolicy",
+    ),
+    // "Custom resources and Application Auto Scaling",
+    // https://docs.aws.amazon.com/autoscaling/application/userguide/services-that-can-integrate-custom.html
+    (
+        "custom-resource.application-autoscaling.amazonaws.com",
+        "AWSServiceRoleForApplicationAutoScaling_CustomResource",
+        "arn:aws:iam::aws:policy/aws-service-role/AWSApplicationAutoScalingCustomResourcePolicy",
     ),
 ];
 

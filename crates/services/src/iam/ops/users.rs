@@ -19,7 +19,10 @@ pub(crate) fn boundary_json(arn: Option<&String>) -> Option<Value> {
 }
 
 /// A `User` structure; `with_tags` for `GetUser`/`CreateUser` (ListUsers shows none).
-pub(crate) fn user_json(u: &UserRecord, with_tags: bool) -> Value {
+/// A `User` structure. `full` (CreateUser, GetUser) adds the permissions boundary and tags,
+/// which AWS leaves out of list answers (checked against AWS by moto's
+/// `test_iam_response_attributes.py`).
+pub(crate) fn user_json(u: &UserRecord, full: bool) -> Value {
     let mut v = json!({
         "Path": u.path,
         "UserName": u.user_name,
@@ -27,9 +30,11 @@ pub(crate) fn user_json(u: &UserRecord, with_tags: bool) -> Value {
         "Arn": u.arn,
         "CreateDate": u.create_date,
     });
-    put_opt(&mut v, "PermissionsBoundary", boundary_json(u.permissions_boundary.as_ref()));
-    if with_tags && !u.tags.is_empty() {
-        put_opt(&mut v, "Tags", Some(tags_json(&u.tags)));
+    if full {
+        put_opt(&mut v, "PermissionsBoundary", boundary_json(u.permissions_boundary.as_ref()));
+        if !u.tags.is_empty() {
+            put_opt(&mut v, "Tags", Some(tags_json(&u.tags)));
+        }
     }
     v
 }

@@ -176,3 +176,70 @@ fn password_policy_and_credential_report() {
     assert!(lines[2].starts_with(&format!("my-user,arn:aws:iam::{DEV}:user/my-user,")));
     assert_eq!(lines[2].split(',').count(), lines[0].split(',').count());
 }
+
+#[test]
+fn server_certificates() {
+    let w = World::new();
+    let body = include_str!("certs/leaf.crt");
+    let key = include_str!("certs/leaf.key");
+    let chain = include_str!("certs/ca.crt");
+    w.err(
+        "UploadServerCertificate",
+        json!({"ServerCertificateName": "web", "CertificateBody": "certbody", "PrivateKey": key}),
+        "MalformedCertificate",
+        400,
+    );
+    w.err(
+        "UploadServerCertificate",
+        json!({"ServerCertificateName": "web", "CertificateBody": body,
+               "PrivateKey": include_str!("certs/rsa.pkcs8.key")}),
+        "KeyPairMismatch",
+        400,
+    );
+    let out = w.ok(
+        "UploadServerCertificate",
+        json!({"ServerCertificateName": "web", "Path": "/cloudfront/", "CertificateBody": body,
+               "PrivateKey": key, "CertificateChain": chain, "Tags": [{"Key": "k", "Value": "v"}]}),
+    );
+    let meta = &out["ServerCertificateMetadata"];
+    assert_eq!(meta["Arn"], format!("arn:aws:iam::{DEV}:server-certificate/cloudfront/web"));
+    assert!(meta["ServerCertificateId"].as_str().unwrap().starts_with("ASCA"));
+    assert!(meta["Expiration"].as_f64().unwrap() > meta["UploadDate"].as_f64().unwrap());
+    assert_eq!(out["Tags"], json!([{"Key": "k", "Value": "v"}]));
+    w.err(
+        "UploadServerCertificate",
+        json!({"ServerCertificateName": "WEB", "CertificateBody": body, "PrivateKey": key}),
+        "EntityAlreadyExists",
+        409,
+    );
+    let got = w.ok("GetServerCertificate", json!({"ServerCertificateName": "web"}));
+    assert_eq!(got["ServerCertificate"]["CertificateBody"], body);
+    assert_eq!(got["ServerCertificate"]["CertificateChain"], chain);
+    assert!(got.to_string().find("PRIVATE KEY").is_none(), "the key is never returned");
+    w.ok(
+        "UpdateServerCertificate",
+        json!({"ServerCertificateName": "web", "NewServerCertificateName": "site", "NewPath": "/"}),
+    );
+    w.err("GetServerCertificate", json!({"ServerCertificateName": "web"}), "NoSuchEntity", 404);
+    let list = w.ok("ListServerCertificates", json!({}));
+    assert_eq!(
+        list["ServerCertificateMetadataList"][0]["Arn"],
+        format!("arn:aws:iam::{DEV}:server-certificate/site")
+    );
+    assert_eq!(
+        w.ok("ListServerCertificates", json!({"PathPrefix": "/cloudfront/"}))
+            ["ServerCertificateMetadataList"],
+        json!([])
+    );
+    w.ok("UntagServerCertificate", json!({"ServerCertificateName": "site", "TagKeys": ["k"]}));
+    assert_eq!(
+        w.ok("ListServerCertificateTags", json!({"ServerCertificateName": "site"}))["Tags"],
+        json!([])
+    );
+    let summary = w.ok("GetAccountSummary", json!({}));
+    assert_eq!(summary["SummaryMap"]["ServerCertificates"], 1);
+    w.ok("DeleteServerCertificate", json!({"ServerCertificateName": "site"}));
+    let e =
+        w.call("DeleteServerCertificate", json!({"ServerCertificateName": "site"})).unwrap_err();
+    assert_eq!(e.message, "The Server Certificate with name site cannot be found.");
+}
