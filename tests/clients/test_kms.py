@@ -242,8 +242,15 @@ def test_malformed_key_policy_and_lockout(world):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         kms.create_key(Policy="my policy")
     assert error_of(e)[0] == "MalformedPolicyDocumentException"
-    locked_out = {"Version": "2012-10-17", "Statement": [
+    nobody = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{SECURITY}:user/nobody"}, "Action": "kms:*", "Resource": "*"}]}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kms.create_key(Policy=json.dumps(nobody))
+    assert error_of(e) == ("MalformedPolicyDocumentException", 400,
+                           "Policy contains a statement with one or more invalid principals.")
+    # Workload's root exists, but the policy does not let Security's root manage the key.
+    locked_out = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{WORKLOAD}:root"}, "Action": "kms:*", "Resource": "*"}]}
     with pytest.raises(botocore.exceptions.ClientError) as e:
         kms.create_key(Policy=json.dumps(locked_out))
     code, _, message = error_of(e)

@@ -7,7 +7,7 @@
 
 use serde_json::{json, Map, Value};
 use xacct_policy::{ParseOptions, Policy, PolicyKind};
-use xacct_store::WriteTx;
+use xacct_store::{ReadTx, WriteTx};
 
 use super::actions;
 use super::model::{KeyRecord, Material, Tag, KEYS};
@@ -38,12 +38,40 @@ pub fn default_policy(account: &str) -> String {
     .to_string()
 }
 
-/// Validates a key policy as a resource-based policy with KMS's quota.
-pub(crate) fn check_policy(document: &str) -> Result<(), ServiceError> {
+/// Validates a key policy as a resource-based policy with KMS's quota, and checks that every
+/// `AWS` principal exists (an account xacct knows, an existing user or role), as KMS does:
+/// "Policy contains a statement with one or more invalid principals."
+pub(crate) fn check_policy(tx: &dyn ReadTx, document: &str) -> Result<(), ServiceError> {
     let options = ParseOptions { max_size: Some(MAX_KEY_POLICY), ..ParseOptions::default() };
-    Policy::parse_with(document, PolicyKind::Resource, &options).map(|_| ()).map_err(|e| {
+    Policy::parse_with(document, PolicyKind::Resource, &options).map_err(|e| {
         crate::authz::policy_error(&e, "MalformedPolicyDocumentException", "LimitExceededException")
-    })
+    })?;
+    let Ok(doc) = serde_json::from_str::<Value>(document) else {
+        return Ok(());
+    };
+    let statements: Vec<&Value> = match doc.get("Statement") {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(s) => vec![s],
+        None => Vec::new(),
+    };
+    for st in statements {
+        let Some(aws) = st.get("Principal").and_then(|p| p.get("AWS")) else {
+            continue;
+        };
+        let values: Vec<&str> = match aws {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for p in values {
+            if !crate::iam::ops::roles::principal_exists(tx, p)? {
+                return Err(error::malformed_policy(
+                    "Policy contains a statement with one or more invalid principals.",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// AWS's policy lockout safety check: the new policy must let the caller call `PutKeyPolicy`
@@ -248,7 +276,7 @@ pub fn create_key(services: &Services, call: &Call<'_>) -> Result<Value, Service
     }
     let policy = match input_str(input, "Policy") {
         Some(p) => {
-            check_policy(p)?;
+            check_policy(&*services.store().read()?, p)?;
             p.to_owned()
         }
         None => default_policy(account),
@@ -442,7 +470,7 @@ pub fn get_key_policy(services: &Services, call: &Call<'_>) -> Result<Value, Ser
 pub fn put_key_policy(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     check_policy_name(call.input)?;
     let document = input_str(call.input, "Policy").unwrap_or_default().to_owned();
-    check_policy(&document)?;
+    check_policy(&*services.store().read()?, &document)?;
     let bypass = call.input.get("BypassPolicyLockoutSafetyCheck").and_then(Value::as_bool);
     let mut extra = Vec::new();
     if let Some(b) = bypass {

@@ -412,6 +412,10 @@ fn key_policies_are_validated_and_lockout_checked() {
     let w = World::new();
     let (c, _, _) = code(kms(&w, &root(DEV), "CreateKey", json!({"Policy": "my policy"})));
     assert_eq!(c, "MalformedPolicyDocumentException");
+    let ghost = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/Ghost"},"Action":"kms:*","Resource":"*"}]}"#;
+    let (c, _, msg) = code(kms(&w, &root(DEV), "CreateKey", json!({"Policy": ghost})));
+    assert_eq!(c, "MalformedPolicyDocumentException");
+    assert_eq!(msg, "Policy contains a statement with one or more invalid principals.");
     // A policy that would lock the caller out.
     let lockout = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/Bob"},"Action":"kms:Encrypt","Resource":"*"}]}"#;
     let (c, _, msg) = code(kms(&w, &root(DEV), "CreateKey", json!({"Policy": lockout})));
