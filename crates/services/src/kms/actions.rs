@@ -77,6 +77,9 @@ pub fn spec(operation: &str) -> Option<OpSpec> {
         }
         "GenerateMac" => op("kms:GenerateMac", Key, true, true),
         "VerifyMac" => op("kms:VerifyMac", Key, true, true),
+        "Sign" => op("kms:Sign", Key, true, true),
+        "Verify" => op("kms:Verify", Key, true, true),
+        "GetPublicKey" => op("kms:GetPublicKey", Key, true, true),
         "CreateGrant" => op("kms:CreateGrant", Key, true, false),
         "ListGrants" => op("kms:ListGrants", Key, true, false),
         "RevokeGrant" => op("kms:RevokeGrant", Key, true, false),
@@ -107,6 +110,9 @@ pub fn grant_operation(action: &str) -> Option<&'static str> {
         "kms:DescribeKey" => "DescribeKey",
         "kms:GenerateMac" => "GenerateMac",
         "kms:VerifyMac" => "VerifyMac",
+        "kms:Sign" => "Sign",
+        "kms:Verify" => "Verify",
+        "kms:GetPublicKey" => "GetPublicKey",
         _ => return None,
     })
 }
@@ -210,6 +216,9 @@ mod tests {
             ("EnableKeyRotation", "kms:EnableKeyRotation", Target::Key, false, false),
             ("GetKeyRotationStatus", "kms:GetKeyRotationStatus", Target::Key, true, false),
             ("TagResource", "kms:TagResource", Target::Key, false, false),
+            ("Sign", "kms:Sign", Target::Key, true, true),
+            ("Verify", "kms:Verify", Target::Key, true, true),
+            ("GetPublicKey", "kms:GetPublicKey", Target::Key, true, true),
         ];
         for (operation, action, target, cross, alias) in rows {
             assert_eq!(spec(operation), Some(op(action, target, cross, alias)), "{operation}");

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 use xacct_store::ReadTx;
 
+use super::asymmetric::{self, AsymError};
 use super::crypto::{self, CryptoError};
 use super::model::KeyRecord;
 use super::{actions, b64, blob, context_map, error, is_dry_run, KeyRequest, Resolved};
@@ -40,13 +41,59 @@ fn usable(key: &KeyRecord, usage: &str) -> Result<(), ServiceError> {
     Ok(())
 }
 
-fn check_algorithm(input: &Value, member: &str) -> Result<(), ServiceError> {
-    match input_str(input, member) {
-        None | Some("SYMMETRIC_DEFAULT") => Ok(()),
-        Some(other) => Err(error::invalid_key_usage(format!(
-            "The encryption algorithm {other} is not compatible with the type of key material"
-        ))),
+/// The encryption algorithm the request names for `key`: `SYMMETRIC_DEFAULT` (the default) for
+/// symmetric keys, one of the RSA-OAEP algorithms (required) for RSA keys.
+fn check_algorithm(
+    key: &KeyRecord,
+    input: &Value,
+    member: &str,
+) -> Result<&'static str, ServiceError> {
+    let given = input_str(input, member);
+    let allowed: &[&'static str] = if key.key_spec == "SYMMETRIC_DEFAULT" {
+        if given.is_none() {
+            return Ok("SYMMETRIC_DEFAULT");
+        }
+        &["SYMMETRIC_DEFAULT"]
+    } else {
+        asymmetric::encryption_algorithms(&key.key_spec)
+    };
+    given.and_then(|g| allowed.iter().find(|a| **a == g).copied()).ok_or_else(|| {
+        error::invalid_key_usage(format!(
+            "The encryption algorithm {} is not compatible with the type of key material",
+            given.unwrap_or("(none)")
+        ))
+    })
+}
+
+/// Encrypts `plaintext` for `key` with `algorithm`: an AES-GCM blob for symmetric keys, raw
+/// RSA-OAEP for RSA keys.
+fn encrypt_for(
+    key: &KeyRecord,
+    algorithm: &str,
+    context: &BTreeMap<String, String>,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, ServiceError> {
+    if key.key_spec == "SYMMETRIC_DEFAULT" {
+        return seal(key, context, plaintext);
     }
+    let private = private_key(key)?;
+    asymmetric::rsa_encrypt(&private, algorithm, plaintext, &mut rand_core::OsRng).map_err(|e| {
+        match e {
+            AsymError::TooLong => error::validation(format!(
+                "Plaintext is too long for {} with {algorithm}",
+                key.key_spec
+            )),
+            other => ServiceError::internal(format!("rsa encryption: {other:?}")),
+        }
+    })
+}
+
+/// The stored PKCS#8 private key of an asymmetric key.
+pub(crate) fn private_key(key: &KeyRecord) -> Result<Vec<u8>, ServiceError> {
+    let m = key.material.last().ok_or_else(|| ServiceError::internal("key without material"))?;
+    STANDARD
+        .decode(&m.secret)
+        .map_err(|_| ServiceError::internal("stored key material is not base64"))
 }
 
 /// The 32-byte AES material of generation `index`.
@@ -116,7 +163,7 @@ fn key_for_encryption(
     action: &'static str,
     members: Members,
     context: &BTreeMap<String, String>,
-) -> Result<Resolved, ServiceError> {
+) -> Result<(Resolved, &'static str), ServiceError> {
     let Members { key: member, algorithm: algorithm_member, .. } = members;
     let spec = super::spec_of(call).or_else(|_| {
         // ReEncrypt's destination: used like Encrypt.
@@ -133,8 +180,8 @@ fn key_for_encryption(
     };
     super::authorize_key(services, call, tx, gathered, &req)?;
     usable(&resolved.key, "ENCRYPT_DECRYPT")?;
-    check_algorithm(call.input, algorithm_member)?;
-    Ok(resolved)
+    let algorithm = check_algorithm(&resolved.key, call.input, algorithm_member)?;
+    Ok((resolved, algorithm))
 }
 
 /// `Encrypt`.
@@ -143,7 +190,7 @@ pub fn encrypt(services: &Services, call: &Call<'_>) -> Result<Value, ServiceErr
     let context = context_map(call.input, "EncryptionContext");
     let tx = services.store().read()?;
     let mut gathered = super::gather(services, call, &*tx)?;
-    let resolved = key_for_encryption(
+    let (resolved, algorithm) = key_for_encryption(
         services,
         call,
         &*tx,
@@ -156,11 +203,11 @@ pub fn encrypt(services: &Services, call: &Call<'_>) -> Result<Value, ServiceErr
     if is_dry_run(call.input) {
         return Err(error::dry_run());
     }
-    let sealed = seal(&resolved.key, &context, &plaintext)?;
+    let sealed = encrypt_for(&resolved.key, algorithm, &context, &plaintext)?;
     Ok(json!({
         "CiphertextBlob": b64(&sealed),
         "KeyId": resolved.key.arn,
-        "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+        "EncryptionAlgorithm": algorithm,
     }))
 }
 
@@ -169,6 +216,7 @@ struct Opened {
     key: KeyRecord,
     plaintext: Vec<u8>,
     material_id: String,
+    algorithm: &'static str,
 }
 
 /// Finds the key of `blob_member`, checks it against `key_member` when given, authorizes
@@ -184,41 +232,56 @@ fn open_blob(
 ) -> Result<Opened, ServiceError> {
     let Members { blob: blob_member, key: key_member, algorithm: algorithm_member } = members;
     let bytes = blob(call.input, blob_member).ok_or_else(error::invalid_ciphertext)?;
+    let now = services.clock().now_epoch_f64();
+    let named = match input_str(call.input, key_member) {
+        Some(raw) => {
+            let r = super::parse_key_ref(raw, &call.caller.account, call.region, true)?;
+            Some(super::resolve(tx, &r, now)?)
+        }
+        None => None,
+    };
+    let authorize = |key: &KeyRecord, request_alias: Option<&str>, gathered| {
+        let req = KeyRequest {
+            key,
+            action,
+            request_alias,
+            extra: with_context_keys(context, input_str(call.input, algorithm_member)),
+            encryption_context: Some(context),
+            new_grant_operations: None,
+        };
+        super::authorize_key(services, call, tx, gathered, &req)?;
+        usable(key, "ENCRYPT_DECRYPT")?;
+        check_algorithm(key, call.input, algorithm_member)
+    };
+    // An RSA key's ciphertext is raw RSA-OAEP: the key must be named.
+    if let Some(resolved) = named.as_ref().filter(|r| r.key.key_spec != "SYMMETRIC_DEFAULT") {
+        let algorithm = authorize(&resolved.key, resolved.request_alias.as_deref(), gathered)?;
+        let private = private_key(&resolved.key)?;
+        let plaintext = asymmetric::rsa_decrypt(&private, algorithm, &bytes)
+            .map_err(|_| error::invalid_ciphertext())?;
+        let material_id = resolved.key.material.last().map(|m| m.id.clone()).unwrap_or_default();
+        return Ok(Opened { key: resolved.key.clone(), plaintext, material_id, algorithm });
+    }
     let (header, _) = crypto::header(&bytes).map_err(|_| error::invalid_ciphertext())?;
     let blob_ref = super::parse_key_ref(&header.key_arn, &call.caller.account, call.region, false)
         .map_err(|_| error::invalid_ciphertext())?;
-    let now = services.clock().now_epoch_f64();
-    let mut request_alias = None;
-    let key = match input_str(call.input, key_member) {
-        Some(raw) => {
-            let named = super::parse_key_ref(raw, &call.caller.account, call.region, true)?;
-            let resolved = super::resolve(tx, &named, now)?;
+    let (key, request_alias) = match named {
+        Some(resolved) => {
             if resolved.key.arn != header.key_arn {
                 return Err(error::incorrect_key());
             }
-            request_alias = resolved.request_alias;
-            resolved.key
+            (resolved.key, resolved.request_alias)
         }
-        None => super::resolve(tx, &blob_ref, now)?.key,
+        None => (super::resolve(tx, &blob_ref, now)?.key, None),
     };
-    let req = KeyRequest {
-        key: &key,
-        action,
-        request_alias: request_alias.as_deref(),
-        extra: with_context_keys(context, input_str(call.input, algorithm_member)),
-        encryption_context: Some(context),
-        new_grant_operations: None,
-    };
-    super::authorize_key(services, call, tx, gathered, &req)?;
-    usable(&key, "ENCRYPT_DECRYPT")?;
-    check_algorithm(call.input, algorithm_member)?;
+    let algorithm = authorize(&key, request_alias.as_deref(), gathered)?;
     let index = usize::try_from(header.material_index).map_err(|_| error::invalid_ciphertext())?;
     let material = aes_material(&key, index)?;
     let plaintext = crypto::open(&material, &bytes, context).map_err(|e| match e {
         CryptoError::Malformed | CryptoError::Authentication => error::invalid_ciphertext(),
     })?;
     let material_id = key.material.get(index).map(|m| m.id.clone()).unwrap_or_default();
-    Ok(Opened { key, plaintext, material_id })
+    Ok(Opened { key, plaintext, material_id, algorithm })
 }
 
 /// `Decrypt`: the key comes from the blob; `KeyId`, when given, must name the same key.
@@ -234,7 +297,7 @@ pub fn decrypt(services: &Services, call: &Call<'_>) -> Result<Value, ServiceErr
     Ok(json!({
         "KeyId": opened.key.arn,
         "Plaintext": b64(&opened.plaintext),
-        "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+        "EncryptionAlgorithm": opened.algorithm,
         "KeyMaterialId": opened.material_id,
     }))
 }
@@ -254,7 +317,7 @@ pub fn re_encrypt(services: &Services, call: &Call<'_>) -> Result<Value, Service
         RE_ENCRYPT_FROM,
         &source_context,
     )?;
-    let dest = key_for_encryption(
+    let (dest, dest_algorithm) = key_for_encryption(
         services,
         call,
         &*tx,
@@ -267,13 +330,13 @@ pub fn re_encrypt(services: &Services, call: &Call<'_>) -> Result<Value, Service
     if is_dry_run(call.input) {
         return Err(error::dry_run());
     }
-    let sealed = seal(&dest.key, &dest_context, &opened.plaintext)?;
+    let sealed = encrypt_for(&dest.key, dest_algorithm, &dest_context, &opened.plaintext)?;
     Ok(json!({
         "CiphertextBlob": b64(&sealed),
         "SourceKeyId": opened.key.arn,
         "KeyId": dest.key.arn,
-        "SourceEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
-        "DestinationEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+        "SourceEncryptionAlgorithm": opened.algorithm,
+        "DestinationEncryptionAlgorithm": dest_algorithm,
         "SourceKeyMaterialId": opened.material_id,
         "DestinationKeyMaterialId": dest.key.material.last().map(|m| m.id.clone()).unwrap_or_default(),
     }))
@@ -305,8 +368,15 @@ fn data_key(
         if with_plaintext { "kms:GenerateDataKey" } else { "kms:GenerateDataKeyWithoutPlaintext" };
     let tx = services.store().read()?;
     let mut gathered = super::gather(services, call, &*tx)?;
-    let resolved =
+    let (resolved, _) =
         key_for_encryption(services, call, &*tx, gathered.as_mut(), action, DATA_KEY, &context)?;
+    if resolved.key.key_spec != "SYMMETRIC_DEFAULT" {
+        // Data keys come only from symmetric encryption keys (message guessed).
+        return Err(error::invalid_key_usage(format!(
+            "{} is not a symmetric encryption key",
+            resolved.key.arn
+        )));
+    }
     drop(tx);
     if is_dry_run(call.input) {
         return Err(error::dry_run());

@@ -98,6 +98,10 @@ fn grantable(key: &KeyRecord, op: &str) -> bool {
         return true;
     }
     match key.key_usage.as_str() {
+        "ENCRYPT_DECRYPT" if key.key_spec != "SYMMETRIC_DEFAULT" => {
+            matches!(op, "Decrypt" | "Encrypt" | "ReEncryptFrom" | "ReEncryptTo" | "GetPublicKey")
+        }
+        "SIGN_VERIFY" => matches!(op, "Sign" | "Verify" | "GetPublicKey"),
         "ENCRYPT_DECRYPT" => matches!(
             op,
             "Decrypt"

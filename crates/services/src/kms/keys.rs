@@ -139,6 +139,17 @@ pub(crate) fn new_material(
     now: f64,
     rotation_type: &str,
 ) -> Result<Material, ServiceError> {
+    let id = ids::random_bytes::<32>()?;
+    if super::asymmetric::supports(key_spec) {
+        let der = super::asymmetric::generate(key_spec, &mut rand_core::OsRng)
+            .map_err(|e| ServiceError::internal(format!("key pair generation: {e:?}")))?;
+        return Ok(Material {
+            secret: super::b64(&der),
+            id: hex(&id),
+            created: now,
+            rotation_type: rotation_type.to_owned(),
+        });
+    }
     let bytes = ids::random_bytes::<64>()?;
     let len = match key_spec {
         "HMAC_224" => 28,
@@ -147,7 +158,6 @@ pub(crate) fn new_material(
         _ => 32,
     };
     let secret = bytes.get(..len).unwrap_or_default();
-    let id = ids::random_bytes::<32>()?;
     Ok(Material {
         secret: super::b64(secret),
         id: hex(&id),
@@ -167,9 +177,24 @@ fn algorithms(key: &KeyRecord) -> (Vec<&'static str>, Vec<&'static str>) {
     }
 }
 
+/// `EncryptionAlgorithms` / `SigningAlgorithms` of an asymmetric key, by its usage.
+pub(crate) fn asymmetric_algorithms(key: &KeyRecord) -> (Vec<&'static str>, Vec<&'static str>) {
+    match key.key_usage.as_str() {
+        "ENCRYPT_DECRYPT" => {
+            (super::asymmetric::encryption_algorithms(&key.key_spec).to_vec(), Vec::new())
+        }
+        "SIGN_VERIFY" => {
+            (Vec::new(), super::asymmetric::signing_algorithms(&key.key_spec).to_vec())
+        }
+        _ => (Vec::new(), Vec::new()),
+    }
+}
+
 /// `KeyMetadata` of a key.
 pub(crate) fn metadata(key: &KeyRecord) -> Value {
     let (encryption, mac) = algorithms(key);
+    let (asym_encryption, signing) = asymmetric_algorithms(key);
+    let encryption = if encryption.is_empty() { asym_encryption } else { encryption };
     let mut m = Map::new();
     m.insert("AWSAccountId".into(), json!(key.account));
     m.insert("KeyId".into(), json!(key.key_id));
@@ -188,6 +213,9 @@ pub(crate) fn metadata(key: &KeyRecord) -> Value {
     m.insert("KeySpec".into(), json!(key.key_spec));
     if !encryption.is_empty() {
         m.insert("EncryptionAlgorithms".into(), json!(encryption));
+    }
+    if !signing.is_empty() {
+        m.insert("SigningAlgorithms".into(), json!(signing));
     }
     if !mac.is_empty() {
         m.insert("MacAlgorithms".into(), json!(mac));
@@ -250,15 +278,19 @@ pub fn create_key(services: &Services, call: &Call<'_>) -> Result<Value, Service
     let hmac = key_spec.starts_with("HMAC_");
     let default_usage = if hmac { "GENERATE_VERIFY_MAC" } else { "ENCRYPT_DECRYPT" };
     let key_usage = input_str(input, "KeyUsage").unwrap_or(default_usage);
-    match key_spec {
-        "SYMMETRIC_DEFAULT" | "HMAC_224" | "HMAC_256" | "HMAC_384" | "HMAC_512" => {}
+    let usages: &[&str] = match key_spec {
+        "SYMMETRIC_DEFAULT" => &["ENCRYPT_DECRYPT"],
+        "HMAC_224" | "HMAC_256" | "HMAC_384" | "HMAC_512" => &["GENERATE_VERIFY_MAC"],
+        "RSA_2048" | "RSA_3072" | "RSA_4096" => &["ENCRYPT_DECRYPT", "SIGN_VERIFY"],
+        "ECC_NIST_P256" | "ECC_NIST_P384" | "ECC_SECG_P256K1" => &["SIGN_VERIFY"],
         other => {
             return Err(error::unsupported(format!(
-                "KeySpec {other} is not supported by this KMS emulation (asymmetric keys are not implemented)"
+                "KeySpec {other} is not supported by this KMS emulation"
             )))
         }
-    }
-    if key_usage != default_usage {
+    };
+    if !usages.contains(&key_usage) {
+        // Message guessed.
         return Err(error::validation(format!(
             "KeyUsage {key_usage} is not compatible with KeySpec {key_spec}"
         )));
@@ -609,7 +641,6 @@ pub fn update_key_description(services: &Services, call: &Call<'_>) -> Result<Va
 pub fn tag_resource(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let tags = input_tags(call.input)?;
     update_key(services, call, actions::request_tags(&tags), |key, _, _| {
-        not_pending(key)?;
         for (k, v) in tags {
             key.tags.retain(|t| t.key != k);
             key.tags.push(Tag { key: k, value: v });
@@ -635,7 +666,6 @@ pub fn untag_resource(services: &Services, call: &Call<'_>) -> Result<Value, Ser
         vec![("aws:TagKeys".to_owned(), ContextValue::Many(keys.clone()))]
     };
     update_key(services, call, extra, |key, _, _| {
-        not_pending(key)?;
         key.tags.retain(|t| !keys.contains(&t.key));
         Ok((json!({}), true))
     })

@@ -20,12 +20,14 @@
 
 pub mod actions;
 pub mod aliases;
+pub mod asymmetric;
 pub mod crypto;
 pub mod data;
 pub mod error;
 pub mod grants;
 pub mod keys;
 pub mod model;
+pub mod signing;
 
 use std::collections::BTreeMap;
 
@@ -77,6 +79,9 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "GenerateRandom" => data::generate_random(services, call),
         "GenerateMac" => data::generate_mac(services, call),
         "VerifyMac" => data::verify_mac(services, call),
+        "Sign" => signing::sign(services, call),
+        "Verify" => signing::verify(services, call),
+        "GetPublicKey" => signing::get_public_key(services, call),
         "CreateGrant" => grants::create_grant(services, call),
         "ListGrants" => grants::list_grants(services, call),
         "RevokeGrant" => grants::revoke_grant(services, call),

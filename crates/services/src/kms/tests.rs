@@ -527,3 +527,76 @@ fn hmac_keys() {
     let (c, _, _) = code(kms(&w, &r, "Encrypt", json!({"KeyId": key, "Plaintext": PLAIN})));
     assert_eq!(c, "InvalidKeyUsageException");
 }
+
+#[test]
+fn asymmetric_signing_and_rsa_encryption() {
+    let w = World::new();
+    let r = root(DEV);
+    let out =
+        kms(&w, &r, "CreateKey", json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY"}))
+            .unwrap();
+    let m = &out["KeyMetadata"];
+    assert_eq!(m["SigningAlgorithms"], json!(["ECDSA_SHA_256"]));
+    let key = m["KeyId"].as_str().unwrap();
+    let sig = kms(
+        &w,
+        &r,
+        "Sign",
+        json!({"KeyId": key, "Message": PLAIN, "SigningAlgorithm": "ECDSA_SHA_256"}),
+    )
+    .unwrap();
+    let ok = kms(&w, &r, "Verify", json!({"KeyId": key, "Message": PLAIN, "Signature": sig["Signature"], "SigningAlgorithm": "ECDSA_SHA_256"}))
+        .unwrap();
+    assert_eq!(ok["SignatureValid"], json!(true));
+    let (c, _, _) = code(kms(
+        &w,
+        &r,
+        "Verify",
+        json!({"KeyId": key, "Message": "b3RoZXI=", "Signature": sig["Signature"], "SigningAlgorithm": "ECDSA_SHA_256"}),
+    ));
+    assert_eq!(c, "KMSInvalidSignatureException");
+    let (c, _, msg) = code(kms(
+        &w,
+        &r,
+        "Sign",
+        json!({"KeyId": key, "Message": PLAIN, "SigningAlgorithm": "RSASSA_PSS_SHA_256"}),
+    ));
+    assert_eq!(c, "ValidationException");
+    assert!(msg.ends_with("Member must satisfy enum value set: ['ECDSA_SHA_256']"), "{msg}");
+    let public = kms(&w, &r, "GetPublicKey", json!({"KeyId": key})).unwrap();
+    assert!(public["PublicKey"].as_str().unwrap().len() > 80);
+    let (c, _, _) = code(kms(&w, &r, "Encrypt", json!({"KeyId": key, "Plaintext": PLAIN})));
+    assert_eq!(c, "InvalidKeyUsageException");
+
+    let out =
+        kms(&w, &r, "CreateKey", json!({"KeySpec": "RSA_2048", "KeyUsage": "ENCRYPT_DECRYPT"}))
+            .unwrap();
+    assert_eq!(
+        out["KeyMetadata"]["EncryptionAlgorithms"],
+        json!(["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"])
+    );
+    let rsa = out["KeyMetadata"]["KeyId"].as_str().unwrap();
+    let (c, _, _) = code(kms(&w, &r, "Encrypt", json!({"KeyId": rsa, "Plaintext": PLAIN})));
+    assert_eq!(c, "InvalidKeyUsageException");
+    let enc = kms(
+        &w,
+        &r,
+        "Encrypt",
+        json!({"KeyId": rsa, "Plaintext": PLAIN, "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}),
+    )
+    .unwrap();
+    // RSA ciphertexts carry no key id: Decrypt must name the key.
+    let (c, _, _) = code(kms(
+        &w,
+        &r,
+        "Decrypt",
+        json!({"CiphertextBlob": enc["CiphertextBlob"], "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}),
+    ));
+    assert_eq!(c, "InvalidCiphertextException");
+    let dec = kms(&w, &r, "Decrypt", json!({"CiphertextBlob": enc["CiphertextBlob"], "KeyId": rsa, "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}))
+        .unwrap();
+    assert_eq!(dec["Plaintext"], json!(PLAIN));
+    let (c, _, _) =
+        code(kms(&w, &r, "GenerateDataKey", json!({"KeyId": rsa, "KeySpec": "AES_256"})));
+    assert_eq!(c, "InvalidKeyUsageException");
+}
