@@ -1,4 +1,4 @@
-//! KMS's asymmetric cryptography: RSA (2048/3072/4096) and ECC (NIST P-256, P-384,
+//! KMS's asymmetric cryptography: RSA (2048/3072/4096) and ECC (NIST P-256, P-384, P-521,
 //! secp256k1) key pairs kept as PKCS#8 DER, signing and verification with KMS's algorithms
 //! (`RSASSA_PSS_SHA_*`, `RSASSA_PKCS1_V1_5_SHA_*`, `ECDSA_SHA_*`; `RAW` messages are hashed
 //! here, `DIGEST` messages are signed as given), RSA-OAEP encryption (`RSAES_OAEP_SHA_1`,
@@ -61,6 +61,7 @@ pub fn signing_algorithms(spec: &str) -> &'static [&'static str] {
         ],
         "ECC_NIST_P256" | "ECC_SECG_P256K1" => &["ECDSA_SHA_256"],
         "ECC_NIST_P384" => &["ECDSA_SHA_384"],
+        "ECC_NIST_P521" => &["ECDSA_SHA_512"],
         _ => &[],
     }
 }
@@ -95,6 +96,9 @@ pub fn generate(spec: &str, rng: &mut impl CryptoRngCore) -> Result<Vec<u8>, Asy
         "ECC_SECG_P256K1" => {
             k256::SecretKey::random(rng).to_pkcs8_der().map_err(|_| AsymError::Key)?
         }
+        "ECC_NIST_P521" => {
+            p521::SecretKey::random(rng).to_pkcs8_der().map_err(|_| AsymError::Key)?
+        }
         _ => return Err(AsymError::UnsupportedSpec),
     };
     Ok(der.as_bytes().to_vec())
@@ -119,6 +123,10 @@ pub fn public_key_der(spec: &str, private: &[u8]) -> Result<Vec<u8>, AsymError> 
             .public_key()
             .to_public_key_der(),
         "ECC_SECG_P256K1" => k256::SecretKey::from_pkcs8_der(private)
+            .map_err(|_| AsymError::Key)?
+            .public_key()
+            .to_public_key_der(),
+        "ECC_NIST_P521" => p521::SecretKey::from_pkcs8_der(private)
             .map_err(|_| AsymError::Key)?
             .public_key()
             .to_public_key_der(),
@@ -212,6 +220,12 @@ pub fn sign(
                 key.sign_prehash(&digest).map_err(|_| AsymError::Key)?;
             Ok(sig.to_der().as_bytes().to_vec())
         }
+        "ECC_NIST_P521" => {
+            let key = p521_signing_key(private)?;
+            let sig: p521::ecdsa::Signature =
+                key.sign_prehash(&digest).map_err(|_| AsymError::Key)?;
+            Ok(sig.to_der().as_bytes().to_vec())
+        }
         _ => Err(AsymError::UnsupportedSpec),
     }
 }
@@ -278,8 +292,21 @@ pub fn verify(
                 key.verifying_key().verify_prehash(&digest, &s).is_ok()
             })
         }
+        "ECC_NIST_P521" => {
+            let secret = p521::SecretKey::from_pkcs8_der(private).map_err(|_| AsymError::Key)?;
+            let key = p521::ecdsa::VerifyingKey::from_affine(*secret.public_key().as_affine())
+                .map_err(|_| AsymError::Key)?;
+            p521::ecdsa::Signature::from_der(signature)
+                .is_ok_and(|s| key.verify_prehash(&digest, &s).is_ok())
+        }
         _ => return Err(AsymError::UnsupportedSpec),
     })
+}
+
+/// P-521's signing key has no PKCS#8 decoder of its own: go through the secret key.
+fn p521_signing_key(private: &[u8]) -> Result<p521::ecdsa::SigningKey, AsymError> {
+    let secret = p521::SecretKey::from_pkcs8_der(private).map_err(|_| AsymError::Key)?;
+    p521::ecdsa::SigningKey::from_bytes(&secret.to_bytes()).map_err(|_| AsymError::Key)
 }
 
 fn oaep(algorithm: &str) -> Result<Oaep, AsymError> {
@@ -319,7 +346,7 @@ mod tests {
 
     #[test]
     fn ecdsa_raw_and_digest_agree() {
-        for spec in ["ECC_NIST_P256", "ECC_NIST_P384", "ECC_SECG_P256K1"] {
+        for spec in ["ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1"] {
             let key = generate(spec, &mut OsRng).unwrap();
             let alg = signing_algorithms(spec)[0];
             let sig = sign(spec, &key, alg, b"hello", false, &mut OsRng).unwrap();

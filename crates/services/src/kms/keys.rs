@@ -1,9 +1,10 @@
 //! Key operations: `CreateKey`, `DescribeKey`, `ListKeys`, the key policy, state (enable,
 //! disable, scheduled deletion), description, tags and rotation.
 //!
-//! Served key specs: `SYMMETRIC_DEFAULT` (AES-256-GCM) and `HMAC_224` … `HMAC_512`. Asymmetric
-//! specs (RSA, ECC, SM2, ML-DSA) are refused with `UnsupportedOperationException`: xacct has no
-//! asymmetric material yet. Only `AWS_KMS` origin is served.
+//! Served key specs: `SYMMETRIC_DEFAULT` (AES-256-GCM), `HMAC_224` … `HMAC_512`, `RSA_2048` …
+//! `RSA_4096` and `ECC_NIST_P256`/`P384`/`P521`/`ECC_SECG_P256K1` (see `asymmetric`). SM2,
+//! ML-DSA, Ed25519 and key agreement are refused with `UnsupportedOperationException`. Only
+//! `AWS_KMS` origin is served.
 
 use serde_json::{json, Map, Value};
 use xacct_policy::{ParseOptions, Policy, PolicyKind};
@@ -282,7 +283,7 @@ pub fn create_key(services: &Services, call: &Call<'_>) -> Result<Value, Service
         "SYMMETRIC_DEFAULT" => &["ENCRYPT_DECRYPT"],
         "HMAC_224" | "HMAC_256" | "HMAC_384" | "HMAC_512" => &["GENERATE_VERIFY_MAC"],
         "RSA_2048" | "RSA_3072" | "RSA_4096" => &["ENCRYPT_DECRYPT", "SIGN_VERIFY"],
-        "ECC_NIST_P256" | "ECC_NIST_P384" | "ECC_SECG_P256K1" => &["SIGN_VERIFY"],
+        "ECC_NIST_P256" | "ECC_NIST_P384" | "ECC_NIST_P521" | "ECC_SECG_P256K1" => &["SIGN_VERIFY"],
         other => {
             return Err(error::unsupported(format!(
                 "KeySpec {other} is not supported by this KMS emulation"
