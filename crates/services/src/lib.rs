@@ -13,6 +13,7 @@ pub mod clock;
 mod error;
 pub mod iam;
 pub mod ids;
+pub mod kms;
 pub mod organizations;
 pub mod sts;
 
@@ -268,6 +269,8 @@ impl Services {
             "sts" => sts::dispatch(self, call),
             "iam" => iam::dispatch(self, call),
             "organizations" => organizations::dispatch(self, call),
+            // KMS authorizes in its handlers: the key policy is a required resource policy.
+            "kms" => kms::dispatch(self, call),
             _ => Err(unknown_operation(call)),
         }
     }
@@ -275,7 +278,7 @@ impl Services {
     /// Empties every table and bootstraps the management account again with `root_key`.
     pub fn reset(&self, root_key: Option<NewAccessKey>) -> Result<(), ServiceError> {
         let mut tx = self.store.write()?;
-        for table in TABLES.iter().chain(iam::model::TABLE_NAMES) {
+        for table in TABLES.iter().chain(iam::model::TABLE_NAMES).chain(kms::model::TABLE_NAMES) {
             loop {
                 let batch = tx.scan(table, "", None, 500)?;
                 if batch.is_empty() {

@@ -82,7 +82,7 @@ pub(crate) fn check_trust_policy(tx: &dyn ReadTx, document: &str) -> Result<(), 
     Ok(())
 }
 
-fn principal_exists(tx: &dyn ReadTx, p: &str) -> Result<bool, ServiceError> {
+pub(crate) fn principal_exists(tx: &dyn ReadTx, p: &str) -> Result<bool, ServiceError> {
     if p == "*" {
         return Ok(true);
     }
