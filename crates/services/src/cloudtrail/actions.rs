@@ -27,7 +27,7 @@ enum Keys {
     /// `aws:RequestTag/…`, `aws:TagKeys` from this tag list member.
     Tags(&'static str),
     /// `aws:TagKeys` from the keys of this tag list member.
-    TagKeys(&'static str),
+    Untag(&'static str),
 }
 
 fn entry(operation: &str) -> Option<(&'static str, Res, Keys)> {
@@ -50,7 +50,7 @@ fn entry(operation: &str) -> Option<(&'static str, Res, Keys)> {
         "PutInsightSelectors" => ("cloudtrail:PutInsightSelectors", trail_name, Keys::None),
         "GetInsightSelectors" => ("cloudtrail:GetInsightSelectors", trail_name, Keys::None),
         "AddTags" => ("cloudtrail:AddTags", Trail("ResourceId"), Keys::Tags("TagsList")),
-        "RemoveTags" => ("cloudtrail:RemoveTags", Trail("ResourceId"), Keys::TagKeys("TagsList")),
+        "RemoveTags" => ("cloudtrail:RemoveTags", Trail("ResourceId"), Keys::Untag("TagsList")),
         "ListTags" => ("cloudtrail:ListTags", EachResourceId, Keys::None),
         _ => return None,
     })
@@ -95,7 +95,7 @@ pub fn requests(call: &Call<'_>) -> Result<Vec<ActionRequest>, ServiceError> {
     };
     let tags: Vec<(String, String)> = match keys {
         Keys::None => Vec::new(),
-        Keys::Tags(member) | Keys::TagKeys(member) => input
+        Keys::Tags(member) | Keys::Untag(member) => input
             .get(member)
             .and_then(Value::as_array)
             .map(|list| {
