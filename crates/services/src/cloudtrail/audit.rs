@@ -26,7 +26,8 @@
 //! loss) can lose is what sat in the appender's queue: the events of calls that changed
 //! nothing, and the completion (`responseElements`) of events written with a change, from the
 //! last batch commit up to the crash — at most [`QUEUE_CAPACITY`] entries, normally the last
-//! few milliseconds of traffic. Their responses may already have been sent.
+//! [`BATCH_WINDOW`] (10 ms) of traffic plus one commit. Their responses may already have been
+//! sent.
 //!
 //! Security: the scope is thread-local. That is sound because `Services::call` is synchronous
 //! (it runs on one thread from start to end and handlers never await), and a scope is removed
@@ -49,7 +50,11 @@ use crate::ServiceError;
 pub const QUEUE_CAPACITY: usize = 65_536;
 
 /// Entries committed in one appender transaction at most.
-const MAX_BATCH: usize = 8_192;
+const MAX_BATCH: usize = 16_384;
+
+/// How long the writer lets a batch gather (the bound on how old an unwritten event gets under
+/// steady load, and so the crash window).
+pub const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(10);
 
 struct ScopeState {
     draft: Draft,
@@ -332,8 +337,15 @@ impl Drop for Appender {
 }
 
 /// The writer loop: one transaction per batch of queued jobs, until every sender is gone.
+///
+/// After the first job of a batch arrives the thread waits [`BATCH_WINDOW`] before draining the
+/// queue: senders then find it busy rather than blocked, so queuing an event does not wake a
+/// thread (a futex wake and a context switch per request would cost more than the event).
 fn run(store: &dyn Store, rx: &Receiver<Job>) {
     while let Ok(first) = rx.recv() {
+        if !matches!(first, Job::Flush(_)) {
+            std::thread::sleep(BATCH_WINDOW);
+        }
         let mut batch = vec![first];
         let mut entries = batch.iter().map(Job::entries).sum::<usize>();
         while entries < MAX_BATCH {

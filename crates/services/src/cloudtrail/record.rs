@@ -131,55 +131,74 @@ impl<'a> Outcome<'a> {
 struct Copy {
     account: String,
     event_id: String,
-    /// `userIdentity` as this account sees the caller.
-    identity: Value,
+    /// `userIdentity` as this account sees the caller, as JSON text.
+    identity: String,
 }
 
 /// Everything known about a call's event before the operation runs.
+///
+/// The shared members are serialized once, when the draft is made: a record is that text plus
+/// each copy's own members, so building the bodies of a call costs one string per copy.
 #[derive(Debug, Clone)]
 pub struct Draft {
-    /// The fields every copy shares, already in record form.
-    base: Map<String, Value>,
+    /// The members every copy shares, as `"name":value` pairs joined by commas.
+    shared: String,
     copies: Vec<Copy>,
     shared_event_id: Option<String>,
     keeps_response: bool,
+}
+
+/// Appends `,"key":value` (or `"key":value` to an empty buffer).
+fn push_member(buf: &mut String, key: &str, value: &impl serde::Serialize) {
+    if !buf.is_empty() && !buf.ends_with('{') {
+        buf.push(',');
+    }
+    buf.push('"');
+    buf.push_str(key);
+    buf.push_str("\":");
+    // Serializing strings, bools and `Value`s to a String cannot fail.
+    if let Ok(text) = serde_json::to_string(value) {
+        buf.push_str(&text);
+    } else {
+        buf.push_str("null");
+    }
 }
 
 impl Draft {
     /// The draft of `call`'s event at `epoch` (seconds).
     pub fn new(call: &Call<'_>, epoch: i64) -> Result<Draft, ServiceError> {
         let read_only = is_read_only(call.service, call.operation);
-        let mut base = Map::with_capacity(16);
-        base.insert("eventVersion".into(), Value::from(EVENT_VERSION));
-        base.insert("eventTime".into(), Value::from(crate::authz::iso8601(epoch)));
-        base.insert("eventSource".into(), Value::from(format!("{}.amazonaws.com", call.service)));
-        base.insert("eventName".into(), Value::from(call.operation));
-        base.insert("awsRegion".into(), Value::from(event_region(call.service, call.region)));
-        base.insert("sourceIPAddress".into(), Value::from(call.source_ip));
-        base.insert("userAgent".into(), Value::from(call.user_agent));
-        base.insert("requestParameters".into(), request_parameters(call.input));
-        base.insert("requestID".into(), Value::from(call.request_id));
-        base.insert("readOnly".into(), Value::Bool(read_only));
-        base.insert("eventType".into(), Value::from("AwsApiCall"));
-        base.insert("managementEvent".into(), Value::Bool(true));
-        base.insert("eventCategory".into(), Value::from("Management"));
+        let mut shared = String::with_capacity(512);
+        push_member(&mut shared, "eventVersion", &EVENT_VERSION);
+        push_member(&mut shared, "eventTime", &crate::authz::iso8601(epoch));
+        push_member(&mut shared, "eventSource", &format!("{}.amazonaws.com", call.service));
+        push_member(&mut shared, "eventName", &call.operation);
+        push_member(&mut shared, "awsRegion", &event_region(call.service, call.region));
+        push_member(&mut shared, "sourceIPAddress", &call.source_ip);
+        push_member(&mut shared, "userAgent", &call.user_agent);
+        push_member(&mut shared, "requestParameters", &request_parameters(call.input));
+        push_member(&mut shared, "requestID", &call.request_id);
+        push_member(&mut shared, "readOnly", &read_only);
+        push_member(&mut shared, "eventType", &"AwsApiCall");
+        push_member(&mut shared, "managementEvent", &true);
+        push_member(&mut shared, "eventCategory", &"Management");
 
         let mut copies = vec![Copy {
             account: call.caller.account.clone(),
             event_id: uuid_v4()?,
-            identity: user_identity(call.caller),
+            identity: user_identity(call.caller).to_string(),
         }];
         let mut shared_event_id = None;
         if let Some(other) = other_account(call) {
             copies.push(Copy {
                 account: other,
                 event_id: uuid_v4()?,
-                identity: foreign_identity(call.caller),
+                identity: foreign_identity(call.caller).to_string(),
             });
             shared_event_id = Some(uuid_v4()?);
         }
         Ok(Draft {
-            base,
+            shared,
             copies,
             shared_event_id,
             keeps_response: keeps_response(call.service, call.operation, read_only),
@@ -199,22 +218,31 @@ impl Draft {
             Outcome::Succeeded(_) => (Value::Null, None),
             Outcome::Failed { code, message } => (Value::Null, Some((code, message))),
         };
+        let mut tail = String::new();
+        if let Some((code, message)) = error {
+            push_member(&mut tail, "errorCode", &code);
+            push_member(&mut tail, "errorMessage", &message);
+        }
+        push_member(&mut tail, "responseElements", &response);
+        if let Some(shared) = &self.shared_event_id {
+            push_member(&mut tail, "sharedEventID", shared);
+        }
         self.copies
             .iter()
             .map(|copy| {
-                let mut record = self.base.clone();
-                record.insert("userIdentity".into(), copy.identity.clone());
-                record.insert("eventID".into(), Value::from(copy.event_id.as_str()));
-                record.insert("recipientAccountId".into(), Value::from(copy.account.as_str()));
-                if let Some((code, message)) = error {
-                    record.insert("errorCode".into(), Value::from(code));
-                    record.insert("errorMessage".into(), Value::from(message));
-                }
-                record.insert("responseElements".into(), response.clone());
-                if let Some(shared) = &self.shared_event_id {
-                    record.insert("sharedEventID".into(), Value::from(shared.as_str()));
-                }
-                (copy.account.clone(), Value::Object(record).to_string())
+                let mut body = String::with_capacity(
+                    self.shared.len() + copy.identity.len() + tail.len() + 160,
+                );
+                body.push('{');
+                body.push_str(&self.shared);
+                body.push_str(",\"userIdentity\":");
+                body.push_str(&copy.identity);
+                push_member(&mut body, "eventID", &copy.event_id);
+                push_member(&mut body, "recipientAccountId", &copy.account);
+                body.push(',');
+                body.push_str(&tail);
+                body.push('}');
+                (copy.account.clone(), body)
             })
             .collect()
     }
@@ -240,7 +268,9 @@ pub fn uuid_v4() -> Result<String, ServiceError> {
     if let Some(x) = b.get_mut(8) {
         *x = (*x & 0x3f) | 0x80;
     }
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digit = |n: u8| char::from(HEX.get(usize::from(n)).copied().unwrap_or(b'0'));
+    let hex: String = b.iter().flat_map(|x| [digit(x >> 4), digit(x & 0x0f)]).collect();
     Ok(format!(
         "{}-{}-{}-{}-{}",
         hex.get(0..8).unwrap_or_default(),
