@@ -274,7 +274,12 @@ impl Appender {
     /// Starts the writer thread over `store` (the raw store: the appender records no events
     /// of its own).
     pub fn start(store: Arc<dyn Store>) -> Appender {
-        let (tx, rx) = mpsc::sync_channel(QUEUE_CAPACITY);
+        Appender::with_capacity(store, QUEUE_CAPACITY)
+    }
+
+    /// [`Appender::start`] with a queue of `capacity` jobs.
+    pub fn with_capacity(store: Arc<dyn Store>, capacity: usize) -> Appender {
+        let (tx, rx) = mpsc::sync_channel(capacity);
         let thread_store = Arc::clone(&store);
         let thread = std::thread::Builder::new()
             .name("xacct-cloudtrail".into())
@@ -392,4 +397,104 @@ fn write_batch(store: &dyn Store, batch: &[Job]) -> Result<(), StoreError> {
         }
     }
     tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Arc<dyn Store>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = xacct_store::open_sqlite(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    fn count(store: &dyn Store, account: &str) -> usize {
+        store.read().unwrap().events(account, None, 100_000).unwrap().len()
+    }
+
+    #[test]
+    fn flush_makes_queued_events_durable_and_drop_writes_the_rest() {
+        let (_dir, store) = store();
+        let appender = Appender::start(Arc::clone(&store));
+        for i in 0..100 {
+            appender.submit(Job::Append(vec![("111111111111".into(), format!(r#"{{"i":{i}}}"#))]));
+        }
+        appender.flush();
+        assert_eq!(count(&*store, "111111111111"), 100);
+        for _ in 0..50 {
+            appender.submit(Job::Append(vec![("222222222222".into(), "{}".into())]));
+        }
+        drop(appender);
+        assert_eq!(count(&*store, "222222222222"), 50, "graceful stop writes what was queued");
+    }
+
+    #[test]
+    fn a_full_queue_or_a_stopped_writer_writes_synchronously_rather_than_dropping() {
+        let (_dir, store) = store();
+        let appender = Appender::with_capacity(Arc::clone(&store), 1);
+        // Hold the writer mutex so the thread cannot drain: the queue fills at once.
+        let blocker = store.write().unwrap();
+        let s2 = Arc::clone(&store);
+        let writer = std::thread::spawn(move || {
+            let appender = appender;
+            for _ in 0..20 {
+                appender.submit(Job::Append(vec![("333333333333".into(), "{}".into())]));
+            }
+            appender
+        });
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        drop(blocker);
+        let appender = writer.join().unwrap();
+        appender.stop();
+        assert_eq!(count(&*s2, "333333333333"), 20);
+        appender.submit(Job::Append(vec![("333333333333".into(), "{}".into())]));
+        assert_eq!(count(&*s2, "333333333333"), 21, "after stop, submit writes itself");
+    }
+
+    #[test]
+    fn amend_replaces_bodies_in_place() {
+        let (_dir, store) = store();
+        let mut tx = store.write().unwrap();
+        let seq = tx.append_event("111111111111", r#"{"responseElements":null}"#).unwrap();
+        tx.commit().unwrap();
+        let appender = Appender::start(Arc::clone(&store));
+        appender.submit(Job::Amend(vec![("111111111111".into(), seq, r#"{"done":true}"#.into())]));
+        appender.flush();
+        let events = store.read().unwrap().events("111111111111", None, 10).unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].seq, seq);
+        assert_eq!(events[0].body, r#"{"done":true}"#);
+    }
+
+    #[test]
+    fn a_scope_left_by_a_panic_does_not_leak_into_the_next_call() {
+        let draft = {
+            let caller = crate::Caller::root("111111111111", "AKIA");
+            let input = serde_json::json!({});
+            let call = crate::Call {
+                service: "iam",
+                operation: "CreateUser",
+                region: "us-east-1",
+                caller: &caller,
+                input: &input,
+                request_id: "r",
+                source_ip: "",
+                user_agent: "",
+            };
+            Draft::new(&call, 0).unwrap()
+        };
+        let unwound = std::panic::catch_unwind(|| {
+            let _scope = begin(draft);
+            panic!("handler panicked");
+        });
+        assert!(unwound.is_err());
+        assert!(SCOPE.with(|s| s.borrow().is_none()), "no scope left behind");
+        let (_dir, store) = store();
+        let audited = AuditedStore::new(Arc::clone(&store));
+        let mut tx = audited.write().unwrap();
+        tx.put("t", "k", &Record::new(1, "1")).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(count(&*store, "111111111111"), 0, "a write outside a call records nothing");
+    }
 }
