@@ -89,6 +89,8 @@ impl Scope {
         let Some(state) = state else { return };
         let bodies = state.draft.bodies(Outcome::of(result));
         match state.written {
+            // An operation the service does not have never reached a service in AWS: no event.
+            None if matches!(result, Err(e) if e.code == crate::UNKNOWN_OPERATION) => {}
             None => appender.submit(Job::Append(bodies)),
             Some(seqs) => {
                 let pending = state.draft.bodies(Outcome::Pending);

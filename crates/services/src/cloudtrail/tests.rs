@@ -303,3 +303,14 @@ fn reset_empties_the_log() {
     w.services.reset(None).unwrap();
     assert!(events(&w, DEV).is_empty());
 }
+
+#[test]
+fn an_unknown_operation_is_not_an_event() {
+    let w = World::new();
+    let root = Caller::root(DEV, "AKIADEVROOT");
+    let err = w.call(&root, "cloudtrail", "CreateEventDataStore", json!({})).unwrap_err();
+    assert_eq!(err.code, crate::UNKNOWN_OPERATION);
+    w.call(&root, "sts", "GetCallerIdentity", json!({})).unwrap();
+    let names: Vec<Value> = events(&w, DEV).iter().map(|e| e["eventName"].clone()).collect();
+    assert_eq!(names, [json!("GetCallerIdentity")]);
+}
