@@ -151,10 +151,28 @@ impl App {
                 );
             }
         };
+        let user_agent = req
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("user-agent"))
+            .map_or("", |(_, v)| *v);
         let input = match xacct_wire::decode(&self.models, &route, req) {
             Ok(v) => v,
             Err(rej) => {
                 tracing::info!(request_id, operation = %route.operation, reason = %rej.message, "request rejected");
+                // The caller is known: the refusal is the caller's CloudTrail event.
+                let call = Call {
+                    service: route.service_id(),
+                    operation: &route.operation,
+                    region: &route.region,
+                    caller: &auth.caller,
+                    input: &serde_json::Value::Null,
+                    request_id: &request_id,
+                    source_ip,
+                    user_agent,
+                };
+                let err = rej.to_aws_error(route.protocol);
+                self.services.record_rejected(&call, &err.code, &err.message);
                 return with_request_id(
                     xacct_wire::encode_route_rejection(&route, &rej, &request_id),
                     &request_id,
@@ -169,11 +187,7 @@ impl App {
             input: &input,
             request_id: &request_id,
             source_ip,
-            user_agent: req
-                .headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("user-agent"))
-                .map_or("", |(_, v)| *v),
+            user_agent,
         };
         let resp = match self.services.call(&call) {
             Ok(output) => xacct_wire::encode_output(&self.models, &route, &output, &request_id),

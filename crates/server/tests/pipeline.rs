@@ -108,3 +108,31 @@ fn health_route_answers() {
     assert_eq!(r.status, 200);
     assert!(r.body.contains("\"store\":\"sqlite:"), "{}", r.body);
 }
+
+const LOOKUP: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents";
+
+#[test]
+fn cloudtrail_records_refused_input_but_not_failed_authentication() {
+    let server = TestServer::start().unwrap();
+    let wrong_secret = Requester::new(server.addr, ROOT_KEY_ID, "wrong-secret");
+    assert_eq!(wrong_secret.query("sts", GCI).unwrap().status, 403);
+    // AssumeRole without its required members: refused by the wire layer, after authentication.
+    let r = server.root().query("sts", "Action=AssumeRole&Version=2011-06-15").unwrap();
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(server.root().query("sts", GCI).unwrap().status, 200);
+
+    let r = server.root().json("cloudtrail", LOOKUP, "1.1", "{}").unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let out: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let records: Vec<serde_json::Value> = out["Events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::from_str(e["CloudTrailEvent"].as_str().unwrap()).unwrap())
+        .collect();
+    let names: Vec<&str> = records.iter().map(|r| r["eventName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["GetCallerIdentity", "AssumeRole"], "newest first; no failed signature");
+    assert_eq!(records[1]["errorCode"], "ValidationError");
+    assert_eq!(records[1]["userIdentity"]["type"], "Root");
+    assert_eq!(records[0]["sourceIPAddress"], "127.0.0.1");
+}

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod authz;
 pub mod clock;
+pub mod cloudtrail;
 mod error;
 pub mod iam;
 pub mod ids;
@@ -123,12 +124,17 @@ pub struct Services {
     keys: KeyCache,
     /// Compiled policies and session keys (see [`authz::AuthzState`]).
     authz: authz::AuthzState,
+    /// CloudTrail recording: the store handlers write through and the event appender.
+    audit: cloudtrail::Audit,
 }
 
 impl Services {
     pub fn new(store: Arc<dyn Store>, clock: Arc<Clock>, config: Config) -> Self {
+        // Handlers write through the audit wrapper, which writes through the read cache.
+        let cached = Arc::new(CachingStore::new(store));
         Services {
-            store: Arc::new(CachingStore::new(store)),
+            audit: cloudtrail::Audit::new(Arc::clone(&cached) as Arc<dyn Store>),
+            store: cached,
             clock,
             config,
             keys: KeyCache::default(),
@@ -144,8 +150,15 @@ impl Services {
         &self.clock
     }
 
+    /// The store. Write transactions committed during [`Services::call`] carry the call's
+    /// CloudTrail event (see [`cloudtrail::audit`]).
     pub fn store(&self) -> &dyn Store {
-        &*self.store
+        self.audit.store()
+    }
+
+    /// CloudTrail recording (flush, shutdown).
+    pub fn audit(&self) -> &cloudtrail::Audit {
+        &self.audit
     }
 
     /// A cached read view for authorization's lookups: current as of the request's start, not
@@ -256,12 +269,18 @@ impl Services {
     }
 
     /// Runs one operation: authorizes it (every permission it needs, see `authz`), then
-    /// dispatches it. A denied operation changes nothing.
+    /// dispatches it. A denied operation changes nothing. Every call is recorded as a
+    /// CloudTrail event, whatever its outcome (see [`cloudtrail`]).
     pub fn call(&self, call: &Call<'_>) -> Result<Value, ServiceError> {
+        cloudtrail::recorded(self, call, || self.authorize_and_dispatch(call))
+    }
+
+    fn authorize_and_dispatch(&self, call: &Call<'_>) -> Result<Value, ServiceError> {
         let requests = match call.service {
             "iam" => iam::actions::requests(call)?,
             "sts" => sts::actions::requests(call)?,
             "organizations" => organizations::actions::requests(self, call)?,
+            "cloudtrail" => cloudtrail::actions::requests(call)?,
             _ => Vec::new(),
         };
         authz::authorize(self, call, &requests)?;
@@ -271,14 +290,30 @@ impl Services {
             "organizations" => organizations::dispatch(self, call),
             // KMS authorizes in its handlers: the key policy is a required resource policy.
             "kms" => kms::dispatch(self, call),
+            "cloudtrail" => cloudtrail::dispatch(self, call),
             _ => Err(unknown_operation(call)),
         }
     }
 
+    /// Records the event of a call the server refused after authenticating it, before it
+    /// reached [`Services::call`] (its input did not decode): `code` and `message` are the
+    /// error the client got.
+    pub fn record_rejected(&self, call: &Call<'_>, code: &str, message: &str) {
+        cloudtrail::record_rejected(self, call, code, message);
+    }
+
     /// Empties every table and bootstraps the management account again with `root_key`.
     pub fn reset(&self, root_key: Option<NewAccessKey>) -> Result<(), ServiceError> {
+        // Queued events belong to the state being emptied.
+        self.audit.flush();
         let mut tx = self.store.write()?;
-        for table in TABLES.iter().chain(iam::model::TABLE_NAMES).chain(kms::model::TABLE_NAMES) {
+        tx.clear_events()?;
+        for table in TABLES
+            .iter()
+            .chain(iam::model::TABLE_NAMES)
+            .chain(kms::model::TABLE_NAMES)
+            .chain(cloudtrail::model::TABLE_NAMES)
+        {
             loop {
                 let batch = tx.scan(table, "", None, 500)?;
                 if batch.is_empty() {

@@ -139,6 +139,15 @@ impl ReadTx for TrackedWrite<'_> {
     ) -> Result<Vec<Event>, StoreError> {
         self.tx.events(account, after_seq, limit)
     }
+
+    fn events_newest_first(
+        &self,
+        account: &str,
+        before_seq: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.tx.events_newest_first(account, before_seq, limit)
+    }
 }
 
 impl WriteTx for TrackedWrite<'_> {
@@ -160,6 +169,19 @@ impl WriteTx for TrackedWrite<'_> {
     fn append_event(&mut self, account: &str, event_json: &str) -> Result<u64, StoreError> {
         // Events are not records: appending one leaves cached records valid.
         self.tx.append_event(account, event_json)
+    }
+
+    fn replace_event(
+        &mut self,
+        account: &str,
+        seq: u64,
+        event_json: &str,
+    ) -> Result<bool, StoreError> {
+        self.tx.replace_event(account, seq, event_json)
+    }
+
+    fn clear_events(&mut self) -> Result<u64, StoreError> {
+        self.tx.clear_events()
     }
 
     fn commit(self: Box<Self>) -> Result<(), StoreError> {
@@ -247,6 +269,15 @@ impl ReadTx for CachedRead<'_> {
     ) -> Result<Vec<Event>, StoreError> {
         // The event log grows without record changes: never cached.
         self.tx()?.events(account, after_seq, limit)
+    }
+
+    fn events_newest_first(
+        &self,
+        account: &str,
+        before_seq: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.tx()?.events_newest_first(account, before_seq, limit)
     }
 }
 

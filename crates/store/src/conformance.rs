@@ -25,6 +25,8 @@ pub fn run_all(store: &dyn Store) -> Result<(), StoreError> {
     versioned_records_round_trip(store)?;
     events_append_and_order(store)?;
     events_roll_back_with_their_transaction(store)?;
+    events_newest_first_pages_backwards(store)?;
+    events_replace_and_clear(store)?;
     concurrent_writers(store)?;
     readers_during_writes(store)?;
     Ok(())
@@ -461,6 +463,86 @@ pub fn events_roll_back_with_their_transaction(store: &dyn Store) -> Result<(), 
         [(kept, r#"{"kept":true}"#)]
     );
     assert!(r.get("conf_events_rb", "k")?.is_none());
+    Ok(())
+}
+
+/// `events_newest_first` reads one account's events in descending `seq`, paging with
+/// `before_seq`, and sees a write transaction's own appends.
+pub fn events_newest_first_pages_backwards(store: &dyn Store) -> Result<(), StoreError> {
+    let (a, b) = ("conf-newest-111111111111", "conf-newest-222222222222");
+    let mut seqs = Vec::new();
+    let mut tx = store.write()?;
+    for i in 0..7 {
+        seqs.push(tx.append_event(a, &format!(r#"{{"i":{i}}}"#))?);
+        tx.append_event(b, r#"{"other":true}"#)?;
+    }
+    let s = |i: usize| seqs.get(i).copied().unwrap_or_default();
+    let own = tx.events_newest_first(a, None, 2)?;
+    assert_eq!(own.iter().map(|e| e.seq).collect::<Vec<_>>(), [s(6), s(5)]);
+    tx.commit()?;
+    let r = store.read()?;
+    let all: Vec<u64> = r.events_newest_first(a, None, 100)?.iter().map(|e| e.seq).collect();
+    let mut expected = seqs.clone();
+    expected.reverse();
+    assert_eq!(all, expected);
+    let first = r.events_newest_first(a, None, 3)?;
+    assert_eq!(first.first().map(|e| e.body.as_str()), Some(r#"{"i":6}"#));
+    assert!(first.iter().all(|e| e.account == a));
+    let next = r.events_newest_first(a, first.last().map(|e| e.seq), 3)?;
+    assert_eq!(next.iter().map(|e| e.seq).collect::<Vec<_>>(), [s(3), s(2), s(1)]);
+    let last = r.events_newest_first(a, Some(s(1)), 3)?;
+    assert_eq!(last.iter().map(|e| e.seq).collect::<Vec<_>>(), [s(0)]);
+    assert!(r.events_newest_first(a, Some(s(0)), 3)?.is_empty());
+    assert!(r.events_newest_first(a, None, 0)?.is_empty());
+    assert!(r.events_newest_first("conf-newest-none", None, 5)?.is_empty());
+    Ok(())
+}
+
+/// `replace_event` rewrites one event's body in place (same `seq`, same account only);
+/// `clear_events` empties the log and later appends still get larger sequence numbers.
+pub fn events_replace_and_clear(store: &dyn Store) -> Result<(), StoreError> {
+    let (a, b) = ("conf-replace-111111111111", "conf-replace-222222222222");
+    let mut tx = store.write()?;
+    let first = tx.append_event(a, r#"{"v":1}"#)?;
+    let other = tx.append_event(b, r#"{"b":1}"#)?;
+    tx.commit()?;
+    let mut tx = store.write()?;
+    assert!(tx.replace_event(a, first, r#"{"v":2}"#)?);
+    assert!(!tx.replace_event(a, other, r#"{"stolen":true}"#)?, "another account's event");
+    assert!(!tx.replace_event(a, u64::MAX, r#"{"v":3}"#)?);
+    tx.commit()?;
+    {
+        let r = store.read()?;
+        let got = r.events(a, None, 10)?;
+        assert_eq!(
+            got.iter().map(|e| (e.seq, e.body.as_str())).collect::<Vec<_>>(),
+            [(first, r#"{"v":2}"#)]
+        );
+        assert_eq!(
+            r.events(b, None, 10)?.first().map(|e| e.body.clone()).as_deref(),
+            Some(r#"{"b":1}"#)
+        );
+    }
+    {
+        // A rolled-back replacement changes nothing.
+        let mut tx = store.write()?;
+        assert!(tx.replace_event(a, first, r#"{"v":9}"#)?);
+    }
+    assert_eq!(
+        store.read()?.events(a, None, 10)?.first().map(|e| e.body.clone()).as_deref(),
+        Some(r#"{"v":2}"#)
+    );
+    let mut tx = store.write()?;
+    assert!(tx.clear_events()? >= 2);
+    tx.commit()?;
+    let r = store.read()?;
+    assert!(r.events(a, None, 10)?.is_empty());
+    assert!(r.events(b, None, 10)?.is_empty());
+    drop(r);
+    let mut tx = store.write()?;
+    let later = tx.append_event(a, r#"{"after":true}"#)?;
+    tx.commit()?;
+    assert!(later > other, "sequence numbers are never reused");
     Ok(())
 }
 

@@ -120,6 +120,16 @@ pub trait ReadTx {
         after_seq: Option<u64>,
         limit: usize,
     ) -> Result<Vec<Event>, StoreError>;
+
+    /// Events of `account` with `seq` strictly less than `before_seq` (when given), newest
+    /// first (descending `seq`), at most `limit` of them. Paginate by passing the last `seq`
+    /// returned as `before_seq`.
+    fn events_newest_first(
+        &self,
+        account: &str,
+        before_seq: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError>;
 }
 
 /// A serializable write transaction. Dropping it without [`WriteTx::commit`] rolls back every
@@ -137,6 +147,19 @@ pub trait WriteTx: ReadTx {
 
     /// Appends an audit event for `account` in this transaction and returns its sequence number.
     fn append_event(&mut self, account: &str, event_json: &str) -> Result<u64, StoreError>;
+
+    /// Replaces the body of event `seq` of `account` (completing an event appended before its
+    /// outcome was known); returns whether there was such an event. Its `seq` does not change.
+    fn replace_event(
+        &mut self,
+        account: &str,
+        seq: u64,
+        event_json: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes every event of every account (a reset); returns how many there were. Sequence
+    /// numbers are still never reused.
+    fn clear_events(&mut self) -> Result<u64, StoreError>;
 
     /// Commits. On `Ok` the transaction is durable: it survives a crash of this process (and,
     /// for SQLite with `synchronous=FULL`, of the machine). On `Err` nothing was committed.

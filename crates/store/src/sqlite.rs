@@ -225,6 +225,15 @@ impl ReadTx for SqliteRead<'_> {
     ) -> Result<Vec<Event>, StoreError> {
         query_events(self.conn()?, account, after_seq, limit)
     }
+
+    fn events_newest_first(
+        &self,
+        account: &str,
+        before_seq: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        query_events_newest_first(self.conn()?, account, before_seq, limit)
+    }
 }
 
 /// The write transaction: holds the writer mutex for its whole life.
@@ -264,6 +273,15 @@ impl ReadTx for SqliteWrite<'_> {
         limit: usize,
     ) -> Result<Vec<Event>, StoreError> {
         query_events(&self.conn, account, after_seq, limit)
+    }
+
+    fn events_newest_first(
+        &self,
+        account: &str,
+        before_seq: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        query_events_newest_first(&self.conn, account, before_seq, limit)
     }
 }
 
@@ -309,6 +327,33 @@ impl WriteTx for SqliteWrite<'_> {
             op: "append an event",
             message: "the event sequence number is negative".to_owned(),
         })
+    }
+
+    fn replace_event(
+        &mut self,
+        account: &str,
+        seq: u64,
+        event_json: &str,
+    ) -> Result<bool, StoreError> {
+        let Ok(seq) = i64::try_from(seq) else {
+            return Ok(false);
+        };
+        let changed = self
+            .conn
+            .prepare_cached("UPDATE events SET body = ?3 WHERE seq = ?1 AND account = ?2")
+            .and_then(|mut s| s.execute(params![seq, account, event_json]))
+            .map_err(db_err("replace an event"))?;
+        Ok(changed > 0)
+    }
+
+    fn clear_events(&mut self) -> Result<u64, StoreError> {
+        // AUTOINCREMENT keeps its high-water mark in sqlite_sequence: numbers are not reused.
+        let deleted = self
+            .conn
+            .prepare_cached("DELETE FROM events")
+            .and_then(|mut s| s.execute([]))
+            .map_err(db_err("clear events"))?;
+        Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
@@ -457,6 +502,27 @@ fn query_events(
     )
     .and_then(|mut s| {
         s.query_map(params![account, after, limit], |row| {
+            Ok(Event { seq: row.get(0)?, account: account.to_owned(), body: row.get(1)? })
+        })?
+        .collect()
+    })
+    .map_err(db_err("read events"))
+}
+
+fn query_events_newest_first(
+    conn: &Connection,
+    account: &str,
+    before_seq: Option<u64>,
+    limit: usize,
+) -> Result<Vec<Event>, StoreError> {
+    // The (account, seq) index read backwards.
+    let before = before_seq.map_or(i64::MAX, |s| i64::try_from(s).unwrap_or(i64::MAX));
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    conn.prepare_cached(
+        "SELECT seq, body FROM events WHERE account = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+    )
+    .and_then(|mut s| {
+        s.query_map(params![account, before, limit], |row| {
             Ok(Event { seq: row.get(0)?, account: account.to_owned(), body: row.get(1)? })
         })?
         .collect()

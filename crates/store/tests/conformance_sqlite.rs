@@ -36,6 +36,8 @@ conformance_tests!(
     versioned_records_round_trip,
     events_append_and_order,
     events_roll_back_with_their_transaction,
+    events_newest_first_pages_backwards,
+    events_replace_and_clear,
     concurrent_writers,
     readers_during_writes,
 );

@@ -91,6 +91,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let models =
         xacct_wire::Models::load().map_err(|e| format!("cannot load the service models: {e}"))?;
     let app = Arc::new(App::new(services, models, options));
+    let stopping = Arc::clone(&app);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -103,6 +104,9 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         tracing::info!(listen = %local, auth = ?matches!(args.auth, AuthMode::On), "xacct serving");
         xacct_server::serve(app, listener, shutdown_signal()).await.map_err(|e| e.to_string())
     })?;
+    // CloudTrail events of calls that changed nothing are written in batches: write what is
+    // queued before exiting.
+    stopping.services().audit().shutdown();
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
