@@ -201,7 +201,12 @@ pub(crate) fn parse_document(
             return Err(size_error(kind, limit));
         }
     }
-    let doc: Value = serde_json::from_str(document).map_err(|_| PolicyError::syntax())?;
+    let doc: Value = serde_json::from_str(document).map_err(|_| match kind {
+        // CreateRole / UpdateAssumeRolePolicy word a document that is not JSON differently
+        // (reported from AWS in brendanhay/amazonka#434, aws-samples/aws-microservices-deploy-options#118).
+        PolicyKind::Trust => PolicyError::malformed("This policy contains invalid Json"),
+        _ => PolicyError::syntax(),
+    })?;
     let top = doc.as_object().ok_or_else(PolicyError::syntax)?;
     if top.keys().any(|k| !matches!(k.as_str(), "Version" | "Id" | "Statement")) {
         return Err(PolicyError::syntax());
@@ -1094,6 +1099,8 @@ mod tests {
             r#""Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*""#,
         );
         assert_eq!(err(&d, PolicyKind::Trust), "Has prohibited field Resource");
+        assert_eq!(err("some policy", PolicyKind::Trust), "This policy contains invalid Json");
+        assert_eq!(err("some policy", PolicyKind::Identity), "Syntax errors in policy.");
     }
 
     #[test]
