@@ -600,3 +600,26 @@ fn asymmetric_signing_and_rsa_encryption() {
         code(kms(&w, &r, "GenerateDataKey", json!({"KeyId": rsa, "KeySpec": "AES_256"})));
     assert_eq!(c, "InvalidKeyUsageException");
 }
+
+#[test]
+fn cross_account_principal_named_directly_still_needs_its_identity_policy() {
+    let w = World::new();
+    // Production's key names Bob of Development himself, not his account.
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+        {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{PROD}:root"}},"Action":"kms:*","Resource":"*"}},
+        {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{DEV}:user/Bob"}},"Action":"kms:Encrypt","Resource":"*"}}]}}"#
+    );
+    let (_, arn) = create_key(&w, PROD, Some(&policy));
+    let bob = w.user_caller(DEV, "Bob");
+    let (c, _, msg) = code(kms(&w, &bob, "Encrypt", json!({"KeyId": arn, "Plaintext": PLAIN})));
+    assert_eq!(c, "AccessDeniedException");
+    assert!(msg.contains("because no identity-based policy allows"), "{msg}");
+    w.user(DEV, "Bob", &[], &[("kms", &allow(r#""kms:Encrypt""#, &arn))], &[]);
+    kms(&w, &bob, "Encrypt", json!({"KeyId": arn, "Plaintext": PLAIN})).unwrap();
+    // Jane, in the same account, is not named: her kms:* identity policy is not enough.
+    let jane = w.user_caller(DEV, "Jane");
+    let (c, _, msg) = code(kms(&w, &jane, "Encrypt", json!({"KeyId": arn, "Plaintext": PLAIN})));
+    assert_eq!(c, "AccessDeniedException");
+    assert!(msg.contains("because no resource-based policy allows"), "{msg}");
+}
