@@ -445,7 +445,7 @@ pub fn list_keys(services: &Services, call: &Call<'_>) -> Result<Value, ServiceE
         "*",
         Vec::new(),
     )?;
-    let limit = limit(call.input, 1000);
+    let limit = limit(call.input, 100); // AWS: default 100
     let prefix = model::scope(&call.caller.account, call.region);
     let after = match input_str(call.input, "Marker") {
         Some(m) if super::is_key_id(m) => Some(format!("{prefix}{m}")),
