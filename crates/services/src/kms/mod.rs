@@ -76,6 +76,10 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "GenerateDataKeyWithoutPlaintext" => {
             data::generate_data_key_without_plaintext(services, call)
         }
+        "GenerateDataKeyPair" => data::generate_data_key_pair(services, call),
+        "GenerateDataKeyPairWithoutPlaintext" => {
+            data::generate_data_key_pair_without_plaintext(services, call)
+        }
         "GenerateRandom" => data::generate_random(services, call),
         "GenerateMac" => data::generate_mac(services, call),
         "VerifyMac" => data::verify_mac(services, call),

@@ -623,3 +623,30 @@ fn cross_account_principal_named_directly_still_needs_its_identity_policy() {
     assert_eq!(c, "AccessDeniedException");
     assert!(msg.contains("because no resource-based policy allows"), "{msg}");
 }
+
+#[test]
+fn data_key_pairs_are_sealed_under_the_kms_key() {
+    let w = World::new();
+    let r = root(DEV);
+    let (key, arn) = create_key(&w, DEV, None);
+    let out = kms(
+        &w,
+        &r,
+        "GenerateDataKeyPair",
+        json!({"KeyId": key, "KeyPairSpec": "ECC_NIST_P256", "EncryptionContext": {"app": "x"}}),
+    )
+    .unwrap();
+    assert_eq!(out["KeyId"], json!(arn));
+    let dec = kms(&w, &r, "Decrypt", json!({"CiphertextBlob": out["PrivateKeyCiphertextBlob"], "EncryptionContext": {"app": "x"}}))
+        .unwrap();
+    assert_eq!(dec["Plaintext"], out["PrivateKeyPlaintext"]);
+    let out = kms(
+        &w,
+        &r,
+        "GenerateDataKeyPairWithoutPlaintext",
+        json!({"KeyId": key, "KeyPairSpec": "ECC_NIST_P256"}),
+    )
+    .unwrap();
+    assert!(out.get("PrivateKeyPlaintext").is_none());
+    assert!(out["PublicKey"].as_str().unwrap().len() > 80);
+}
