@@ -1,6 +1,13 @@
 //! AWS KMS (awsJson 1.1, `TrentService`): one function per operation, named as AWS names it,
-//! in `keys`, `aliases`, `data` and `grants`; this module dispatches, resolves `KeyId`s and
-//! authorizes.
+//! in `keys`, `aliases`, `data` (encryption, data keys, MACs), `signing` and `grants`; this module
+//! dispatches, resolves `KeyId`s and authorizes. `crypto` (AES-256-GCM blobs, HMAC) and
+//! `asymmetric` (RSA, ECC) are the pure cryptography; `actions` the permission table.
+//!
+//! Not served: custom key stores, imported key material, multi-Region replicas
+//! (`ReplicateKey`, `UpdatePrimaryRegion`), key agreement (`DeriveSharedSecret`), SM2/ML-DSA/
+//! Ed25519 keys, automatic rotation on its schedule (`RotateKeyOnDemand` rotates),
+//! `GetKeyLastUsage`: they answer `UnknownOperationException` or
+//! `UnsupportedOperationException`.
 //!
 //! Keys live per account and per region (`arn:aws:kms:REGION:ACCOUNT:key/ID`). A key of another
 //! account must be named by key ARN or alias ARN; a bare key id or alias name always means the
