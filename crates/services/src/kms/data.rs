@@ -203,10 +203,11 @@ pub fn encrypt(services: &Services, call: &Call<'_>) -> Result<Value, ServiceErr
     if is_dry_run(call.input) {
         return Err(error::dry_run());
     }
-    let sealed = encrypt_for(&resolved.key, algorithm, &context, &plaintext)?;
+    let key = super::keys::rotate_if_due(services, resolved.key)?;
+    let sealed = encrypt_for(&key, algorithm, &context, &plaintext)?;
     Ok(json!({
         "CiphertextBlob": b64(&sealed),
-        "KeyId": resolved.key.arn,
+        "KeyId": key.arn,
         "EncryptionAlgorithm": algorithm,
     }))
 }
@@ -330,15 +331,16 @@ pub fn re_encrypt(services: &Services, call: &Call<'_>) -> Result<Value, Service
     if is_dry_run(call.input) {
         return Err(error::dry_run());
     }
-    let sealed = encrypt_for(&dest.key, dest_algorithm, &dest_context, &opened.plaintext)?;
+    let dest_key = super::keys::rotate_if_due(services, dest.key)?;
+    let sealed = encrypt_for(&dest_key, dest_algorithm, &dest_context, &opened.plaintext)?;
     Ok(json!({
         "CiphertextBlob": b64(&sealed),
         "SourceKeyId": opened.key.arn,
-        "KeyId": dest.key.arn,
+        "KeyId": dest_key.arn,
         "SourceEncryptionAlgorithm": opened.algorithm,
         "DestinationEncryptionAlgorithm": dest_algorithm,
         "SourceKeyMaterialId": opened.material_id,
-        "DestinationKeyMaterialId": dest.key.material.last().map(|m| m.id.clone()).unwrap_or_default(),
+        "DestinationKeyMaterialId": dest_key.material.last().map(|m| m.id.clone()).unwrap_or_default(),
     }))
 }
 
@@ -384,11 +386,12 @@ fn data_key(
     let random = ids::random_bytes::<1024>()?;
     let plaintext =
         random.get(..len).ok_or_else(|| error::validation("NumberOfBytes is out of range"))?;
-    let sealed = seal(&resolved.key, &context, plaintext)?;
+    let key = super::keys::rotate_if_due(services, resolved.key)?;
+    let sealed = seal(&key, &context, plaintext)?;
     let mut out = json!({
         "CiphertextBlob": b64(&sealed),
-        "KeyId": resolved.key.arn,
-        "KeyMaterialId": resolved.key.material.last().map(|m| m.id.clone()).unwrap_or_default(),
+        "KeyId": key.arn,
+        "KeyMaterialId": key.material.last().map(|m| m.id.clone()).unwrap_or_default(),
     });
     if with_plaintext {
         if let Some(obj) = out.as_object_mut() {
@@ -545,7 +548,7 @@ fn data_key_pair(
     };
     super::authorize_key(services, call, &*tx, gathered.as_mut(), &req)?;
     drop(tx);
-    let key = resolved.key;
+    let key = super::keys::rotate_if_due(services, resolved.key)?;
     usable(&key, "ENCRYPT_DECRYPT")?;
     if key.key_spec != "SYMMETRIC_DEFAULT" {
         // Message guessed.

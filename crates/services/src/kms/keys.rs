@@ -760,6 +760,45 @@ pub fn disable_key_rotation(services: &Services, call: &Call<'_>) -> Result<Valu
     })
 }
 
+/// Automatic rotation, done when a key is next used for encryption after its rotation date:
+/// new material (`AUTOMATIC`) and the next date one period later, written before the key is
+/// used. Older ciphertexts keep decrypting with the material their blob names.
+pub(crate) fn rotate_if_due(
+    services: &Services,
+    key: KeyRecord,
+) -> Result<KeyRecord, ServiceError> {
+    let now = services.clock().now_epoch_f64();
+    let due = key.rotation_enabled && key.next_rotation_date.is_some_and(|d| now >= d);
+    if !due {
+        return Ok(key);
+    }
+    let store_key = model::key_key(&key.account, &key.region, &key.key_id);
+    let mut tx = services.store().write()?;
+    // Another request may have rotated it meanwhile: decide on the current record.
+    let Some(mut current) = KEYS.get(&*tx, &store_key)? else {
+        return Ok(key);
+    };
+    let (Some(next), Some(days)) = (current.next_rotation_date, current.rotation_period_days)
+    else {
+        return Ok(current);
+    };
+    if !current.rotation_enabled || now < next {
+        return Ok(current);
+    }
+    current.material.push(new_material(&current.key_spec, next, "AUTOMATIC")?);
+    #[expect(clippy::cast_precision_loss, reason = "days is at most 2560")]
+    let period = days as f64 * SECONDS_PER_DAY;
+    // The next date after now, one period at a time from the scheduled one.
+    let mut following = next + period;
+    while following <= now {
+        following += period;
+    }
+    current.next_rotation_date = Some(following);
+    KEYS.put(&mut *tx, &store_key, &current)?;
+    tx.commit()?;
+    Ok(current)
+}
+
 /// `RotateKeyOnDemand`: new material now; older ciphertexts still decrypt.
 pub fn rotate_key_on_demand(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     update_key(services, call, Vec::new(), |key, now| {

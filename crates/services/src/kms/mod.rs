@@ -5,9 +5,9 @@
 //!
 //! Not served: custom key stores, imported key material, multi-Region replicas
 //! (`ReplicateKey`, `UpdatePrimaryRegion`), key agreement (`DeriveSharedSecret`), SM2/ML-DSA/
-//! Ed25519 keys, automatic rotation on its schedule (`RotateKeyOnDemand` rotates),
-//! `GetKeyLastUsage`: they answer `UnknownOperationException` or
-//! `UnsupportedOperationException`.
+//! Ed25519 keys, `GetKeyLastUsage`: they answer `UnknownOperationException` or
+//! `UnsupportedOperationException`. Automatic rotation happens when a key is next used for
+//! encryption after its rotation date (`keys::rotate_if_due`).
 //!
 //! Keys live per account and per region (`arn:aws:kms:REGION:ACCOUNT:key/ID`). A key of another
 //! account must be named by key ARN or alias ARN; a bare key id or alias name always means the

@@ -650,3 +650,28 @@ fn data_key_pairs_are_sealed_under_the_kms_key() {
     assert!(out.get("PrivateKeyPlaintext").is_none());
     assert!(out["PublicKey"].as_str().unwrap().len() > 80);
 }
+
+#[test]
+fn automatic_rotation_happens_on_schedule() {
+    let w = World::new();
+    let r = root(DEV);
+    let (key, _) = create_key(&w, DEV, None);
+    kms(&w, &r, "EnableKeyRotation", json!({"KeyId": key, "RotationPeriodInDays": 90})).unwrap();
+    let status = kms(&w, &r, "GetKeyRotationStatus", json!({"KeyId": key})).unwrap();
+    assert_eq!(status["RotationPeriodInDays"], json!(90));
+    let old = kms(&w, &r, "Encrypt", json!({"KeyId": key, "Plaintext": PLAIN})).unwrap();
+    w.services.clock().advance_ms(91 * 86_400_000);
+    let new = kms(&w, &r, "Encrypt", json!({"KeyId": key, "Plaintext": PLAIN})).unwrap();
+    let rotations = kms(&w, &r, "ListKeyRotations", json!({"KeyId": key})).unwrap();
+    assert_eq!(rotations["Rotations"].as_array().unwrap().len(), 1);
+    assert_eq!(rotations["Rotations"][0]["RotationType"], "AUTOMATIC");
+    for blob in [&old["CiphertextBlob"], &new["CiphertextBlob"]] {
+        let dec = kms(&w, &r, "Decrypt", json!({"CiphertextBlob": blob})).unwrap();
+        assert_eq!(dec["Plaintext"], json!(PLAIN));
+    }
+    let next = kms(&w, &r, "GetKeyRotationStatus", json!({"KeyId": key})).unwrap()
+        ["NextRotationDate"]
+        .as_f64()
+        .unwrap();
+    assert!(next > w.services.clock().now_epoch_f64());
+}
