@@ -75,6 +75,10 @@ pub fn spec(operation: &str) -> Option<OpSpec> {
         "GenerateDataKeyWithoutPlaintext" => {
             op("kms:GenerateDataKeyWithoutPlaintext", Key, true, true)
         }
+        "GenerateDataKeyPair" => op("kms:GenerateDataKeyPair", Key, true, true),
+        "GenerateDataKeyPairWithoutPlaintext" => {
+            op("kms:GenerateDataKeyPairWithoutPlaintext", Key, true, true)
+        }
         "GenerateMac" => op("kms:GenerateMac", Key, true, true),
         "VerifyMac" => op("kms:VerifyMac", Key, true, true),
         "Sign" => op("kms:Sign", Key, true, true),
@@ -108,6 +112,8 @@ pub fn grant_operation(action: &str) -> Option<&'static str> {
         "kms:CreateGrant" => "CreateGrant",
         "kms:RetireGrant" => "RetireGrant",
         "kms:DescribeKey" => "DescribeKey",
+        "kms:GenerateDataKeyPair" => "GenerateDataKeyPair",
+        "kms:GenerateDataKeyPairWithoutPlaintext" => "GenerateDataKeyPairWithoutPlaintext",
         "kms:GenerateMac" => "GenerateMac",
         "kms:VerifyMac" => "VerifyMac",
         "kms:Sign" => "Sign",
@@ -126,6 +132,8 @@ pub fn takes_encryption_context(action: &str) -> bool {
             | "kms:Encrypt"
             | "kms:GenerateDataKey"
             | "kms:GenerateDataKeyWithoutPlaintext"
+            | "kms:GenerateDataKeyPair"
+            | "kms:GenerateDataKeyPairWithoutPlaintext"
             | "kms:ReEncryptFrom"
             | "kms:ReEncryptTo"
     )

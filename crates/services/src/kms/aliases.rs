@@ -223,7 +223,7 @@ pub fn list_aliases(services: &Services, call: &Call<'_>) -> Result<Value, Servi
         .get("Limit")
         .and_then(Value::as_u64)
         .and_then(|l| usize::try_from(l).ok())
-        .unwrap_or(100);
+        .unwrap_or(50); // AWS: default 50
     let prefix = model::scope(&call.caller.account, call.region);
     let mut cursor = match input_str(call.input, "Marker") {
         Some(m) if m.starts_with("alias/") => Some(format!("{prefix}{m}")),

@@ -203,10 +203,11 @@ pub fn encrypt(services: &Services, call: &Call<'_>) -> Result<Value, ServiceErr
     if is_dry_run(call.input) {
         return Err(error::dry_run());
     }
-    let sealed = encrypt_for(&resolved.key, algorithm, &context, &plaintext)?;
+    let key = super::keys::rotate_if_due(services, resolved.key)?;
+    let sealed = encrypt_for(&key, algorithm, &context, &plaintext)?;
     Ok(json!({
         "CiphertextBlob": b64(&sealed),
-        "KeyId": resolved.key.arn,
+        "KeyId": key.arn,
         "EncryptionAlgorithm": algorithm,
     }))
 }
@@ -330,15 +331,16 @@ pub fn re_encrypt(services: &Services, call: &Call<'_>) -> Result<Value, Service
     if is_dry_run(call.input) {
         return Err(error::dry_run());
     }
-    let sealed = encrypt_for(&dest.key, dest_algorithm, &dest_context, &opened.plaintext)?;
+    let dest_key = super::keys::rotate_if_due(services, dest.key)?;
+    let sealed = encrypt_for(&dest_key, dest_algorithm, &dest_context, &opened.plaintext)?;
     Ok(json!({
         "CiphertextBlob": b64(&sealed),
         "SourceKeyId": opened.key.arn,
-        "KeyId": dest.key.arn,
+        "KeyId": dest_key.arn,
         "SourceEncryptionAlgorithm": opened.algorithm,
         "DestinationEncryptionAlgorithm": dest_algorithm,
         "SourceKeyMaterialId": opened.material_id,
-        "DestinationKeyMaterialId": dest.key.material.last().map(|m| m.id.clone()).unwrap_or_default(),
+        "DestinationKeyMaterialId": dest_key.material.last().map(|m| m.id.clone()).unwrap_or_default(),
     }))
 }
 
@@ -384,11 +386,12 @@ fn data_key(
     let random = ids::random_bytes::<1024>()?;
     let plaintext =
         random.get(..len).ok_or_else(|| error::validation("NumberOfBytes is out of range"))?;
-    let sealed = seal(&resolved.key, &context, plaintext)?;
+    let key = super::keys::rotate_if_due(services, resolved.key)?;
+    let sealed = seal(&key, &context, plaintext)?;
     let mut out = json!({
         "CiphertextBlob": b64(&sealed),
-        "KeyId": resolved.key.arn,
-        "KeyMaterialId": resolved.key.material.last().map(|m| m.id.clone()).unwrap_or_default(),
+        "KeyId": key.arn,
+        "KeyMaterialId": key.material.last().map(|m| m.id.clone()).unwrap_or_default(),
     });
     if with_plaintext {
         if let Some(obj) = out.as_object_mut() {
@@ -512,4 +515,81 @@ pub fn verify_mac(services: &Services, call: &Call<'_>) -> Result<Value, Service
         "MacValid": true,
         "MacAlgorithm": input_str(call.input, "MacAlgorithm").unwrap_or_default(),
     }))
+}
+
+fn data_key_pair(
+    services: &Services,
+    call: &Call<'_>,
+    with_plaintext: bool,
+) -> Result<Value, ServiceError> {
+    let spec = super::spec_of(call)?;
+    let pair_spec = input_str(call.input, "KeyPairSpec").unwrap_or_default();
+    if !asymmetric::supports(pair_spec) {
+        return Err(error::unsupported(format!(
+            "KeyPairSpec {pair_spec} is not supported by this KMS emulation"
+        )));
+    }
+    if call.input.get("Recipient").is_some() {
+        return Err(error::unsupported("Recipient (Nitro Enclaves) is not supported"));
+    }
+    let context = context_map(call.input, "EncryptionContext");
+    let tx = services.store().read()?;
+    let mut gathered = super::gather(services, call, &*tx)?;
+    let resolved = super::resolve_member(services, call, &*tx, "KeyId", spec)?;
+    let mut extra = with_context_keys(&context, None);
+    extra.push(("kms:DataKeyPairSpec".to_owned(), ContextValue::One(pair_spec.to_owned())));
+    let req = KeyRequest {
+        key: &resolved.key,
+        action: spec.action,
+        request_alias: resolved.request_alias.as_deref(),
+        extra,
+        encryption_context: Some(&context),
+        new_grant_operations: None,
+    };
+    super::authorize_key(services, call, &*tx, gathered.as_mut(), &req)?;
+    drop(tx);
+    let key = super::keys::rotate_if_due(services, resolved.key)?;
+    usable(&key, "ENCRYPT_DECRYPT")?;
+    if key.key_spec != "SYMMETRIC_DEFAULT" {
+        // Message guessed.
+        return Err(error::invalid_key_usage(format!(
+            "{} is not a symmetric encryption key",
+            key.arn
+        )));
+    }
+    if is_dry_run(call.input) {
+        return Err(error::dry_run());
+    }
+    let private = asymmetric::generate(pair_spec, &mut rand_core::OsRng)
+        .map_err(|e| ServiceError::internal(format!("data key pair generation: {e:?}")))?;
+    let public = asymmetric::public_key_der(pair_spec, &private)
+        .map_err(|e| ServiceError::internal(format!("data key pair public key: {e:?}")))?;
+    let sealed = seal(&key, &context, &private)?;
+    let mut out = json!({
+        "PrivateKeyCiphertextBlob": b64(&sealed),
+        "PublicKey": b64(&public),
+        "KeyId": key.arn,
+        "KeyPairSpec": pair_spec,
+        "KeyMaterialId": key.material.last().map(|m| m.id.clone()).unwrap_or_default(),
+    });
+    if with_plaintext {
+        if let Some(obj) = out.as_object_mut() {
+            obj.insert("PrivateKeyPlaintext".into(), json!(b64(&private)));
+        }
+    }
+    Ok(out)
+}
+
+/// `GenerateDataKeyPair`: an asymmetric key pair whose private key is also returned sealed
+/// under the symmetric KMS key.
+pub fn generate_data_key_pair(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+    data_key_pair(services, call, true)
+}
+
+/// `GenerateDataKeyPairWithoutPlaintext`: the same without the plaintext private key.
+pub fn generate_data_key_pair_without_plaintext(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
+    data_key_pair(services, call, false)
 }

@@ -8,7 +8,7 @@
 
 use serde_json::{json, Map, Value};
 use xacct_policy::{ParseOptions, Policy, PolicyKind};
-use xacct_store::{ReadTx, WriteTx};
+use xacct_store::ReadTx;
 
 use super::actions;
 use super::model::{KeyRecord, Material, Tag, KEYS};
@@ -386,13 +386,31 @@ pub fn create_key(services: &Services, call: &Call<'_>) -> Result<Value, Service
     Ok(json!({ "KeyMetadata": metadata(&key) }))
 }
 
+/// Resolves the key of `KeyId` and authorizes `call`'s action on it in a read transaction, then
+/// answers with `view` of it.
+fn read_key(
+    services: &Services,
+    call: &Call<'_>,
+    view: impl FnOnce(&KeyRecord) -> Result<Value, ServiceError>,
+) -> Result<Value, ServiceError> {
+    let spec = super::spec_of(call)?;
+    let tx = services.store().read()?;
+    let resolved = super::resolve_member(services, call, &*tx, "KeyId", spec)?;
+    let mut gathered = super::gather(services, call, &*tx)?;
+    let mut req = KeyRequest::new(&resolved.key, spec.action);
+    req.request_alias = resolved.request_alias.as_deref();
+    super::authorize_key(services, call, &*tx, gathered.as_mut(), &req)?;
+    drop(tx);
+    view(&resolved.key)
+}
+
 /// Resolves the key of `KeyId`, authorizes `call`'s action on it with `extra` keys, and runs
 /// `change` on it in one write transaction; the key is written back when `change` says so.
 fn update_key(
     services: &Services,
     call: &Call<'_>,
     extra: Vec<(String, ContextValue)>,
-    change: impl FnOnce(&mut KeyRecord, &mut dyn WriteTx, f64) -> Result<(Value, bool), ServiceError>,
+    change: impl FnOnce(&mut KeyRecord, f64) -> Result<(Value, bool), ServiceError>,
 ) -> Result<Value, ServiceError> {
     let spec = super::spec_of(call)?;
     let now = services.clock().now_epoch_f64();
@@ -409,7 +427,7 @@ fn update_key(
     };
     super::authorize_key(services, call, &*tx, gathered.as_mut(), &req)?;
     let mut key = resolved.key;
-    let (out, write) = change(&mut key, &mut *tx, now)?;
+    let (out, write) = change(&mut key, now)?;
     if write {
         KEYS.put(&mut *tx, &model::key_key(&key.account, &key.region, &key.key_id), &key)?;
         tx.commit()?;
@@ -419,9 +437,7 @@ fn update_key(
 
 /// `DescribeKey`.
 pub fn describe_key(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    update_key(services, call, Vec::new(), |key, _, _| {
-        Ok((json!({ "KeyMetadata": metadata(key) }), false))
-    })
+    read_key(services, call, |key| Ok(json!({ "KeyMetadata": metadata(key) })))
 }
 
 fn limit(input: &Value, default: usize) -> usize {
@@ -445,7 +461,7 @@ pub fn list_keys(services: &Services, call: &Call<'_>) -> Result<Value, ServiceE
         "*",
         Vec::new(),
     )?;
-    let limit = limit(call.input, 1000);
+    let limit = limit(call.input, 100); // AWS: default 100
     let prefix = model::scope(&call.caller.account, call.region);
     let after = match input_str(call.input, "Marker") {
         Some(m) if super::is_key_id(m) => Some(format!("{prefix}{m}")),
@@ -494,9 +510,7 @@ fn check_policy_name(input: &Value) -> Result<(), ServiceError> {
 /// `GetKeyPolicy`.
 pub fn get_key_policy(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     check_policy_name(call.input)?;
-    update_key(services, call, Vec::new(), |key, _, _| {
-        Ok((json!({ "Policy": key.policy, "PolicyName": "default" }), false))
-    })
+    read_key(services, call, |key| Ok(json!({ "Policy": key.policy, "PolicyName": "default" })))
 }
 
 /// `PutKeyPolicy`: validated, and (unless bypassed) it must still let the caller put a policy.
@@ -547,9 +561,7 @@ pub fn put_key_policy(services: &Services, call: &Call<'_>) -> Result<Value, Ser
 
 /// `ListKeyPolicies`: every key has exactly one, `default`.
 pub fn list_key_policies(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    update_key(services, call, Vec::new(), |_, _, _| {
-        Ok((json!({ "PolicyNames": ["default"], "Truncated": false }), false))
-    })
+    read_key(services, call, |_| Ok(json!({ "PolicyNames": ["default"], "Truncated": false })))
 }
 
 fn not_pending(key: &KeyRecord) -> Result<(), ServiceError> {
@@ -561,7 +573,7 @@ fn not_pending(key: &KeyRecord) -> Result<(), ServiceError> {
 
 /// `EnableKey`.
 pub fn enable_key(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    update_key(services, call, Vec::new(), |key, _, _| {
+    update_key(services, call, Vec::new(), |key, _| {
         not_pending(key)?;
         key.key_state = "Enabled".to_owned();
         Ok((json!({}), true))
@@ -570,7 +582,7 @@ pub fn enable_key(services: &Services, call: &Call<'_>) -> Result<Value, Service
 
 /// `DisableKey`.
 pub fn disable_key(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    update_key(services, call, Vec::new(), |key, _, _| {
+    update_key(services, call, Vec::new(), |key, _| {
         not_pending(key)?;
         key.key_state = "Disabled".to_owned();
         Ok((json!({}), true))
@@ -595,7 +607,7 @@ pub fn schedule_key_deletion(services: &Services, call: &Call<'_>) -> Result<Val
         "kms:ScheduleKeyDeletionPendingWindowInDays".to_owned(),
         ContextValue::One(days.to_string()),
     )];
-    update_key(services, call, extra, |key, _, now| {
+    update_key(services, call, extra, |key, now| {
         not_pending(key)?;
         #[expect(clippy::cast_precision_loss, reason = "days is between 7 and 30")]
         let date = now + days as f64 * SECONDS_PER_DAY;
@@ -616,7 +628,7 @@ pub fn schedule_key_deletion(services: &Services, call: &Call<'_>) -> Result<Val
 
 /// `CancelKeyDeletion`: the key comes back `Disabled`, as in AWS.
 pub fn cancel_key_deletion(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    update_key(services, call, Vec::new(), |key, _, _| {
+    update_key(services, call, Vec::new(), |key, _| {
         if key.key_state != "PendingDeletion" {
             // Message guessed.
             return Err(error::invalid_state(format!("{} is not pending deletion.", key.arn)));
@@ -631,7 +643,7 @@ pub fn cancel_key_deletion(services: &Services, call: &Call<'_>) -> Result<Value
 /// `UpdateKeyDescription`.
 pub fn update_key_description(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let description = input_str(call.input, "Description").unwrap_or_default().to_owned();
-    update_key(services, call, Vec::new(), |key, _, _| {
+    update_key(services, call, Vec::new(), |key, _| {
         not_pending(key)?;
         key.description = description;
         Ok((json!({}), true))
@@ -641,7 +653,7 @@ pub fn update_key_description(services: &Services, call: &Call<'_>) -> Result<Va
 /// `TagResource`: adds or replaces tags.
 pub fn tag_resource(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let tags = input_tags(call.input)?;
-    update_key(services, call, actions::request_tags(&tags), |key, _, _| {
+    update_key(services, call, actions::request_tags(&tags), |key, _| {
         for (k, v) in tags {
             key.tags.retain(|t| t.key != k);
             key.tags.push(Tag { key: k, value: v });
@@ -666,7 +678,7 @@ pub fn untag_resource(services: &Services, call: &Call<'_>) -> Result<Value, Ser
     } else {
         vec![("aws:TagKeys".to_owned(), ContextValue::Many(keys.clone()))]
     };
-    update_key(services, call, extra, |key, _, _| {
+    update_key(services, call, extra, |key, _| {
         key.tags.retain(|t| !keys.contains(&t.key));
         Ok((json!({}), true))
     })
@@ -674,10 +686,10 @@ pub fn untag_resource(services: &Services, call: &Call<'_>) -> Result<Value, Ser
 
 /// `ListResourceTags`.
 pub fn list_resource_tags(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    update_key(services, call, Vec::new(), |key, _, _| {
+    read_key(services, call, |key| {
         let tags: Vec<Value> =
             key.tags.iter().map(|t| json!({"TagKey": t.key, "TagValue": t.value})).collect();
-        Ok((json!({ "Tags": tags, "Truncated": false }), false))
+        Ok(json!({ "Tags": tags, "Truncated": false }))
     })
 }
 
@@ -699,7 +711,7 @@ pub fn get_key_rotation_status(
     services: &Services,
     call: &Call<'_>,
 ) -> Result<Value, ServiceError> {
-    update_key(services, call, Vec::new(), |key, _, _| {
+    read_key(services, call, |key| {
         let mut out = json!({ "KeyRotationEnabled": key.rotation_enabled, "KeyId": key.arn });
         if let Some(obj) = out.as_object_mut() {
             if key.rotation_enabled {
@@ -707,7 +719,7 @@ pub fn get_key_rotation_status(
                 obj.insert("NextRotationDate".into(), json!(key.next_rotation_date));
             }
         }
-        Ok((out, false))
+        Ok(out)
     })
 }
 
@@ -717,7 +729,7 @@ pub fn enable_key_rotation(services: &Services, call: &Call<'_>) -> Result<Value
     let extra = days
         .map(|d| vec![("kms:RotationPeriodInDays".to_owned(), ContextValue::One(d.to_string()))])
         .unwrap_or_default();
-    update_key(services, call, extra, |key, _, now| {
+    update_key(services, call, extra, |key, now| {
         rotatable(key)?;
         if key.key_state == "Disabled" {
             return Err(error::disabled(&key.arn));
@@ -735,7 +747,7 @@ pub fn enable_key_rotation(services: &Services, call: &Call<'_>) -> Result<Value
 
 /// `DisableKeyRotation`.
 pub fn disable_key_rotation(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    update_key(services, call, Vec::new(), |key, _, _| {
+    update_key(services, call, Vec::new(), |key, _| {
         rotatable(key)?;
         if key.key_state == "Disabled" {
             return Err(error::disabled(&key.arn));
@@ -748,9 +760,48 @@ pub fn disable_key_rotation(services: &Services, call: &Call<'_>) -> Result<Valu
     })
 }
 
+/// Automatic rotation, done when a key is next used for encryption after its rotation date:
+/// new material (`AUTOMATIC`) and the next date one period later, written before the key is
+/// used. Older ciphertexts keep decrypting with the material their blob names.
+pub(crate) fn rotate_if_due(
+    services: &Services,
+    key: KeyRecord,
+) -> Result<KeyRecord, ServiceError> {
+    let now = services.clock().now_epoch_f64();
+    let due = key.rotation_enabled && key.next_rotation_date.is_some_and(|d| now >= d);
+    if !due {
+        return Ok(key);
+    }
+    let store_key = model::key_key(&key.account, &key.region, &key.key_id);
+    let mut tx = services.store().write()?;
+    // Another request may have rotated it meanwhile: decide on the current record.
+    let Some(mut current) = KEYS.get(&*tx, &store_key)? else {
+        return Ok(key);
+    };
+    let (Some(next), Some(days)) = (current.next_rotation_date, current.rotation_period_days)
+    else {
+        return Ok(current);
+    };
+    if !current.rotation_enabled || now < next {
+        return Ok(current);
+    }
+    current.material.push(new_material(&current.key_spec, next, "AUTOMATIC")?);
+    #[expect(clippy::cast_precision_loss, reason = "days is at most 2560")]
+    let period = days as f64 * SECONDS_PER_DAY;
+    // The next date after now, one period at a time from the scheduled one.
+    let mut following = next + period;
+    while following <= now {
+        following += period;
+    }
+    current.next_rotation_date = Some(following);
+    KEYS.put(&mut *tx, &store_key, &current)?;
+    tx.commit()?;
+    Ok(current)
+}
+
 /// `RotateKeyOnDemand`: new material now; older ciphertexts still decrypt.
 pub fn rotate_key_on_demand(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    update_key(services, call, Vec::new(), |key, _, now| {
+    update_key(services, call, Vec::new(), |key, now| {
         rotatable(key)?;
         if key.key_state == "Disabled" {
             return Err(error::disabled(&key.arn));
@@ -763,7 +814,7 @@ pub fn rotate_key_on_demand(services: &Services, call: &Call<'_>) -> Result<Valu
 
 /// `ListKeyRotations`: each rotation (material after the first).
 pub fn list_key_rotations(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    update_key(services, call, Vec::new(), |key, _, _| {
+    read_key(services, call, |key| {
         rotatable(key)?;
         let rotations: Vec<Value> = key
             .material
@@ -778,6 +829,6 @@ pub fn list_key_rotations(services: &Services, call: &Call<'_>) -> Result<Value,
                 })
             })
             .collect();
-        Ok((json!({ "Rotations": rotations, "Truncated": false }), false))
+        Ok(json!({ "Rotations": rotations, "Truncated": false }))
     })
 }

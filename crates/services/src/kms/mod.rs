@@ -1,6 +1,13 @@
 //! AWS KMS (awsJson 1.1, `TrentService`): one function per operation, named as AWS names it,
-//! in `keys`, `aliases`, `data` and `grants`; this module dispatches, resolves `KeyId`s and
-//! authorizes.
+//! in `keys`, `aliases`, `data` (encryption, data keys, MACs), `signing` and `grants`; this module
+//! dispatches, resolves `KeyId`s and authorizes. `crypto` (AES-256-GCM blobs, HMAC) and
+//! `asymmetric` (RSA, ECC) are the pure cryptography; `actions` the permission table.
+//!
+//! Not served: custom key stores, imported key material, multi-Region replicas
+//! (`ReplicateKey`, `UpdatePrimaryRegion`), key agreement (`DeriveSharedSecret`), SM2/ML-DSA/
+//! Ed25519 keys, `GetKeyLastUsage`: they answer `UnknownOperationException` or
+//! `UnsupportedOperationException`. Automatic rotation happens when a key is next used for
+//! encryption after its rotation date (`keys::rotate_if_due`).
 //!
 //! Keys live per account and per region (`arn:aws:kms:REGION:ACCOUNT:key/ID`). A key of another
 //! account must be named by key ARN or alias ARN; a bare key id or alias name always means the
@@ -75,6 +82,10 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "GenerateDataKey" => data::generate_data_key(services, call),
         "GenerateDataKeyWithoutPlaintext" => {
             data::generate_data_key_without_plaintext(services, call)
+        }
+        "GenerateDataKeyPair" => data::generate_data_key_pair(services, call),
+        "GenerateDataKeyPairWithoutPlaintext" => {
+            data::generate_data_key_pair_without_plaintext(services, call)
         }
         "GenerateRandom" => data::generate_random(services, call),
         "GenerateMac" => data::generate_mac(services, call),

@@ -1,8 +1,9 @@
 //! Asymmetric signing keys: `Sign`, `Verify`, `GetPublicKey`.
 //!
 //! `Verify` answers `KMSInvalidSignatureException` for a signature that does not verify, as AWS
-//! documents. Validation messages for a key of the wrong usage and an algorithm the key spec
-//! does not support follow AWS's request-validation form (observed texts, as clients see them).
+//! documents. A `DIGEST` message must be as long as the algorithm's digest. The validation
+//! messages for a key of the wrong usage and for an algorithm the key spec does not support are
+//! the texts moto's suite expects (unconfirmed against AWS).
 
 use serde_json::{json, Value};
 

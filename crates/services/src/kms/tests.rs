@@ -600,3 +600,78 @@ fn asymmetric_signing_and_rsa_encryption() {
         code(kms(&w, &r, "GenerateDataKey", json!({"KeyId": rsa, "KeySpec": "AES_256"})));
     assert_eq!(c, "InvalidKeyUsageException");
 }
+
+#[test]
+fn cross_account_principal_named_directly_still_needs_its_identity_policy() {
+    let w = World::new();
+    // Production's key names Bob of Development himself, not his account.
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+        {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{PROD}:root"}},"Action":"kms:*","Resource":"*"}},
+        {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{DEV}:user/Bob"}},"Action":"kms:Encrypt","Resource":"*"}}]}}"#
+    );
+    let (_, arn) = create_key(&w, PROD, Some(&policy));
+    let bob = w.user_caller(DEV, "Bob");
+    let (c, _, msg) = code(kms(&w, &bob, "Encrypt", json!({"KeyId": arn, "Plaintext": PLAIN})));
+    assert_eq!(c, "AccessDeniedException");
+    assert!(msg.contains("because no identity-based policy allows"), "{msg}");
+    w.user(DEV, "Bob", &[], &[("kms", &allow(r#""kms:Encrypt""#, &arn))], &[]);
+    kms(&w, &bob, "Encrypt", json!({"KeyId": arn, "Plaintext": PLAIN})).unwrap();
+    // Jane, in the same account, is not named: her kms:* identity policy is not enough.
+    let jane = w.user_caller(DEV, "Jane");
+    let (c, _, msg) = code(kms(&w, &jane, "Encrypt", json!({"KeyId": arn, "Plaintext": PLAIN})));
+    assert_eq!(c, "AccessDeniedException");
+    assert!(msg.contains("because no resource-based policy allows"), "{msg}");
+}
+
+#[test]
+fn data_key_pairs_are_sealed_under_the_kms_key() {
+    let w = World::new();
+    let r = root(DEV);
+    let (key, arn) = create_key(&w, DEV, None);
+    let out = kms(
+        &w,
+        &r,
+        "GenerateDataKeyPair",
+        json!({"KeyId": key, "KeyPairSpec": "ECC_NIST_P256", "EncryptionContext": {"app": "x"}}),
+    )
+    .unwrap();
+    assert_eq!(out["KeyId"], json!(arn));
+    let dec = kms(&w, &r, "Decrypt", json!({"CiphertextBlob": out["PrivateKeyCiphertextBlob"], "EncryptionContext": {"app": "x"}}))
+        .unwrap();
+    assert_eq!(dec["Plaintext"], out["PrivateKeyPlaintext"]);
+    let out = kms(
+        &w,
+        &r,
+        "GenerateDataKeyPairWithoutPlaintext",
+        json!({"KeyId": key, "KeyPairSpec": "ECC_NIST_P256"}),
+    )
+    .unwrap();
+    assert!(out.get("PrivateKeyPlaintext").is_none());
+    assert!(out["PublicKey"].as_str().unwrap().len() > 80);
+}
+
+#[test]
+fn automatic_rotation_happens_on_schedule() {
+    let w = World::new();
+    let r = root(DEV);
+    let (key, _) = create_key(&w, DEV, None);
+    kms(&w, &r, "EnableKeyRotation", json!({"KeyId": key, "RotationPeriodInDays": 90})).unwrap();
+    let status = kms(&w, &r, "GetKeyRotationStatus", json!({"KeyId": key})).unwrap();
+    assert_eq!(status["RotationPeriodInDays"], json!(90));
+    let old = kms(&w, &r, "Encrypt", json!({"KeyId": key, "Plaintext": PLAIN})).unwrap();
+    w.services.clock().advance_ms(91 * 86_400_000);
+    let new = kms(&w, &r, "Encrypt", json!({"KeyId": key, "Plaintext": PLAIN})).unwrap();
+    let rotations = kms(&w, &r, "ListKeyRotations", json!({"KeyId": key})).unwrap();
+    assert_eq!(rotations["Rotations"].as_array().unwrap().len(), 1);
+    assert_eq!(rotations["Rotations"][0]["RotationType"], "AUTOMATIC");
+    for blob in [&old["CiphertextBlob"], &new["CiphertextBlob"]] {
+        let dec = kms(&w, &r, "Decrypt", json!({"CiphertextBlob": blob})).unwrap();
+        assert_eq!(dec["Plaintext"], json!(PLAIN));
+    }
+    let next = kms(&w, &r, "GetKeyRotationStatus", json!({"KeyId": key})).unwrap()
+        ["NextRotationDate"]
+        .as_f64()
+        .unwrap();
+    assert!(next > w.services.clock().now_epoch_f64());
+}
