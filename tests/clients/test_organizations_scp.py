@@ -46,6 +46,11 @@ def org_world(fresh_server):
     dev_key = create_account(s, DEV, "Development")
     org = s.client("organizations")
     root = org.list_roots()["Roots"][0]
+    # An organization with all features starts with SCPs enabled (CreateOrganization's
+    # reference); these tests walk through enabling them, so they start from disabled.
+    assert root["PolicyTypes"] == [{"Type": SCP, "Status": "ENABLED"}]
+    org.disable_policy_type(RootId=root["Id"], PolicyType=SCP)
+    root = org.list_roots()["Roots"][0]
     return s, org, root, dev_key
 
 

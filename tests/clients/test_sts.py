@@ -538,7 +538,8 @@ def test_service_control_policies_limit_member_accounts_not_the_management_accou
     dev_key = create_account(s, DEV, "Development")
     org = s.client("organizations")
     root_id = org.list_roots()["Roots"][0]["Id"]
-    org.enable_policy_type(RootId=root_id, PolicyType="SERVICE_CONTROL_POLICY")
+    # SCPs are enabled with the organization, FullAWSAccess attached everywhere.
+    assert org.list_roots()["Roots"][0]["PolicyTypes"] == [{"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}]
     dev_iam = s.client("iam", *dev_key)
     dev_iam.create_user(UserName="before-scp")  # FullAWSAccess everywhere: allowed
 

@@ -230,11 +230,9 @@ fn scps_limit_member_principals_and_rcps_limit_resources() {
     let w = World::new();
     let root_id =
         org_call(&w, "ListRoots", json!({}))["Roots"][0]["Id"].as_str().unwrap().to_owned();
-    org_call(
-        &w,
-        "EnablePolicyType",
-        json!({"RootId": root_id, "PolicyType": "SERVICE_CONTROL_POLICY"}),
-    );
+    // SCPs are enabled with the organization (CreateOrganization's reference).
+    let roots = org_call(&w, "ListRoots", json!({}));
+    assert_eq!(roots["Roots"][0]["PolicyTypes"][0]["Type"], "SERVICE_CONTROL_POLICY");
     let scp = org_call(
         &w,
         "CreatePolicy",

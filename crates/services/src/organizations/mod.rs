@@ -240,6 +240,17 @@ fn ensure_organization(
         partition: partition.to_owned(),
     };
     ORGANIZATION.put(tx, ORGANIZATION_KEY, &org)?;
+    if feature_set == "ALL" {
+        // CreateOrganization's reference: with all features, "service control policies
+        // [are] automatically enabled in the root", with FullAWSAccess attached (accounts and
+        // OUs get it as they join, see `tree`).
+        let scp = "SERVICE_CONTROL_POLICY";
+        let root = model::RootRecord { policy_types: vec![scp.to_owned()] };
+        model::ROOTS.put(tx, &org.root_id, &root)?;
+        if let Some(default) = tree::default_policy_id(scp) {
+            tree::attach(tx, default, scp, &org.root_id)?;
+        }
+    }
     Ok(org)
 }
 

@@ -35,10 +35,12 @@ impl World {
         World { services, root: Caller::root(MGMT, "AKIAMGMTROOT00000000"), _dir: dir }
     }
 
-    /// An organization with the Development account (111111111111) as its member.
+    /// An organization with the Development account (111111111111) as its member, with SCPs
+    /// disabled again (CreateOrganization enables them) so tests start from no policy type.
     fn new() -> World {
         let w = World::bare();
         w.ok("CreateOrganization", json!({"FeatureSet": "ALL"}));
+        w.ok("DisablePolicyType", json!({"RootId": w.root_id(), "PolicyType": SCP}));
         w.add_account(DEV, "Development");
         w
     }
@@ -144,6 +146,30 @@ fn level_ids(levels: &[Vec<(String, String, String)>]) -> Vec<Vec<String>> {
         .iter()
         .map(|l| l.iter().map(|(arn, _, _)| arn.rsplit('/').next().unwrap().to_owned()).collect())
         .collect()
+}
+
+#[test]
+fn create_organization_enables_scps_with_full_aws_access() {
+    // CreateOrganization's API reference: with all features, SCPs are enabled in the root.
+    let w = World::bare();
+    w.ok("CreateOrganization", json!({"FeatureSet": "ALL"}));
+    w.add_account(DEV, "Development");
+    let root = w.root_id();
+    let roots = w.ok("ListRoots", json!({}));
+    assert_eq!(roots["Roots"][0]["PolicyTypes"], json!([{"Type": SCP, "Status": "ENABLED"}]));
+    assert_eq!(w.policies_for(&root, SCP), [FULL_AWS_ACCESS_ID]);
+    assert_eq!(w.policies_for(DEV, SCP), [FULL_AWS_ACCESS_ID]);
+    let ou = w.create_ou(&root, "Workloads");
+    assert_eq!(w.policies_for(&ou, SCP), [FULL_AWS_ACCESS_ID]);
+    w.err(
+        "EnablePolicyType",
+        json!({"RootId": root, "PolicyType": SCP}),
+        "PolicyTypeAlreadyEnabledException",
+    );
+    // Consolidated billing only: no policy type.
+    let w = World::bare();
+    w.ok("CreateOrganization", json!({"FeatureSet": "CONSOLIDATED_BILLING"}));
+    assert_eq!(w.ok("ListRoots", json!({}))["Roots"][0]["PolicyTypes"], json!([]));
 }
 
 #[test]
@@ -928,7 +954,8 @@ fn reset_forgets_the_tree_and_policies() {
         w.ok("ListPolicies", json!({"Filter": SCP}))["Policies"].as_array().unwrap().len(),
         1
     );
-    assert!(w.policies_for(&root, SCP).is_empty());
+    // The new organization starts with FullAWSAccess alone: the old attachments are gone.
+    assert_eq!(w.policies_for(&root, SCP), [FULL_AWS_ACCESS_ID]);
 }
 
 #[test]
