@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod authz;
 pub mod clock;
+pub mod cloudformation;
 mod error;
 pub mod iam;
 pub mod ids;
@@ -248,6 +249,7 @@ impl Services {
             "iam" => iam::actions::requests(call)?,
             "sts" => sts::actions::requests(call)?,
             "organizations" => organizations::actions::requests(self, call)?,
+            "cloudformation" => cloudformation::actions::requests(self, call)?,
             _ => Vec::new(),
         };
         authz::authorize(self, call, &requests)?;
@@ -255,6 +257,7 @@ impl Services {
             "sts" => sts::dispatch(self, call),
             "iam" => iam::dispatch(self, call),
             "organizations" => organizations::dispatch(self, call),
+            "cloudformation" => cloudformation::dispatch(self, call),
             _ => Err(unknown_operation(call)),
         }
     }
@@ -262,7 +265,9 @@ impl Services {
     /// Empties every table and bootstraps the management account again with `root_key`.
     pub fn reset(&self, root_key: Option<NewAccessKey>) -> Result<(), ServiceError> {
         let mut tx = self.store.write()?;
-        for table in TABLES.iter().chain(iam::model::TABLE_NAMES) {
+        let tables =
+            TABLES.iter().chain(iam::model::TABLE_NAMES).chain(cloudformation::model::TABLE_NAMES);
+        for table in tables {
             loop {
                 let batch = tx.scan(table, "", None, 500)?;
                 if batch.is_empty() {

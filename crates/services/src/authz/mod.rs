@@ -300,6 +300,29 @@ pub fn gather(
     })
 }
 
+/// The request context of an AWS service principal acting for itself (CloudFormation assuming
+/// a stack's service role): no identity side and no SCPs (the engine gives a service principal
+/// only what resource policies grant), and only the global keys AWS sets for services.
+pub fn gather_service(services: &Services, region: &str) -> Gathered {
+    let now = services.clock().now_unix();
+    let mut ctx = Context::new();
+    ctx.insert("aws:CurrentTime", iso8601(now));
+    ctx.insert("aws:EpochTime", now.to_string());
+    ctx.insert("aws:SecureTransport", "true");
+    ctx.insert("aws:PrincipalIsAWSService", "true");
+    if !region.is_empty() {
+        ctx.insert("aws:RequestedRegion", region.to_owned());
+    }
+    Gathered {
+        identity: Vec::new(),
+        boundary: None,
+        session: Vec::new(),
+        scps: Vec::new(),
+        rcps: Vec::new(),
+        context: ctx,
+    }
+}
+
 const SERVICE_CONTROL_POLICY: &str = "SERVICE_CONTROL_POLICY";
 const RESOURCE_CONTROL_POLICY: &str = "RESOURCE_CONTROL_POLICY";
 
