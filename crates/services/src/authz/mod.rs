@@ -522,12 +522,14 @@ pub fn decide(
     Ok(evaluate(&req, &set))
 }
 
-/// AWS's AccessDenied for `service`'s protocol: query services (`iam`, `sts`) answer
+/// AWS's AccessDenied for `service`'s protocol: query services (`iam`, `sts`, `cloudformation`) answer
 /// `AccessDenied` 403; json services `AccessDeniedException` (400 for Organizations, whose model
 /// gives its exceptions no status).
 pub fn access_denied(service: &str, message: String) -> ServiceError {
     match service {
-        "iam" | "sts" | "s3" => ServiceError::client("AccessDenied", 403, message),
+        "iam" | "sts" | "s3" | "cloudformation" => {
+            ServiceError::client("AccessDenied", 403, message)
+        }
         "organizations" => ServiceError::client("AccessDeniedException", 400, message),
         _ => ServiceError::client("AccessDeniedException", 403, message),
     }

@@ -2,7 +2,8 @@
 //! CloudFormation: the stack ARN `arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/ID` as the
 //! resource (`stack/NAME/*` when the stack does not exist yet or is named by name only and not
 //! found), `*` for account-wide reads; condition keys `cloudformation:TemplateUrl`,
-//! `cloudformation:RoleArn`, `cloudformation:ResourceTypes`, `aws:RequestTag/…`, `aws:TagKeys`.
+//! `cloudformation:RoleArn`, `cloudformation:ResourceTypes`, `cloudformation:ChangeSetName`,
+//! `aws:RequestTag/…`, `aws:TagKeys`.
 //! A `RoleARN` also needs `iam:PassRole` on the role, with `iam:PassedToService`
 //! `cloudformation.amazonaws.com`.
 //!
@@ -63,6 +64,11 @@ pub fn requests(services: &Services, call: &Call<'_>) -> Result<Vec<ActionReques
         "ValidateTemplate" => "cloudformation:ValidateTemplate",
         "GetTemplateSummary" => "cloudformation:GetTemplateSummary",
         "ListExports" => "cloudformation:ListExports",
+        "CreateChangeSet" => "cloudformation:CreateChangeSet",
+        "DescribeChangeSet" => "cloudformation:DescribeChangeSet",
+        "ExecuteChangeSet" => "cloudformation:ExecuteChangeSet",
+        "DeleteChangeSet" => "cloudformation:DeleteChangeSet",
+        "ListChangeSets" => "cloudformation:ListChangeSets",
         _ => return Ok(Vec::new()),
     };
     let stack_name = input_str(input, "StackName");
@@ -73,7 +79,10 @@ pub fn requests(services: &Services, call: &Call<'_>) -> Result<Vec<ActionReques
     };
     let owner = (resource != "*").then_some(account);
     let mut main = ActionRequest::new(action, resource, owner);
-    if matches!(call.operation, "CreateStack" | "UpdateStack" | "DeleteStack") {
+    if let Some(cs) = input_str(input, "ChangeSetName") {
+        main = main.with("cloudformation:ChangeSetName", ContextValue::One(cs.to_owned()));
+    }
+    if matches!(call.operation, "CreateStack" | "UpdateStack" | "DeleteStack" | "CreateChangeSet") {
         if let Some(url) = input_str(input, "TemplateURL") {
             main = main.with("cloudformation:TemplateUrl", ContextValue::One(url.to_owned()));
         }

@@ -17,6 +17,7 @@
 //! Authorization of the CloudFormation operations themselves is in [`actions`].
 
 pub mod actions;
+pub mod changesets;
 pub mod engine;
 pub mod intrinsics;
 pub mod model;
@@ -61,6 +62,11 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "ValidateTemplate" => validate_template(services, call),
         "GetTemplateSummary" => get_template_summary(services, call),
         "ListExports" => list_exports(services, call),
+        "CreateChangeSet" => changesets::create_change_set(services, call),
+        "DescribeChangeSet" => changesets::describe_change_set(services, call),
+        "ExecuteChangeSet" => changesets::execute_change_set(services, call),
+        "DeleteChangeSet" => changesets::delete_change_set(services, call),
+        "ListChangeSets" => changesets::list_change_sets(services, call),
         _ => Err(unknown_operation(call)),
     }
 }
@@ -437,17 +443,144 @@ fn save(services: &Services, stack: &StackRecord) -> Result<(), ServiceError> {
 
 // ---------------------------------------------------------------- CreateStack
 
+/// A checked request to provision a template: what `CreateStack`, `UpdateStack` and
+/// `CreateChangeSet` agree on before anything is created.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub body: String,
+    pub template: Template,
+    pub parameters: Vec<ParameterRecord>,
+    pub values: BTreeMap<String, ParamValue>,
+    pub capabilities: Vec<String>,
+    pub tags: Vec<(String, String)>,
+    pub role_arn: Option<String>,
+}
+
+/// Checks a template, its parameters and capabilities against `previous` (an update's stack).
+fn plan_of(
+    call: &Call<'_>,
+    body: String,
+    template: Template,
+    previous: Option<&StackRecord>,
+) -> Result<Plan, ServiceError> {
+    let input = call.input;
+    template.check_supported()?;
+    let (parameters, values) =
+        resolve_parameters(&template, input, previous.map(|p| p.parameters.as_slice()))?;
+    let capabilities = strings(input, "Capabilities");
+    check_capabilities(&template, &capabilities)?;
+    let tags = match previous {
+        Some(p) if input.get("Tags").is_none() => p.tags.clone(),
+        _ => tags_of(input)?,
+    };
+    let role_arn = input_str(input, "RoleARN")
+        .map(str::to_owned)
+        .or_else(|| previous.and_then(|p| p.role_arn.clone()));
+    if let Some(p) = previous {
+        for r in &template.resources {
+            let same_id = |o: &&model::ResourceRecord| {
+                o.logical_id == r.logical_id && !o.status.starts_with("DELETE")
+            };
+            if let Some(old) = p.resources.iter().find(same_id) {
+                if old.resource_type != r.resource_type {
+                    return Err(validation(format!(
+                        "Update of resource type is not permitted. The new template modifies resource type of the following resources: [{}]",
+                        r.logical_id
+                    )));
+                }
+            }
+        }
+    }
+    Ok(Plan { body, template, parameters, values, capabilities, tags, role_arn })
+}
+
+/// A new stack record for `plan`, in `status`.
+fn new_stack(
+    services: &Services,
+    call: &Call<'_>,
+    name: &str,
+    plan: &Plan,
+    status: &str,
+) -> Result<StackRecord, ServiceError> {
+    let account = call.caller.account.clone();
+    let stack_id =
+        format!("arn:aws:cloudformation:{}:{account}:stack/{name}/{}", call.region, uuid()?);
+    Ok(StackRecord {
+        stack_id,
+        stack_name: name.to_owned(),
+        account,
+        region: call.region.to_owned(),
+        status: status.to_owned(),
+        status_reason: Some("User Initiated".to_owned()),
+        description: plan.template.description.clone(),
+        template_body: plan.body.clone(),
+        parameters: plan.parameters.clone(),
+        capabilities: plan.capabilities.clone(),
+        tags: plan.tags.clone(),
+        role_arn: plan.role_arn.clone(),
+        notification_arns: strings(call.input, "NotificationARNs"),
+        timeout_in_minutes: call.input.get("TimeoutInMinutes").and_then(Value::as_i64),
+        disable_rollback: false,
+        enable_termination_protection: opt_bool(call.input, "EnableTerminationProtection")
+            .unwrap_or(false),
+        creation_time: services.clock().now_epoch_f64(),
+        last_updated_time: None,
+        deletion_time: None,
+        outputs: Vec::new(),
+        resources: Vec::new(),
+        events: Vec::new(),
+    })
+}
+
+/// Records a new stack under its name; `AlreadyExistsException` when the name is taken.
+fn insert_stack(services: &Services, stack: &StackRecord) -> Result<(), ServiceError> {
+    let mut tx = services.store().write()?;
+    let key = model::name_key(&stack.account, &stack.region, &stack.stack_name);
+    if !STACK_NAMES.insert_new(&mut *tx, &key, &stack.stack_id)? {
+        return Err(ServiceError::client(
+            "AlreadyExistsException",
+            400,
+            format!("Stack [{}] already exists", stack.stack_name),
+        ));
+    }
+    STACKS.put(
+        &mut *tx,
+        &model::stack_key(&stack.account, &stack.region, &stack.stack_id),
+        stack,
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Provisions a recorded stack (`CreateStack`, or a `CREATE` change set) and saves the result.
+fn run_create(
+    services: &Services,
+    call: &Call<'_>,
+    caller: &Caller,
+    stack: StackRecord,
+    plan: &Plan,
+    on_failure: OnFailure,
+) -> Result<(), ServiceError> {
+    let pseudo = pseudo_of(&stack);
+    let t = &plan.template;
+    let conditions =
+        intrinsics::evaluate_conditions(&t.conditions, &plan.values, &pseudo, &t.mappings)?;
+    let mut run = Run { inv: Invoker { services, parent: call, caller }, stack };
+    let inputs =
+        Inputs { template: t, params: &plan.values, conditions: &conditions, pseudo: &pseudo };
+    let result = run.create(&inputs, on_failure);
+    // Whatever happened, the stack's record says it.
+    save(services, &run.stack)?;
+    result
+}
+
 /// `CreateStack`: checks the request and template, records the stack, provisions it.
 pub fn create_stack(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let input = call.input;
     let name = required(call, "StackName")?;
     check_stack_name(name)?;
     let (body, t) = template_of_call(call)?;
-    t.check_supported()?;
-    let (parameters, values) = resolve_parameters(&t, input, None)?;
-    let capabilities = strings(input, "Capabilities");
-    check_capabilities(&t, &capabilities)?;
-    let tags = tags_of(input)?;
+    let plan = plan_of(call, body, t, None)?;
     let disable_rollback = opt_bool(input, "DisableRollback");
     let on_failure = match (input_str(input, "OnFailure"), disable_rollback) {
         (Some(_), Some(_)) => {
@@ -457,59 +590,19 @@ pub fn create_stack(services: &Services, call: &Call<'_>) -> Result<Value, Servi
         (Some("DELETE"), _) => OnFailure::Delete,
         _ => OnFailure::Rollback,
     };
-    let role_arn = input_str(input, "RoleARN").map(str::to_owned);
-    let caller = effective_caller(services, call, role_arn.as_deref())?;
-
-    let account = call.caller.account.clone();
-    let stack_id =
-        format!("arn:aws:cloudformation:{}:{account}:stack/{name}/{}", call.region, uuid()?);
-    let now = services.clock().now_epoch_f64();
-    let stack = StackRecord {
-        stack_id: stack_id.clone(),
-        stack_name: name.to_owned(),
-        account: account.clone(),
-        region: call.region.to_owned(),
-        status: "CREATE_IN_PROGRESS".to_owned(),
-        status_reason: Some("User Initiated".to_owned()),
-        description: t.description.clone(),
-        template_body: body,
-        parameters,
-        capabilities,
-        tags,
-        role_arn,
-        notification_arns: strings(input, "NotificationARNs"),
-        timeout_in_minutes: input.get("TimeoutInMinutes").and_then(Value::as_i64),
-        disable_rollback: on_failure == OnFailure::DoNothing,
-        enable_termination_protection: opt_bool(input, "EnableTerminationProtection")
-            .unwrap_or(false),
-        creation_time: now,
-        last_updated_time: None,
-        deletion_time: None,
-        outputs: Vec::new(),
-        resources: Vec::new(),
-        events: Vec::new(),
-    };
-    let pseudo = pseudo_of(&stack);
-    let conditions = intrinsics::evaluate_conditions(&t.conditions, &values, &pseudo, &t.mappings)?;
-    {
-        let mut tx = services.store().write()?;
-        let key = model::name_key(&account, call.region, name);
-        if !STACK_NAMES.insert_new(&mut *tx, &key, &stack_id)? {
-            return Err(ServiceError::client(
-                "AlreadyExistsException",
-                400,
-                format!("Stack [{name}] already exists"),
-            ));
-        }
-        STACKS.put(&mut *tx, &model::stack_key(&account, call.region, &stack_id), &stack)?;
-        tx.commit()?;
-    }
-    let mut run = Run { inv: Invoker { services, parent: call, caller: &caller }, stack };
-    let inputs = Inputs { template: &t, params: &values, conditions: &conditions, pseudo: &pseudo };
-    let result = run.create(&inputs, on_failure);
-    // Whatever happened, the stack's record says it.
-    save(services, &run.stack)?;
-    result?;
+    let caller = effective_caller(services, call, plan.role_arn.as_deref())?;
+    let mut stack = new_stack(services, call, name, &plan, "CREATE_IN_PROGRESS")?;
+    stack.disable_rollback = on_failure == OnFailure::DoNothing;
+    // Conditions are checked before anything is recorded.
+    intrinsics::evaluate_conditions(
+        &plan.template.conditions,
+        &plan.values,
+        &pseudo_of(&stack),
+        &plan.template.mappings,
+    )?;
+    insert_stack(services, &stack)?;
+    let stack_id = stack.stack_id.clone();
+    run_create(services, call, &caller, stack, &plan, on_failure)?;
     Ok(json!({ "StackId": stack_id }))
 }
 
@@ -523,9 +616,15 @@ const UPDATABLE: &[&str] = &[
     "IMPORT_ROLLBACK_COMPLETE",
 ];
 
-/// `UpdateStack`: a new template and/or parameters for a stable stack.
-pub fn update_stack(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    let input = call.input;
+fn not_updatable(stack: &StackRecord) -> ServiceError {
+    validation(format!(
+        "Stack:{} is in {} state and can not be updated.",
+        stack.stack_id, stack.status
+    ))
+}
+
+/// The live stack a `StackName` names, in a state that allows an update.
+fn updatable_stack(services: &Services, call: &Call<'_>) -> Result<StackRecord, ServiceError> {
     let name = required(call, "StackName")?;
     let current = {
         let tx = services.store().read()?;
@@ -535,83 +634,76 @@ pub fn update_stack(services: &Services, call: &Call<'_>) -> Result<Value, Servi
         return Err(not_exist(name));
     };
     if !UPDATABLE.contains(&current.status.as_str()) {
-        return Err(validation(format!(
-            "Stack:{} is in {} state and can not be updated.",
-            current.stack_id, current.status
-        )));
+        return Err(not_updatable(&current));
     }
-    let (body, t) = if opt_bool(input, "UsePreviousTemplate") == Some(true) {
+    Ok(current)
+}
+
+/// The template of an update: the request's, or the stack's with `UsePreviousTemplate`.
+fn update_template(
+    call: &Call<'_>,
+    current: &StackRecord,
+) -> Result<(String, Template), ServiceError> {
+    let input = call.input;
+    if opt_bool(input, "UsePreviousTemplate") == Some(true) {
         if input_str(input, "TemplateBody").is_some() || input_str(input, "TemplateURL").is_some() {
             return Err(validation(
                 "You cannot specify both usePreviousTemplate and Template Body/Template URL.", // (guessed)
             ));
         }
         let parsed = template::parse(&current.template_body)?;
-        (current.template_body.clone(), Template::from_value(&parsed)?)
-    } else {
-        template_of_call(call)?
-    };
-    t.check_supported()?;
-    let (parameters, values) = resolve_parameters(&t, input, Some(&current.parameters))?;
-    let capabilities = strings(input, "Capabilities");
-    check_capabilities(&t, &capabilities)?;
-    let tags = if input.get("Tags").is_some() { tags_of(input)? } else { current.tags.clone() };
-    for r in &t.resources {
-        if let Some(old) = current
-            .resources
-            .iter()
-            .find(|o| o.logical_id == r.logical_id && !o.status.starts_with("DELETE"))
-        {
-            if old.resource_type != r.resource_type {
-                return Err(validation(format!(
-                    "Update of resource type is not permitted. The new template modifies resource type of the following resources: [{}]",
-                    r.logical_id
-                )));
-            }
-        }
+        return Ok((current.template_body.clone(), Template::from_value(&parsed)?));
     }
-    let role_arn =
-        input_str(input, "RoleARN").map(str::to_owned).or_else(|| current.role_arn.clone());
-    if body == current.template_body
-        && parameters == current.parameters
-        && tags == current.tags
-        && role_arn == current.role_arn
-    {
-        return Err(validation("No updates are to be performed."));
-    }
-    let caller = effective_caller(services, call, role_arn.as_deref())?;
+    template_of_call(call)
+}
+
+/// Whether `plan` changes nothing of `current` (AWS: "No updates are to be performed.").
+fn no_changes(current: &StackRecord, plan: &Plan) -> bool {
+    plan.body == current.template_body
+        && plan.parameters == current.parameters
+        && plan.tags == current.tags
+        && plan.role_arn == current.role_arn
+}
+
+/// Applies `plan` to a stable stack (`UpdateStack`, or an `UPDATE` change set).
+fn run_update(
+    services: &Services,
+    call: &Call<'_>,
+    current: StackRecord,
+    plan: &Plan,
+) -> Result<(), ServiceError> {
+    let caller = effective_caller(services, call, plan.role_arn.as_deref())?;
+    let t = &plan.template;
     let mut stack = current.clone();
-    stack.template_body = body;
+    stack.template_body.clone_from(&plan.body);
     stack.description.clone_from(&t.description);
-    stack.parameters = parameters;
-    stack.capabilities = capabilities;
-    stack.tags = tags;
-    stack.role_arn = role_arn;
-    if input.get("NotificationARNs").is_some() {
-        stack.notification_arns = strings(input, "NotificationARNs");
+    stack.parameters.clone_from(&plan.parameters);
+    stack.capabilities.clone_from(&plan.capabilities);
+    stack.tags.clone_from(&plan.tags);
+    stack.role_arn.clone_from(&plan.role_arn);
+    if call.input.get("NotificationARNs").is_some() {
+        stack.notification_arns = strings(call.input, "NotificationARNs");
     }
     let pseudo = pseudo_of(&stack);
-    let conditions = intrinsics::evaluate_conditions(&t.conditions, &values, &pseudo, &t.mappings)?;
+    let conditions =
+        intrinsics::evaluate_conditions(&t.conditions, &plan.values, &pseudo, &t.mappings)?;
     {
         // Claim the stack: a concurrent update sees it in progress.
         let mut tx = services.store().write()?;
         let key = model::stack_key(&stack.account, &stack.region, &stack.stack_id);
-        let latest = STACKS.get(&*tx, &key)?;
-        if latest.as_ref().map(|s| s.status.as_str()) != Some(current.status.as_str()) {
-            return Err(validation(format!(
-                "Stack:{} is in {} state and can not be updated.",
-                stack.stack_id,
-                latest.map(|s| s.status).unwrap_or_default()
-            )));
+        match STACKS.get(&*tx, &key)? {
+            Some(latest) if latest.status == current.status => {}
+            Some(latest) => return Err(not_updatable(&latest)),
+            None => return Err(not_exist(&stack.stack_name)),
         }
         let mut claimed = current.clone();
         claimed.status = "UPDATE_IN_PROGRESS".to_owned();
         STACKS.put(&mut *tx, &key, &claimed)?;
         tx.commit()?;
     }
-    let stack_id = stack.stack_id.clone();
     let mut run = Run { inv: Invoker { services, parent: call, caller: &caller }, stack };
-    let inputs = Inputs { template: &t, params: &values, conditions: &conditions, pseudo: &pseudo };
+    let inputs =
+        Inputs { template: t, params: &plan.values, conditions: &conditions, pseudo: &pseudo };
     let result = run.update(&inputs);
     if run.stack.status != "UPDATE_COMPLETE" {
         // A rolled-back update keeps the previous template and parameters.
@@ -620,9 +712,22 @@ pub fn update_stack(services: &Services, call: &Call<'_>) -> Result<Value, Servi
         run.stack.description = current.description.clone();
         run.stack.tags = current.tags.clone();
         run.stack.role_arn = current.role_arn.clone();
+        run.stack.capabilities = current.capabilities.clone();
     }
     save(services, &run.stack)?;
-    result?;
+    result
+}
+
+/// `UpdateStack`: a new template and/or parameters for a stable stack.
+pub fn update_stack(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+    let current = updatable_stack(services, call)?;
+    let (body, t) = update_template(call, &current)?;
+    let plan = plan_of(call, body, t, Some(&current))?;
+    if no_changes(&current, &plan) {
+        return Err(validation("No updates are to be performed."));
+    }
+    let stack_id = current.stack_id.clone();
+    run_update(services, call, current, &plan)?;
     Ok(json!({ "StackId": stack_id }))
 }
 
@@ -645,7 +750,7 @@ pub fn delete_stack(services: &Services, call: &Call<'_>) -> Result<Value, Servi
             current.stack_name
         )));
     }
-    if current.status.ends_with("_IN_PROGRESS") {
+    if current.status.ends_with("_IN_PROGRESS") && current.status != "REVIEW_IN_PROGRESS" {
         // (guessed) AWS's wording for deleting a stack while another operation runs.
         return Err(validation(format!(
             "Stack:{} is in {} state and can not be deleted.",
@@ -662,6 +767,7 @@ pub fn delete_stack(services: &Services, call: &Call<'_>) -> Result<Value, Servi
             r.retain = true;
         }
     }
+    changesets::delete_stack_change_sets(services, &stack)?;
     let mut run = Run { inv: Invoker { services, parent: call, caller: &caller }, stack };
     let result = run.delete();
     save(services, &run.stack)?;

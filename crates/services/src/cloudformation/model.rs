@@ -100,7 +100,8 @@ pub const STACKS: Table<StackRecord> = Table::new("cfn_stacks", 1);
 pub const STACK_NAMES: Table<String> = Table::new("cfn_stack_names", 1);
 
 /// Every table of this module, for `Services::reset`.
-pub const TABLE_NAMES: &[&str] = &[STACKS.name(), STACK_NAMES.name()];
+pub const TABLE_NAMES: &[&str] =
+    &[STACKS.name(), STACK_NAMES.name(), super::changesets::CHANGE_SETS.name()];
 
 /// The key of a stack record.
 pub fn stack_key(account: &str, region: &str, stack_id: &str) -> String {

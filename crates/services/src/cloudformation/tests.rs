@@ -223,9 +223,9 @@ fn conditions_see_parameters_and_each_other() {
         &serde_json::Map::new(),
     )
     .unwrap();
-    assert_eq!(done["IsProd"], true);
-    assert_eq!(done["NotProd"], false);
-    assert_eq!(done["Both"], true);
+    assert!(done["IsProd"]);
+    assert!(!done["NotProd"]);
+    assert!(done["Both"]);
     let cyclic = json!({"A": {"Condition": "B"}, "B": {"Condition": "A"}});
     let err =
         evaluate_conditions(cyclic.as_object().unwrap(), &params, &pseudo, &serde_json::Map::new())
