@@ -87,13 +87,20 @@ def error_of(excinfo):
     return err["Code"], excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"], err.get("Message", "")
 
 
+def deploy(server, path, *extra):
+    """`aws cloudformation deploy` (change sets, then waiters); returns its text output."""
+    proc = server.aws(
+        "cloudformation", "deploy", "--stack-name", "web", "--template-file", str(path),
+        "--capabilities", "CAPABILITY_IAM", *extra, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr + server.log()
+    return proc.stdout
+
+
 def test_the_web_team_deploys_updates_and_deletes_its_stack_with_the_aws_cli(server, tmp_path):
     path = tmp_path / "web.yaml"
     path.write_text(WEB_TEMPLATE)
-    server.aws(
-        "cloudformation", "deploy", "--stack-name", "web", "--template-file", str(path),
-        "--capabilities", "CAPABILITY_IAM", "--parameter-overrides", "Env=dev",
-    )
+    assert "Successfully created/updated stack - web" in deploy(server, path, "--parameter-overrides", "Env=dev")
     stack = server.aws("cloudformation", "describe-stacks", "--stack-name", "web")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     assert stack["Description"] == "Web fleet IAM"
@@ -116,10 +123,7 @@ def test_the_web_team_deploys_updates_and_deletes_its_stack_with_the_aws_cli(ser
     assert {r["ResourceStatus"] for r in resources} == {"CREATE_COMPLETE"}
 
     # Production: the description changes, which replaces the managed policy (a new ARN).
-    server.aws(
-        "cloudformation", "deploy", "--stack-name", "web", "--template-file", str(path),
-        "--capabilities", "CAPABILITY_IAM", "--parameter-overrides", "Env=prod",
-    )
+    deploy(server, path, "--parameter-overrides", "Env=prod")
     stack = server.aws("cloudformation", "describe-stacks", "--stack-name", "web")["Stacks"][0]
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
     new_out = outputs_of(stack)
@@ -129,13 +133,8 @@ def test_the_web_team_deploys_updates_and_deletes_its_stack_with_the_aws_cli(ser
     inline = server.aws("iam", "get-role-policy", "--role-name", role_name, "--policy-name", "logs")
     assert inline["PolicyDocument"]["Statement"][0]["Resource"].endswith("log-group:web-prod:*")
 
-    again = server.aws(
-        "cloudformation", "deploy", "--stack-name", "web", "--template-file", str(path),
-        "--capabilities", "CAPABILITY_IAM", "--parameter-overrides", "Env=prod", "--no-fail-on-empty-changeset",
-        check=False,
-    )
-    assert again.returncode == 0, again.stderr
-    assert "No changes to deploy" in again.stdout
+    again = deploy(server, path, "--parameter-overrides", "Env=prod", "--no-fail-on-empty-changeset")
+    assert "No changes to deploy" in again
 
     template = server.aws("cloudformation", "get-template", "--stack-name", "web")
     assert "Web fleet IAM" in template["TemplateBody"]
