@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use xacct_store::Table;
 
 use super::engine::OnFailure;
-use super::intrinsics::{ParamValue, Provisioned, Scope};
+use super::intrinsics::{Exports, ParamValue, Provisioned, Scope};
 use super::model::{self, ParameterRecord, StackRecord, STACKS};
 use super::template::{self, Template};
 use super::{
@@ -77,7 +77,11 @@ fn values_of(t: &Template, records: &[ParameterRecord]) -> BTreeMap<String, Para
 }
 
 /// The resource changes `plan` makes to `stack`.
-fn changes(stack: &StackRecord, plan: &Plan) -> Result<Vec<Value>, ServiceError> {
+fn changes(
+    stack: &StackRecord,
+    plan: &Plan,
+    exports: &Exports,
+) -> Result<Vec<Value>, ServiceError> {
     let t = &plan.template;
     let pseudo = pseudo_of(stack);
     let conditions =
@@ -103,6 +107,7 @@ fn changes(stack: &StackRecord, plan: &Plan) -> Result<Vec<Value>, ServiceError>
         resources: &provisioned,
         conditions: &conditions,
         mappings: &t.mappings,
+        exports,
     };
     let mut out = Vec::new();
     let change = |action: &str,
@@ -227,10 +232,11 @@ pub fn create_change_set(services: &Services, call: &Call<'_>) -> Result<Value, 
             return Err(validation(format!("ChangeSetType {other} is not supported by xacct")))
         }
     };
+    let exports = super::exports_for(services, call, &stack.stack_id)?;
     let list = if kind == "CREATE" {
-        changes(&StackRecord { resources: Vec::new(), ..stack.clone() }, &plan)?
+        changes(&StackRecord { resources: Vec::new(), ..stack.clone() }, &plan, &exports)?
     } else {
-        changes(&stack, &plan)?
+        changes(&stack, &plan, &exports)?
     };
     let empty = list.is_empty() && (kind == "UPDATE" && no_changes(&stack, &plan));
     let record = ChangeSetRecord {

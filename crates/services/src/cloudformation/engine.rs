@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::intrinsics::{as_text, ParamValue, Provisioned, Pseudo, Scope};
+use super::intrinsics::{as_text, Exports, ParamValue, Provisioned, Pseudo, Scope};
 use super::model::{EventRecord, OutputRecord, ResourceRecord, StackRecord};
 use super::provider::{self, Created, Invoker};
 use super::template::Template;
@@ -29,6 +29,8 @@ pub struct Inputs<'a> {
     pub params: &'a BTreeMap<String, ParamValue>,
     pub conditions: &'a BTreeMap<String, bool>,
     pub pseudo: &'a Pseudo,
+    /// The other stacks' exports (`Fn::ImportValue`); records what was imported.
+    pub exports: &'a Exports,
 }
 
 const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
@@ -119,6 +121,7 @@ impl Run<'_> {
             resources: &resources,
             conditions: inputs.conditions,
             mappings: &inputs.template.mappings,
+            exports: inputs.exports,
         };
         Ok(scope.eval(v)?.unwrap_or(Value::Null))
     }
@@ -144,11 +147,21 @@ impl Run<'_> {
                     None => Ok(None),
                 }
             };
+            let export_name = text(&o.export_name)?;
+            if let Some(name) = &export_name {
+                if let Some((_, stack)) = inputs.exports.by_name.get(name) {
+                    return Err(ServiceError::client(
+                        "ValidationError",
+                        400,
+                        format!("Export with name {name} is already exported by stack {stack}"),
+                    ));
+                }
+            }
             out.push(OutputRecord {
                 key: o.name.clone(),
                 value,
                 description: text(&o.description)?,
-                export_name: text(&o.export_name)?,
+                export_name,
             });
         }
         Ok(out)
@@ -267,7 +280,7 @@ impl Run<'_> {
         }
         let (logical, reason) = failed.unwrap_or_default();
         let summary = if logical.is_empty() {
-            reason
+            format!("{}. ", reason.trim_end_matches('.'))
         } else {
             format!("The following resource(s) failed to create: [{logical}]. ")
         };
@@ -465,7 +478,7 @@ impl Run<'_> {
         }
         let (logical, reason) = failure.unwrap_or_default();
         let summary = if logical.is_empty() {
-            reason
+            format!("{}. ", reason.trim_end_matches('.'))
         } else {
             format!("The following resource(s) failed to update: [{logical}]. ")
         };

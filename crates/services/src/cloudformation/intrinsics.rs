@@ -3,11 +3,13 @@
 //! `Fn::Split`, `Fn::If`, `Fn::FindInMap`, `Fn::GetAZs`, `Fn::Base64`, and the condition
 //! functions `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`.
 //!
+//! `Fn::ImportValue` reads the exports of the account and region's other stacks ([`Exports`]).
 //! `Fn::GetAZs` answers the region's first three zones (`REGIONa`, `b`, `c`): xacct emulates no
-//! EC2 zones. `Fn::ImportValue`, `Fn::Cidr`, `Fn::Transform`, `Fn::ToJsonString` and
-//! `Fn::Length` are refused with a clear error.
+//! EC2 zones. `Fn::Cidr`, `Fn::Transform`, `Fn::ToJsonString` and `Fn::Length` are refused
+//! with a clear error.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -39,6 +41,14 @@ pub struct Provisioned {
     pub attributes: BTreeMap<String, String>,
 }
 
+/// The exports of the other stacks of an account and region (name → value and exporting
+/// stack's name), and the names an evaluation imported.
+#[derive(Debug, Default)]
+pub struct Exports {
+    pub by_name: BTreeMap<String, (String, String)>,
+    pub imported: RefCell<BTreeSet<String>>,
+}
+
 /// Everything an evaluation can read.
 pub struct Scope<'a> {
     pub params: &'a BTreeMap<String, ParamValue>,
@@ -46,10 +56,10 @@ pub struct Scope<'a> {
     pub resources: &'a BTreeMap<String, Provisioned>,
     pub conditions: &'a BTreeMap<String, bool>,
     pub mappings: &'a Map<String, Value>,
+    pub exports: &'a Exports,
 }
 
-const NOT_SUPPORTED: &[&str] =
-    &["Fn::ImportValue", "Fn::Cidr", "Fn::Transform", "Fn::ToJsonString", "Fn::Length"];
+const NOT_SUPPORTED: &[&str] = &["Fn::Cidr", "Fn::Transform", "Fn::ToJsonString", "Fn::Length"];
 
 /// The one-key object's function name and argument, if `v` is an intrinsic call.
 fn intrinsic(v: &Map<String, Value>) -> Option<(&str, &Value)> {
@@ -230,6 +240,16 @@ impl Scope<'_> {
                 Ok(Some(Value::Array(
                     ["a", "b", "c"].iter().map(|z| Value::String(format!("{region}{z}"))).collect(),
                 )))
+            }
+            "Fn::ImportValue" => {
+                let name = self.text(arg, "Fn::ImportValue")?;
+                let (value, _) = self
+                    .exports
+                    .by_name
+                    .get(&name)
+                    .ok_or_else(|| template_error(format!("No export named {name} found.")))?;
+                self.exports.imported.borrow_mut().insert(name);
+                Ok(Some(Value::String(value.clone())))
             }
             "Fn::Base64" => {
                 let text = self.text(arg, "Fn::Base64")?;
@@ -454,6 +474,7 @@ pub fn evaluate_conditions(
     mappings: &Map<String, Value>,
 ) -> Result<BTreeMap<String, bool>, ServiceError> {
     let empty = BTreeMap::new();
+    let no_exports = Exports::default();
     let mut done: BTreeMap<String, bool> = BTreeMap::new();
     // Each pass settles the conditions whose named conditions are settled.
     for _ in 0..=conditions.len() {
@@ -472,7 +493,14 @@ pub fn evaluate_conditions(
             if !named.iter().all(|n| done.contains_key(n)) {
                 continue;
             }
-            let scope = Scope { params, pseudo, resources: &empty, conditions: &done, mappings };
+            let scope = Scope {
+                params,
+                pseudo,
+                resources: &empty,
+                conditions: &done,
+                mappings,
+                exports: &no_exports,
+            };
             let value = scope.condition_value(expr)?;
             done.insert(name.clone(), value);
             progressed = true;

@@ -32,7 +32,7 @@ use serde_json::{json, Value};
 
 use crate::{ids, input_str, unknown_operation, Call, Caller, ServiceError, Services};
 use engine::{Inputs, OnFailure, Run};
-use intrinsics::{ParamValue, Pseudo};
+use intrinsics::{Exports, ParamValue, Pseudo};
 use model::{ParameterRecord, StackRecord, STACKS, STACK_NAMES};
 use provider::Invoker;
 use template::Template;
@@ -424,6 +424,26 @@ fn pseudo_of(stack: &StackRecord) -> Pseudo {
     }
 }
 
+/// The exports of the account and region's live stacks other than `except` (a stack id).
+fn exports_for(
+    services: &Services,
+    call: &Call<'_>,
+    except: &str,
+) -> Result<Exports, ServiceError> {
+    let mut exports = Exports::default();
+    for s in all_stacks(services, call)? {
+        if s.status == "DELETE_COMPLETE" || s.stack_id == except {
+            continue;
+        }
+        for o in &s.outputs {
+            if let Some(name) = &o.export_name {
+                exports.by_name.insert(name.clone(), (o.value.clone(), s.stack_name.clone()));
+            }
+        }
+    }
+    Ok(exports)
+}
+
 fn save(services: &Services, stack: &StackRecord) -> Result<(), ServiceError> {
     let mut tx = services.store().write()?;
     STACKS.put(
@@ -529,6 +549,7 @@ fn new_stack(
         outputs: Vec::new(),
         resources: Vec::new(),
         events: Vec::new(),
+        imports: Vec::new(),
     })
 }
 
@@ -565,10 +586,19 @@ fn run_create(
     let t = &plan.template;
     let conditions =
         intrinsics::evaluate_conditions(&t.conditions, &plan.values, &pseudo, &t.mappings)?;
+    let exports = exports_for(services, call, &stack.stack_id)?;
     let mut run = Run { inv: Invoker { services, parent: call, caller }, stack };
-    let inputs =
-        Inputs { template: t, params: &plan.values, conditions: &conditions, pseudo: &pseudo };
+    let inputs = Inputs {
+        template: t,
+        params: &plan.values,
+        conditions: &conditions,
+        pseudo: &pseudo,
+        exports: &exports,
+    };
     let result = run.create(&inputs, on_failure);
+    if run.stack.status == "CREATE_COMPLETE" {
+        run.stack.imports = exports.imported.borrow().iter().cloned().collect();
+    }
     // Whatever happened, the stack's record says it.
     save(services, &run.stack)?;
     result
@@ -701,10 +731,19 @@ fn run_update(
         STACKS.put(&mut *tx, &key, &claimed)?;
         tx.commit()?;
     }
+    let exports = exports_for(services, call, &stack.stack_id)?;
     let mut run = Run { inv: Invoker { services, parent: call, caller: &caller }, stack };
-    let inputs =
-        Inputs { template: t, params: &plan.values, conditions: &conditions, pseudo: &pseudo };
+    let inputs = Inputs {
+        template: t,
+        params: &plan.values,
+        conditions: &conditions,
+        pseudo: &pseudo,
+        exports: &exports,
+    };
     let result = run.update(&inputs);
+    if run.stack.status == "UPDATE_COMPLETE" {
+        run.stack.imports = exports.imported.borrow().iter().cloned().collect();
+    }
     if run.stack.status != "UPDATE_COMPLETE" {
         // A rolled-back update keeps the previous template and parameters.
         run.stack.template_body = current.template_body.clone();
@@ -768,11 +807,43 @@ pub fn delete_stack(services: &Services, call: &Call<'_>) -> Result<Value, Servi
         }
     }
     changesets::delete_stack_change_sets(services, &stack)?;
+    let in_use = exports_in_use(services, call, &stack)?;
     let mut run = Run { inv: Invoker { services, parent: call, caller: &caller }, stack };
-    let result = run.delete();
+    let result = match in_use {
+        // The exporter stays: nothing is deleted while another stack imports from it.
+        Some(reason) => {
+            run.stack_status("DELETE_IN_PROGRESS", Some("User Initiated".to_owned()))?;
+            run.stack_status("DELETE_FAILED", Some(reason))
+        }
+        None => run.delete(),
+    };
     save(services, &run.stack)?;
     result?;
     Ok(json!({}))
+}
+
+/// AWS's reason when another live stack imports one of `stack`'s exports.
+fn exports_in_use(
+    services: &Services,
+    call: &Call<'_>,
+    stack: &StackRecord,
+) -> Result<Option<String>, ServiceError> {
+    let names: Vec<&String> = stack.outputs.iter().filter_map(|o| o.export_name.as_ref()).collect();
+    if names.is_empty() {
+        return Ok(None);
+    }
+    for other in all_stacks(services, call)? {
+        if other.status == "DELETE_COMPLETE" || other.stack_id == stack.stack_id {
+            continue;
+        }
+        if let Some(name) = names.iter().find(|n| other.imports.contains(n)) {
+            return Ok(Some(format!(
+                "Export {name} cannot be deleted as it is in use by {}",
+                other.stack_name
+            )));
+        }
+    }
+    Ok(None)
 }
 
 // ---------------------------------------------------------------- reads

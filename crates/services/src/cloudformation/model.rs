@@ -91,6 +91,9 @@ pub struct StackRecord {
     pub resources: Vec<ResourceRecord>,
     /// Oldest first (the API shows newest first).
     pub events: Vec<EventRecord>,
+    /// Export names this stack imports (`Fn::ImportValue`): their exporters cannot go.
+    #[serde(default)]
+    pub imports: Vec<String>,
 }
 
 /// Stacks by `ACCOUNT/REGION/STACK_ID` (deleted stacks stay, as `DELETE_COMPLETE`).

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::intrinsics::{evaluate_conditions, ParamValue, Provisioned, Pseudo, Scope};
+use super::intrinsics::{evaluate_conditions, Exports, ParamValue, Provisioned, Pseudo, Scope};
 use super::template::{parse, Template};
 use crate::{Call, Caller, Config, Services};
 
@@ -164,12 +164,15 @@ fn intrinsics_evaluate_like_cloudformation() {
     let (params, pseudo, resources) = scope_fixture();
     let mappings = json!({"Size": {"prod": {"Count": "3"}}}).as_object().unwrap().clone();
     let conditions: BTreeMap<String, bool> = [("IsProd".to_owned(), true)].into_iter().collect();
+    let mut exports = Exports::default();
+    exports.by_name.insert("net-vpc".into(), ("vpc-123".into(), "network".into()));
     let scope = Scope {
         params: &params,
         pseudo: &pseudo,
         resources: &resources,
         conditions: &conditions,
         mappings: &mappings,
+        exports: &exports,
     };
     let eval = |v: Value| scope.eval(&v).unwrap();
     assert_eq!(eval(json!({"Ref": "Role"})), Some(json!("web-Role-ABC")));
@@ -204,7 +207,11 @@ fn intrinsics_evaluate_like_cloudformation() {
         err.message,
         "Template error: resource Role does not support attribute type Nope in Fn::GetAtt"
     );
+    assert_eq!(eval(json!({"Fn::ImportValue": {"Fn::Sub": "net-vpc"}})), Some(json!("vpc-123")));
+    assert!(exports.imported.borrow().contains("net-vpc"));
     let err = scope.eval(&json!({"Fn::ImportValue": "x"})).unwrap_err();
+    assert_eq!(err.message, "Template error: No export named x found.");
+    let err = scope.eval(&json!({"Fn::Cidr": ["10.0.0.0/16", 2, 8]})).unwrap_err();
     assert!(err.message.contains("not supported by xacct"));
 }
 
@@ -634,4 +641,170 @@ fn a_service_role_needs_pass_role_and_a_trust_policy_for_cloudformation() {
     .unwrap();
     let d = call(&s, &root, "cloudformation", "DescribeStacks", json!({"StackName": "r"})).unwrap();
     assert_eq!(d["Stacks"][0]["StackStatus"], "UPDATE_ROLLBACK_COMPLETE");
+}
+
+#[test]
+fn an_export_is_imported_and_keeps_its_exporter_alive() {
+    let (_dir, s) = services();
+    let root = Caller::root("000000000000", "AKIA");
+    let network = "Resources:\n  G:\n    Type: AWS::IAM::Group\nOutputs:\n  GroupArn:\n    Value: !GetAtt G.Arn\n    Export:\n      Name: shared-group-arn\n";
+    call(&s, &root, "cloudformation", "CreateStack", json!({"StackName": "network", "TemplateBody": network, "Capabilities": ["CAPABILITY_IAM"]})).unwrap();
+    let twin = call(
+        &s,
+        &root,
+        "cloudformation",
+        "CreateStack",
+        json!({"StackName": "twin", "TemplateBody": network, "Capabilities": ["CAPABILITY_IAM"]}),
+    )
+    .unwrap();
+    assert!(twin["StackId"].is_string());
+    let d =
+        call(&s, &root, "cloudformation", "DescribeStacks", json!({"StackName": "twin"})).unwrap();
+    assert_eq!(d["Stacks"][0]["StackStatus"], "ROLLBACK_COMPLETE");
+    let events =
+        call(&s, &root, "cloudformation", "DescribeStackEvents", json!({"StackName": "twin"}))
+            .unwrap();
+    let rollback = events["StackEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["ResourceStatus"] == "ROLLBACK_IN_PROGRESS")
+        .unwrap();
+    assert_eq!(
+        rollback["ResourceStatusReason"],
+        "Export with name shared-group-arn is already exported by stack network. Rollback requested by user."
+    );
+
+    let app = "Resources:\n  U:\n    Type: AWS::IAM::User\n    Properties:\n      Path: /app/\n      Tags:\n        - Key: group\n          Value: !ImportValue shared-group-arn\n";
+    call(
+        &s,
+        &root,
+        "cloudformation",
+        "CreateStack",
+        json!({"StackName": "app", "TemplateBody": app, "Capabilities": ["CAPABILITY_IAM"]}),
+    )
+    .unwrap();
+    let d =
+        call(&s, &root, "cloudformation", "DescribeStacks", json!({"StackName": "app"})).unwrap();
+    assert_eq!(d["Stacks"][0]["StackStatus"], "CREATE_COMPLETE");
+
+    call(&s, &root, "cloudformation", "DeleteStack", json!({"StackName": "network"})).unwrap();
+    let d = call(&s, &root, "cloudformation", "DescribeStacks", json!({"StackName": "network"}))
+        .unwrap();
+    assert_eq!(d["Stacks"][0]["StackStatus"], "DELETE_FAILED");
+    assert_eq!(
+        d["Stacks"][0]["StackStatusReason"],
+        "Export shared-group-arn cannot be deleted as it is in use by app"
+    );
+    call(&s, &root, "cloudformation", "DeleteStack", json!({"StackName": "app"})).unwrap();
+    call(&s, &root, "cloudformation", "DeleteStack", json!({"StackName": "network"})).unwrap();
+    let gone = call(&s, &root, "cloudformation", "DescribeStacks", json!({"StackName": "network"}))
+        .unwrap_err();
+    assert_eq!(gone.message, "Stack with id network does not exist");
+}
+
+#[test]
+fn a_change_set_previews_and_then_applies_an_update() {
+    let (_dir, s) = services();
+    let root = Caller::root("000000000000", "AKIA");
+    let v1 = "Resources:\n  A:\n    Type: AWS::IAM::User\n  B:\n    Type: AWS::IAM::Group\n";
+    let created = call(&s, &root, "cloudformation", "CreateChangeSet", json!({"StackName": "cs", "ChangeSetName": "one", "ChangeSetType": "CREATE", "TemplateBody": v1, "Capabilities": ["CAPABILITY_IAM"]})).unwrap();
+    let d =
+        call(&s, &root, "cloudformation", "DescribeStacks", json!({"StackName": "cs"})).unwrap();
+    assert_eq!(d["Stacks"][0]["StackStatus"], "REVIEW_IN_PROGRESS");
+    let desc = call(
+        &s,
+        &root,
+        "cloudformation",
+        "DescribeChangeSet",
+        json!({"ChangeSetName": created["Id"]}),
+    )
+    .unwrap();
+    assert_eq!(desc["Status"], "CREATE_COMPLETE");
+    let actions: Vec<&str> = desc["Changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["ResourceChange"]["Action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["Add", "Add"]);
+    call(
+        &s,
+        &root,
+        "cloudformation",
+        "ExecuteChangeSet",
+        json!({"StackName": "cs", "ChangeSetName": "one"}),
+    )
+    .unwrap();
+    let d =
+        call(&s, &root, "cloudformation", "DescribeStacks", json!({"StackName": "cs"})).unwrap();
+    assert_eq!(d["Stacks"][0]["StackStatus"], "CREATE_COMPLETE");
+    let gone = call(
+        &s,
+        &root,
+        "cloudformation",
+        "DescribeChangeSet",
+        json!({"StackName": "cs", "ChangeSetName": "one"}),
+    )
+    .unwrap_err();
+    assert_eq!((gone.code, gone.status), ("ChangeSetNotFound", 404));
+
+    let v2 = "Resources:\n  A:\n    Type: AWS::IAM::User\n    Properties:\n      Path: /x/\n  C:\n    Type: AWS::IAM::Group\n";
+    call(&s, &root, "cloudformation", "CreateChangeSet", json!({"StackName": "cs", "ChangeSetName": "two", "TemplateBody": v2, "Capabilities": ["CAPABILITY_IAM"]})).unwrap();
+    let desc = call(
+        &s,
+        &root,
+        "cloudformation",
+        "DescribeChangeSet",
+        json!({"StackName": "cs", "ChangeSetName": "two"}),
+    )
+    .unwrap();
+    let changes: Vec<(String, String, Option<String>)> = desc["Changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let rc = &c["ResourceChange"];
+            (
+                rc["Action"].as_str().unwrap().to_owned(),
+                rc["LogicalResourceId"].as_str().unwrap().to_owned(),
+                rc["Replacement"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    assert!(changes.contains(&("Modify".into(), "A".into(), Some("False".into()))), "{changes:?}");
+    assert!(changes.contains(&("Add".into(), "C".into(), None)), "{changes:?}");
+    assert!(changes.contains(&("Remove".into(), "B".into(), None)), "{changes:?}");
+    call(
+        &s,
+        &root,
+        "cloudformation",
+        "ExecuteChangeSet",
+        json!({"StackName": "cs", "ChangeSetName": "two"}),
+    )
+    .unwrap();
+    let d =
+        call(&s, &root, "cloudformation", "DescribeStacks", json!({"StackName": "cs"})).unwrap();
+    assert_eq!(d["Stacks"][0]["StackStatus"], "UPDATE_COMPLETE");
+
+    call(&s, &root, "cloudformation", "CreateChangeSet", json!({"StackName": "cs", "ChangeSetName": "three", "TemplateBody": v2, "Capabilities": ["CAPABILITY_IAM"]})).unwrap();
+    let desc = call(
+        &s,
+        &root,
+        "cloudformation",
+        "DescribeChangeSet",
+        json!({"StackName": "cs", "ChangeSetName": "three"}),
+    )
+    .unwrap();
+    assert_eq!(desc["Status"], "FAILED");
+    assert_eq!(desc["ExecutionStatus"], "UNAVAILABLE");
+    let err = call(
+        &s,
+        &root,
+        "cloudformation",
+        "ExecuteChangeSet",
+        json!({"StackName": "cs", "ChangeSetName": "three"}),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "InvalidChangeSetStatus");
 }
