@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 data=$(python3 -c 'import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), "data"))')
 ver=$(python3 -c 'import botocore; print(botocore.__version__)')
-for svc in iam sts organizations s3 kms cloudtrail proton imagebuilder ec2 ecs; do
+for svc in iam sts organizations s3 kms cloudtrail proton imagebuilder ec2 ecs cloudformation; do
   src=$(ls -d "$data/$svc"/*/ | sort | tail -1)
   api=$(basename "$src")
   mkdir -p "$here/$svc/$api"

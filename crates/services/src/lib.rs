@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod authz;
 pub mod clock;
+pub mod cloudformation;
 pub mod cloudtrail;
 mod error;
 pub mod iam;
@@ -281,6 +282,7 @@ impl Services {
             "sts" => sts::actions::requests(call)?,
             "organizations" => organizations::actions::requests(self, call)?,
             "cloudtrail" => cloudtrail::actions::requests(call)?,
+            "cloudformation" => cloudformation::actions::requests(self, call)?,
             _ => Vec::new(),
         };
         authz::authorize(self, call, &requests)?;
@@ -291,6 +293,7 @@ impl Services {
             // KMS authorizes in its handlers: the key policy is a required resource policy.
             "kms" => kms::dispatch(self, call),
             "cloudtrail" => cloudtrail::dispatch(self, call),
+            "cloudformation" => cloudformation::dispatch(self, call),
             _ => Err(unknown_operation(call)),
         }
     }
@@ -313,6 +316,7 @@ impl Services {
             .chain(iam::model::TABLE_NAMES)
             .chain(kms::model::TABLE_NAMES)
             .chain(cloudtrail::model::TABLE_NAMES)
+            .chain(cloudformation::model::TABLE_NAMES)
         {
             loop {
                 let batch = tx.scan(table, "", None, 500)?;

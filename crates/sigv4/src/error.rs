@@ -20,12 +20,12 @@ pub enum ErrorFlavor {
 }
 
 impl ErrorFlavor {
-    /// The flavor AWS uses for a credential-scope service name (`s3` → S3, `iam`/`sts` → Query,
-    /// anything else → Json).
+    /// The flavor AWS uses for a credential-scope service name (`s3` → S3,
+    /// `iam`/`sts`/`ec2`/`cloudformation` → Query, anything else → Json).
     pub fn for_service(service: &str) -> Self {
         match service {
             "s3" => Self::S3,
-            "iam" | "sts" | "ec2" => Self::Query,
+            "iam" | "sts" | "ec2" | "cloudformation" => Self::Query,
             _ => Self::Json,
         }
     }

@@ -42,14 +42,14 @@ fn json_protocol(svc: &ServiceModel, req: &HttpRequest<'_>) -> Protocol {
     }
 }
 
-/// The query-family service (iam, sts, ec2) an `Action` request is for.
+/// The query-family service (iam, sts, ec2, cloudformation) an `Action` request is for.
 fn query_service<'m>(
     models: &'m Models,
     scope_service: Option<&str>,
     action: &str,
     version: Option<&str>,
 ) -> Option<&'m Arc<ServiceModel>> {
-    let query_ids = ["sts", "iam", "ec2"];
+    let query_ids = ["sts", "iam", "ec2", "cloudformation"];
     if let Some(scope) = scope_service {
         if let Some(info) =
             SERVICES.iter().find(|i| i.signing_name == scope && query_ids.contains(&i.id))

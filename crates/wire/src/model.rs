@@ -37,7 +37,7 @@ macro_rules! embed {
     };
 }
 
-const EMBEDDED: [Embedded; 10] = [
+const EMBEDDED: [Embedded; SERVICE_COUNT] = [
     embed!("iam", "2010-05-08"),
     embed!("sts", "2011-06-15"),
     embed!("organizations", "2016-11-28"),
@@ -48,7 +48,11 @@ const EMBEDDED: [Embedded; 10] = [
     embed!("imagebuilder", "2019-12-02"),
     embed!("ec2", "2016-11-15"),
     embed!("ecs", "2014-11-13"),
+    embed!("cloudformation", "2010-05-15"),
 ];
+
+/// How many services this server speaks.
+const SERVICE_COUNT: usize = 11;
 
 /// Routing facts about a service that classification needs before its model is parsed.
 ///
@@ -70,8 +74,8 @@ pub struct ServiceInfo {
     pub api_version: &'static str,
 }
 
-/// The ten services, in the order of [`EMBEDDED`].
-pub const SERVICES: [ServiceInfo; 10] = [
+/// The services, in the order of [`EMBEDDED`].
+pub const SERVICES: [ServiceInfo; SERVICE_COUNT] = [
     ServiceInfo {
         id: "iam",
         protocol: "query",
@@ -152,14 +156,22 @@ pub const SERVICES: [ServiceInfo; 10] = [
         target_prefix: Some("AmazonEC2ContainerServiceV20141113"),
         api_version: "2014-11-13",
     },
+    ServiceInfo {
+        id: "cloudformation",
+        protocol: "query",
+        signing_name: "cloudformation",
+        endpoint_prefix: "cloudformation",
+        target_prefix: None,
+        api_version: "2010-05-15",
+    },
 ];
 
 /// Every service model this server speaks, each parsed once on first use and then shared.
 ///
-/// Cheap to create; [`Models::load`] parses all ten eagerly (use it at startup so the first
+/// Cheap to create; [`Models::load`] parses them all eagerly (use it at startup so the first
 /// request does not pay for parsing), [`Models::lazy`] parses each on first use.
 pub struct Models {
-    slots: [OnceLock<Result<Arc<ServiceModel>, String>>; 10],
+    slots: [OnceLock<Result<Arc<ServiceModel>, String>>; SERVICE_COUNT],
 }
 
 impl fmt::Debug for Models {
@@ -181,7 +193,7 @@ impl Models {
         Models { slots: std::array::from_fn(|_| OnceLock::new()) }
     }
 
-    /// Parses all ten models now, so a broken model fails startup rather than a request.
+    /// Parses every model now, so a broken model fails startup rather than a request.
     ///
     /// # Errors
     /// [`WireError::Model`] when an embedded model does not decompress or parse.
@@ -618,7 +630,7 @@ mod tests {
     fn all_models_load_and_metadata_matches_the_routing_table() {
         let start = std::time::Instant::now();
         let models = Models::load().unwrap();
-        eprintln!("loaded ten models in {:?}", start.elapsed());
+        eprintln!("loaded every model in {:?}", start.elapsed());
         for info in &SERVICES {
             let m = models.service(info.id).unwrap();
             assert_eq!(m.metadata.protocol, info.protocol, "{}", info.id);

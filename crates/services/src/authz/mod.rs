@@ -362,6 +362,29 @@ pub fn gather(
     })
 }
 
+/// The request context of an AWS service principal acting for itself (CloudFormation assuming
+/// a stack's service role): no identity side and no SCPs (the engine gives a service principal
+/// only what resource policies grant), and only the global keys AWS sets for services.
+pub fn gather_service(services: &Services, region: &str) -> Gathered {
+    let now = services.clock().now_unix();
+    let mut ctx = Context::new();
+    ctx.insert("aws:CurrentTime", iso8601(now));
+    ctx.insert("aws:EpochTime", now.to_string());
+    ctx.insert("aws:SecureTransport", "true");
+    ctx.insert("aws:PrincipalIsAWSService", "true");
+    if !region.is_empty() {
+        ctx.insert("aws:RequestedRegion", region.to_owned());
+    }
+    Gathered {
+        identity: Vec::new(),
+        boundary: None,
+        session: Vec::new(),
+        scps: Vec::new(),
+        rcps: Vec::new(),
+        context: ctx,
+    }
+}
+
 const SERVICE_CONTROL_POLICY: &str = "SERVICE_CONTROL_POLICY";
 const RESOURCE_CONTROL_POLICY: &str = "RESOURCE_CONTROL_POLICY";
 
@@ -571,12 +594,14 @@ pub fn decide(
     Ok(evaluate(&req, &set))
 }
 
-/// AWS's AccessDenied for `service`'s protocol: query services (`iam`, `sts`) answer
+/// AWS's AccessDenied for `service`'s protocol: query services (`iam`, `sts`, `cloudformation`) answer
 /// `AccessDenied` 403; json services `AccessDeniedException` (400 for Organizations, whose model
 /// gives its exceptions no status).
 pub fn access_denied(service: &str, message: String) -> ServiceError {
     match service {
-        "iam" | "sts" | "s3" => ServiceError::client("AccessDenied", 403, message),
+        "iam" | "sts" | "s3" | "cloudformation" => {
+            ServiceError::client("AccessDenied", 403, message)
+        }
         "organizations" => ServiceError::client("AccessDeniedException", 400, message),
         _ => ServiceError::client("AccessDeniedException", 403, message),
     }

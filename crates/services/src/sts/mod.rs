@@ -558,6 +558,78 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     Ok(out)
 }
 
+/// `AssumeRole` by an AWS service principal (`cloudformation.amazonaws.com` for a stack's
+/// service role): the role's trust policy must allow `service` to call `sts:AssumeRole`.
+/// Returns the session's caller; nothing is sealed, the session lives only in-process for the
+/// service's own calls. In mock mode the trust policy is not evaluated (the role must exist).
+pub fn assume_role_for_service(
+    services: &Services,
+    role_arn: &str,
+    service: &str,
+    session_name: &str,
+    region: &str,
+) -> Result<Caller, ServiceError> {
+    let not_authorized = || {
+        denied(format!(
+            "User: {service} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+        ))
+    };
+    let Some((role_account, role_name)) = parse_role_arn(role_arn) else {
+        return Err(validation(format!("{role_arn} is invalid")));
+    };
+    let role = {
+        let tx = services.store().read()?;
+        lookup::role(&*tx, role_account, role_name)?
+    };
+    let Some(role) = role.filter(|r| r.arn == role_arn) else {
+        return Err(not_authorized());
+    };
+    if !services.authz_state().mock_mode() {
+        let principal = Caller {
+            kind: PrincipalKind::Service,
+            account: String::new(),
+            arn: service.to_owned(),
+            user_id: service.to_owned(),
+            access_key_id: String::new(),
+            name: String::new(),
+            session: None,
+        };
+        let gathered = authz::gather_service(services, region);
+        let request = ActionRequest::new("sts:AssumeRole", role_arn, Some(role_account));
+        let trust_key = format!(
+            "{}/trust@{}-{:016x}",
+            role.role_id,
+            role.assume_role_policy_document.len(),
+            fnv(&role.assume_role_policy_document)
+        );
+        let trust = ResourcePolicy {
+            document: &role.assume_role_policy_document,
+            cache_key: &trust_key,
+            label: &role.arn,
+            kind: PolicyKind::Trust,
+            required: true,
+        };
+        let decision = authz::decide(services, &principal, &gathered, &request, Some(&trust))?;
+        if !decision.is_allowed() {
+            tracing::info!(service, role = %role.arn, reason = %decision.reason, "service assume role denied");
+            return Err(not_authorized());
+        }
+    }
+    let now = services.clock().now_unix();
+    let context = Arc::new(SessionContext {
+        account: role_account.to_owned(),
+        access_key_id: session::temporary_access_key_id(role_account)?,
+        role_arn: Some(role.arn.clone()),
+        role_id: Some(role.role_id.clone()),
+        role_name: Some(role.role_name.clone()),
+        session_name: Some(session_name.to_owned()),
+        issued_at: now,
+        expires_at: now + DEFAULT_ROLE_SESSION,
+        ..SessionContext::default()
+    });
+    Ok(context.caller())
+}
+
 fn fnv(s: &str) -> u64 {
     s.bytes()
         .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))

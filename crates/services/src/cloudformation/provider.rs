@@ -1,0 +1,1199 @@
+//! Resource providers: each emulated resource type turns its template properties into calls of
+//! the owning service's API (the botocore model's member names) and reports the physical id and
+//! the `Fn::GetAtt` attributes. Every such call goes through [`invoke`], as the stack's caller
+//! (or the stack's service role), so it is authorized exactly like a direct API call.
+//!
+//! Emulated: `AWS::IAM::Role`, `User`, `Group`, `InstanceProfile`, `Policy`, `ManagedPolicy`,
+//! `AccessKey`, `UserToGroupAddition`, `RolePolicy`, `UserPolicy`, `GroupPolicy`. Any other type
+//! fails with "Resource type X is not emulated by xacct".
+//!
+//! Deletes treat a resource that is already gone as deleted, as CloudFormation does. Role,
+//! user, group and managed policy deletes first remove what IAM would refuse to delete around
+//! (attached and inline policies, group memberships, login profile, policy versions).
+//!
+//! Security: [`invoke`] is the one seam through which CloudFormation acts; it builds a [`Call`]
+//! whose caller is the stack's effective principal, never a privileged stand-in.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+
+use super::intrinsics::as_text;
+use crate::{ids, Call, Caller, ServiceError, Services};
+
+/// Who acts for a stack operation, and the request it came from.
+pub struct Invoker<'a> {
+    pub services: &'a Services,
+    /// The CloudFormation request (its region and request id).
+    pub parent: &'a Call<'a>,
+    /// The stack's caller, or the session of the stack's service role.
+    pub caller: &'a Caller,
+}
+
+/// The user agent AWS records for calls CloudFormation makes on a caller's behalf.
+pub const CLOUDFORMATION_AGENT: &str = "cloudformation.amazonaws.com";
+
+/// Runs one operation of another service on behalf of a stack: the single place where
+/// CloudFormation calls other services (authorization, and later per-call recording, happen in
+/// [`Services::call`]). The source IP is left out: AWS sets none for calls a service makes.
+pub fn invoke(
+    inv: &Invoker<'_>,
+    service: &str,
+    operation: &str,
+    input: &Value,
+) -> Result<Value, ServiceError> {
+    let call = Call {
+        service,
+        operation,
+        region: inv.parent.region,
+        caller: inv.caller,
+        input,
+        request_id: inv.parent.request_id,
+        source_ip: "",
+        user_agent: CLOUDFORMATION_AGENT,
+    };
+    inv.services.call(&call)
+}
+
+/// What a created (or updated) resource reports.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Created {
+    pub physical_id: String,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// A provider failure, with the text CloudFormation shows as `ResourceStatusReason`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure(pub String);
+
+impl Failure {
+    /// AWS's wording for a failed handler call: the service's message, status and request id,
+    /// and the handler error code.
+    fn from_service(service: &str, e: &ServiceError, request_id: &str) -> Failure {
+        let handler_code = match e.code {
+            "EntityAlreadyExists" | "AlreadyExistsException" | "BucketAlreadyExists" => {
+                "AlreadyExists"
+            }
+            "NoSuchEntity" | "NotFoundException" | "NoSuchBucket" => "NotFound",
+            "AccessDenied" | "AccessDeniedException" => "AccessDenied",
+            "LimitExceeded" | "LimitExceededException" => "ServiceLimitExceeded",
+            "InternalFailure" | "ServiceFailure" => "ServiceInternalError",
+            "InvalidInput"
+            | "ValidationError"
+            | "MalformedPolicyDocument"
+            | "ValidationException" => "InvalidRequest",
+            "DeleteConflict" | "ConcurrentModification" => "ResourceConflict",
+            _ => "GeneralServiceException",
+        };
+        let svc = match service {
+            "iam" => "Iam",
+            "s3" => "S3",
+            "kms" => "Kms",
+            other => other,
+        };
+        Failure(format!(
+            "Resource handler returned message: \"{} (Service: {svc}, Status Code: {}, Request ID: {request_id})\" (HandlerErrorCode: {handler_code})",
+            e.message, e.status
+        ))
+    }
+}
+
+/// The reason for a type xacct has no provider for.
+pub fn not_emulated(resource_type: &str) -> Failure {
+    Failure(format!("Resource type {resource_type} is not emulated by xacct"))
+}
+
+/// One type's declaration: its properties (required ones first), attributes, name property
+/// and name length limit (for generated names), and whether it needs an IAM capability.
+struct TypeSpec {
+    required: &'static [&'static str],
+    optional: &'static [&'static str],
+    attributes: &'static [&'static str],
+    /// The property that names the resource, and the longest name AWS allows.
+    name: Option<(&'static str, usize)>,
+}
+
+fn spec(resource_type: &str) -> Option<TypeSpec> {
+    let s =
+        |required, optional, attributes, name| TypeSpec { required, optional, attributes, name };
+    Some(match resource_type {
+        "AWS::IAM::Role" => s(
+            &["AssumeRolePolicyDocument"],
+            &[
+                "Description",
+                "ManagedPolicyArns",
+                "MaxSessionDuration",
+                "Path",
+                "PermissionsBoundary",
+                "Policies",
+                "RoleName",
+                "Tags",
+            ],
+            &["Arn", "RoleId"],
+            Some(("RoleName", 64)),
+        ),
+        "AWS::IAM::User" => s(
+            &[],
+            &[
+                "Groups",
+                "LoginProfile",
+                "ManagedPolicyArns",
+                "Path",
+                "PermissionsBoundary",
+                "Policies",
+                "Tags",
+                "UserName",
+            ],
+            &["Arn"],
+            Some(("UserName", 64)),
+        ),
+        "AWS::IAM::Group" => s(
+            &[],
+            &["GroupName", "ManagedPolicyArns", "Path", "Policies"],
+            &["Arn"],
+            Some(("GroupName", 128)),
+        ),
+        "AWS::IAM::InstanceProfile" => s(
+            &["Roles"],
+            &["InstanceProfileName", "Path"],
+            &["Arn"],
+            Some(("InstanceProfileName", 128)),
+        ),
+        "AWS::IAM::Policy" => {
+            s(&["PolicyDocument", "PolicyName"], &["Groups", "Roles", "Users"], &["Id"], None)
+        }
+        "AWS::IAM::ManagedPolicy" => s(
+            &["PolicyDocument"],
+            &["Description", "Groups", "ManagedPolicyName", "Path", "Roles", "Users"],
+            &["PolicyArn", "PolicyId", "DefaultVersionId"],
+            Some(("ManagedPolicyName", 128)),
+        ),
+        "AWS::IAM::AccessKey" => {
+            s(&["UserName"], &["Serial", "Status"], &["SecretAccessKey"], None)
+        }
+        "AWS::IAM::UserToGroupAddition" => s(&["GroupName", "Users"], &[], &[], None),
+        "AWS::IAM::RolePolicy" => s(&["PolicyName", "RoleName"], &["PolicyDocument"], &[], None),
+        "AWS::IAM::UserPolicy" => s(&["PolicyName", "UserName"], &["PolicyDocument"], &[], None),
+        "AWS::IAM::GroupPolicy" => s(&["GroupName", "PolicyName"], &["PolicyDocument"], &[], None),
+        _ => return None,
+    })
+}
+
+/// Whether xacct has a provider for `resource_type`.
+pub fn is_emulated(resource_type: &str) -> bool {
+    spec(resource_type).is_some()
+}
+
+/// The `Fn::GetAtt` attributes of an emulated type (`None` for other types).
+pub fn attributes(resource_type: &str) -> Option<&'static [&'static str]> {
+    spec(resource_type).map(|s| s.attributes)
+}
+
+/// The capability a resource needs (`CAPABILITY_NAMED_IAM` when an IAM resource is given a
+/// name), or `None`.
+pub fn capability(resource_type: &str, properties: &Value) -> Option<&'static str> {
+    if !resource_type.starts_with("AWS::IAM::") {
+        return None;
+    }
+    let named = spec(resource_type)
+        .and_then(|s| s.name)
+        .is_some_and(|(prop, _)| properties.get(prop).is_some());
+    Some(if named { "CAPABILITY_NAMED_IAM" } else { "CAPABILITY_IAM" })
+}
+
+/// Checks the properties against the type's schema, as CloudFormation does before calling a
+/// handler (the message is AWS's "Properties validation failed" form).
+pub fn check_properties(
+    logical_id: &str,
+    resource_type: &str,
+    properties: &Value,
+) -> Result<(), Failure> {
+    let Some(spec) = spec(resource_type) else { return Ok(()) };
+    let fail = |m: String| {
+        Failure(format!(
+            "Properties validation failed for resource {logical_id} with message: [{m}]"
+        ))
+    };
+    let empty = Map::new();
+    let obj = match properties {
+        Value::Object(o) => o,
+        Value::Null => &empty,
+        _ => return Err(fail("#: expected type: JSONObject, found: String".to_owned())),
+    };
+    if let Some(missing) = spec.required.iter().find(|r| !obj.contains_key(**r)) {
+        return Err(fail(format!("#: required key [{missing}] not found")));
+    }
+    if let Some(extra) = obj
+        .keys()
+        .find(|k| !spec.required.contains(&k.as_str()) && !spec.optional.contains(&k.as_str()))
+    {
+        return Err(fail(format!("#: extraneous key [{extra}] is not permitted")));
+    }
+    Ok(())
+}
+
+/// A name for a resource the template leaves unnamed: `STACK-LOGICALID-RANDOM` with 12 random
+/// upper-case alphanumerics, the stack and logical parts shortened to fit `max`.
+pub fn generated_name(stack: &str, logical_id: &str, max: usize) -> Result<String, ServiceError> {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let bytes = ids::random_bytes::<12>()?;
+    let suffix: String = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET.get(usize::from(*b) & 31).copied().unwrap_or(b'A')))
+        .collect();
+    let budget = max.saturating_sub(suffix.len() + 2);
+    let (mut s, mut l) = (stack.len(), logical_id.len());
+    while s + l > budget {
+        if s >= l && s > 0 {
+            s -= 1;
+        } else if l > 0 {
+            l -= 1;
+        } else {
+            break;
+        }
+    }
+    Ok(format!(
+        "{}-{}-{suffix}",
+        stack.get(..s).unwrap_or(stack),
+        logical_id.get(..l).unwrap_or(logical_id)
+    ))
+}
+
+// ---------------------------------------------------------------- property helpers
+
+fn text(props: &Value, key: &str) -> Option<String> {
+    props.get(key).and_then(as_text)
+}
+
+fn texts(props: &Value, key: &str) -> Vec<String> {
+    match props.get(key) {
+        Some(Value::Array(items)) => items.iter().filter_map(as_text).collect(),
+        Some(v) => as_text(v).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// A policy document property: an object is serialized, a string is taken as it is.
+fn document(props: &Value, key: &str) -> Option<String> {
+    match props.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// `Policies: [{PolicyName, PolicyDocument}]` as (name, document).
+fn inline_policies(props: &Value) -> Vec<(String, String)> {
+    props
+        .get("Policies")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|p| Some((text(p, "PolicyName")?, document(p, "PolicyDocument")?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn tags(props: &Value) -> Vec<(String, String)> {
+    props
+        .get("Tags")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items.iter().filter_map(|t| Some((text(t, "Key")?, text(t, "Value")?))).collect()
+        })
+        .unwrap_or_default()
+}
+
+fn tags_json(tags: &[(String, String)]) -> Value {
+    Value::Array(tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
+}
+
+fn changed(old: &Value, new: &Value, key: &str) -> bool {
+    old.get(key) != new.get(key)
+}
+
+// ---------------------------------------------------------------- the IAM calls
+
+struct Iam<'a, 'b> {
+    inv: &'a Invoker<'b>,
+}
+
+impl Iam<'_, '_> {
+    fn call(&self, operation: &str, input: Value) -> Result<Value, Failure> {
+        invoke(self.inv, "iam", operation, &input)
+            .map_err(|e| Failure::from_service("iam", &e, self.inv.parent.request_id))
+    }
+
+    /// A call whose `NoSuchEntity` means the work is already done (deletes).
+    fn call_gone_ok(&self, operation: &str, input: Value) -> Result<(), Failure> {
+        match invoke(self.inv, "iam", operation, &input) {
+            Ok(_) => Ok(()),
+            Err(e) if e.code == "NoSuchEntity" => Ok(()),
+            Err(e) => Err(Failure::from_service("iam", &e, self.inv.parent.request_id)),
+        }
+    }
+
+    /// Every name in `list_key` of every page of a `List*` operation.
+    fn list_all(
+        &self,
+        operation: &str,
+        input: Value,
+        list_key: &str,
+        field: &str,
+    ) -> Result<Option<Vec<String>>, Failure> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let mut req = input.clone();
+            if let (Some(m), Some(obj)) = (&marker, req.as_object_mut()) {
+                obj.insert("Marker".into(), Value::String(m.clone()));
+            }
+            let page = match invoke(self.inv, "iam", operation, &req) {
+                Ok(p) => p,
+                Err(e) if e.code == "NoSuchEntity" => return Ok(None),
+                Err(e) => return Err(Failure::from_service("iam", &e, self.inv.parent.request_id)),
+            };
+            for item in page.get(list_key).and_then(Value::as_array).into_iter().flatten() {
+                match item {
+                    Value::String(s) => out.push(s.clone()),
+                    other => {
+                        out.extend(other.get(field).and_then(Value::as_str).map(str::to_owned))
+                    }
+                }
+            }
+            let truncated = page.get("IsTruncated").and_then(Value::as_bool).unwrap_or(false);
+            marker = page.get("Marker").and_then(Value::as_str).map(str::to_owned);
+            if !truncated || marker.is_none() {
+                return Ok(Some(out));
+            }
+        }
+    }
+
+    /// Puts `new` inline policies and deletes those of `old` not in `new`, on a holder.
+    fn sync_inline(
+        &self,
+        kind: &str,
+        holder_member: &str,
+        holder: &str,
+        old: &[(String, String)],
+        new: &[(String, String)],
+    ) -> Result<(), Failure> {
+        for (name, doc) in new {
+            if old.iter().any(|(n, d)| n == name && d == doc) {
+                continue;
+            }
+            self.call(
+                &format!("Put{kind}Policy"),
+                json!({holder_member: holder, "PolicyName": name, "PolicyDocument": doc}),
+            )?;
+        }
+        for (name, _) in old {
+            if !new.iter().any(|(n, _)| n == name) {
+                self.call_gone_ok(
+                    &format!("Delete{kind}Policy"),
+                    json!({holder_member: holder, "PolicyName": name}),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Attaches `new` managed policies and detaches those of `old` not in `new`.
+    fn sync_managed(
+        &self,
+        kind: &str,
+        holder_member: &str,
+        holder: &str,
+        old: &[String],
+        new: &[String],
+    ) -> Result<(), Failure> {
+        for arn in new.iter().filter(|a| !old.contains(a)) {
+            self.call(
+                &format!("Attach{kind}Policy"),
+                json!({holder_member: holder, "PolicyArn": arn}),
+            )?;
+        }
+        for arn in old.iter().filter(|a| !new.contains(a)) {
+            self.call_gone_ok(
+                &format!("Detach{kind}Policy"),
+                json!({holder_member: holder, "PolicyArn": arn}),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Detaches every managed policy and deletes every inline policy of a holder.
+    fn strip_policies(&self, kind: &str, holder_member: &str, holder: &str) -> Result<(), Failure> {
+        let attached = self.list_all(
+            &format!("ListAttached{kind}Policies"),
+            json!({holder_member: holder}),
+            "AttachedPolicies",
+            "PolicyArn",
+        )?;
+        for arn in attached.unwrap_or_default() {
+            self.call_gone_ok(
+                &format!("Detach{kind}Policy"),
+                json!({holder_member: holder, "PolicyArn": arn}),
+            )?;
+        }
+        let inline = self.list_all(
+            &format!("List{kind}Policies"),
+            json!({holder_member: holder}),
+            "PolicyNames",
+            "",
+        )?;
+        for name in inline.unwrap_or_default() {
+            self.call_gone_ok(
+                &format!("Delete{kind}Policy"),
+                json!({holder_member: holder, "PolicyName": name}),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn sync_tags(
+        &self,
+        operation_suffix: &str,
+        holder_member: &str,
+        holder: &str,
+        old: &[(String, String)],
+        new: &[(String, String)],
+    ) -> Result<(), Failure> {
+        let added: Vec<(String, String)> =
+            new.iter().filter(|t| !old.contains(t)).cloned().collect();
+        if !added.is_empty() {
+            self.call(
+                &format!("Tag{operation_suffix}"),
+                json!({holder_member: holder, "Tags": tags_json(&added)}),
+            )?;
+        }
+        let removed: Vec<&String> = old
+            .iter()
+            .filter(|(k, _)| !new.iter().any(|(nk, _)| nk == k))
+            .map(|(k, _)| k)
+            .collect();
+        if !removed.is_empty() {
+            self.call(
+                &format!("Untag{operation_suffix}"),
+                json!({holder_member: holder, "TagKeys": removed}),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The holders of an `AWS::IAM::Policy`: (kind, member, name).
+fn policy_holders(props: &Value) -> Vec<(&'static str, &'static str, String)> {
+    let mut out = Vec::new();
+    out.extend(texts(props, "Groups").into_iter().map(|n| ("Group", "GroupName", n)));
+    out.extend(texts(props, "Roles").into_iter().map(|n| ("Role", "RoleName", n)));
+    out.extend(texts(props, "Users").into_iter().map(|n| ("User", "UserName", n)));
+    out
+}
+
+/// The holder of an `AWS::IAM::RolePolicy`/`UserPolicy`/`GroupPolicy`.
+fn single_holder(resource_type: &str) -> Option<(&'static str, &'static str)> {
+    match resource_type {
+        "AWS::IAM::RolePolicy" => Some(("Role", "RoleName")),
+        "AWS::IAM::UserPolicy" => Some(("User", "UserName")),
+        "AWS::IAM::GroupPolicy" => Some(("Group", "GroupName")),
+        _ => None,
+    }
+}
+
+fn name_or_generated(
+    props: &Value,
+    resource_type: &str,
+    stack: &str,
+    logical_id: &str,
+) -> Result<String, Failure> {
+    let (prop, max) = spec(resource_type).and_then(|s| s.name).unwrap_or(("", 64));
+    match text(props, prop) {
+        Some(n) => Ok(n),
+        None => generated_name(stack, logical_id, max).map_err(|e| Failure(e.message)),
+    }
+}
+
+fn opt_insert(obj: &mut Value, key: &str, value: Option<Value>) {
+    if let (Some(v), Some(o)) = (value, obj.as_object_mut()) {
+        o.insert(key.to_owned(), v);
+    }
+}
+
+// ---------------------------------------------------------------- create
+
+/// Creates a resource. On a failure part-way the steps already done are undone (best effort)
+/// so a failed resource leaves nothing behind.
+pub fn create(
+    inv: &Invoker<'_>,
+    stack: &str,
+    logical_id: &str,
+    resource_type: &str,
+    props: &Value,
+) -> Result<Created, Failure> {
+    if !is_emulated(resource_type) {
+        return Err(not_emulated(resource_type));
+    }
+    check_properties(logical_id, resource_type, props)?;
+    let iam = Iam { inv };
+    let mut attributes = BTreeMap::new();
+    let physical_id = match resource_type {
+        "AWS::IAM::Role" => {
+            let name = name_or_generated(props, resource_type, stack, logical_id)?;
+            let mut input = json!({
+                "RoleName": name,
+                "AssumeRolePolicyDocument": document(props, "AssumeRolePolicyDocument").unwrap_or_default(),
+            });
+            opt_insert(&mut input, "Path", text(props, "Path").map(Value::String));
+            opt_insert(&mut input, "Description", text(props, "Description").map(Value::String));
+            opt_insert(
+                &mut input,
+                "MaxSessionDuration",
+                text(props, "MaxSessionDuration").map(Value::String),
+            );
+            opt_insert(
+                &mut input,
+                "PermissionsBoundary",
+                text(props, "PermissionsBoundary").map(Value::String),
+            );
+            let t = tags(props);
+            if !t.is_empty() {
+                opt_insert(&mut input, "Tags", Some(tags_json(&t)));
+            }
+            let out = iam.call("CreateRole", input)?;
+            let role = out.get("Role").cloned().unwrap_or(Value::Null);
+            attributes.insert("Arn".into(), text(&role, "Arn").unwrap_or_default());
+            attributes.insert("RoleId".into(), text(&role, "RoleId").unwrap_or_default());
+            let rest = iam
+                .sync_inline("Role", "RoleName", &name, &[], &inline_policies(props))
+                .and_then(|()| {
+                    iam.sync_managed(
+                        "Role",
+                        "RoleName",
+                        &name,
+                        &[],
+                        &texts(props, "ManagedPolicyArns"),
+                    )
+                });
+            if let Err(f) = rest {
+                let _ = delete(inv, resource_type, &name, props);
+                return Err(f);
+            }
+            name
+        }
+        "AWS::IAM::User" => {
+            let name = name_or_generated(props, resource_type, stack, logical_id)?;
+            let mut input = json!({"UserName": name});
+            opt_insert(&mut input, "Path", text(props, "Path").map(Value::String));
+            opt_insert(
+                &mut input,
+                "PermissionsBoundary",
+                text(props, "PermissionsBoundary").map(Value::String),
+            );
+            let t = tags(props);
+            if !t.is_empty() {
+                opt_insert(&mut input, "Tags", Some(tags_json(&t)));
+            }
+            let out = iam.call("CreateUser", input)?;
+            attributes.insert(
+                "Arn".into(),
+                out.get("User").and_then(|u| text(u, "Arn")).unwrap_or_default(),
+            );
+            let rest = (|| {
+                if let Some(lp) = props.get("LoginProfile") {
+                    let mut input = json!({"UserName": name, "Password": text(lp, "Password").unwrap_or_default()});
+                    opt_insert(
+                        &mut input,
+                        "PasswordResetRequired",
+                        lp.get("PasswordResetRequired").cloned(),
+                    );
+                    iam.call("CreateLoginProfile", input)?;
+                }
+                for group in texts(props, "Groups") {
+                    iam.call("AddUserToGroup", json!({"GroupName": group, "UserName": name}))?;
+                }
+                iam.sync_inline("User", "UserName", &name, &[], &inline_policies(props))?;
+                iam.sync_managed("User", "UserName", &name, &[], &texts(props, "ManagedPolicyArns"))
+            })();
+            if let Err(f) = rest {
+                let _ = delete(inv, resource_type, &name, props);
+                return Err(f);
+            }
+            name
+        }
+        "AWS::IAM::Group" => {
+            let name = name_or_generated(props, resource_type, stack, logical_id)?;
+            let mut input = json!({"GroupName": name});
+            opt_insert(&mut input, "Path", text(props, "Path").map(Value::String));
+            let out = iam.call("CreateGroup", input)?;
+            attributes.insert(
+                "Arn".into(),
+                out.get("Group").and_then(|g| text(g, "Arn")).unwrap_or_default(),
+            );
+            let rest = iam
+                .sync_inline("Group", "GroupName", &name, &[], &inline_policies(props))
+                .and_then(|()| {
+                    iam.sync_managed(
+                        "Group",
+                        "GroupName",
+                        &name,
+                        &[],
+                        &texts(props, "ManagedPolicyArns"),
+                    )
+                });
+            if let Err(f) = rest {
+                let _ = delete(inv, resource_type, &name, props);
+                return Err(f);
+            }
+            name
+        }
+        "AWS::IAM::InstanceProfile" => {
+            let name = name_or_generated(props, resource_type, stack, logical_id)?;
+            let mut input = json!({"InstanceProfileName": name});
+            opt_insert(&mut input, "Path", text(props, "Path").map(Value::String));
+            let out = iam.call("CreateInstanceProfile", input)?;
+            attributes.insert(
+                "Arn".into(),
+                out.get("InstanceProfile").and_then(|p| text(p, "Arn")).unwrap_or_default(),
+            );
+            for role in texts(props, "Roles") {
+                if let Err(f) = iam.call(
+                    "AddRoleToInstanceProfile",
+                    json!({"InstanceProfileName": name, "RoleName": role}),
+                ) {
+                    let _ = delete(inv, resource_type, &name, props);
+                    return Err(f);
+                }
+            }
+            name
+        }
+        "AWS::IAM::Policy" => {
+            let holders = policy_holders(props);
+            if holders.is_empty() {
+                return Err(Failure(
+                    "At least one of [Groups,Roles,Users] must be non-empty.".into(),
+                ));
+            }
+            let name = text(props, "PolicyName").unwrap_or_default();
+            let doc = document(props, "PolicyDocument").unwrap_or_default();
+            let mut done: Vec<&(&str, &str, String)> = Vec::new();
+            for h in &holders {
+                let (kind, member, holder) = h;
+                let r = iam.call(
+                    &format!("Put{kind}Policy"),
+                    json!({*member: holder, "PolicyName": name, "PolicyDocument": doc}),
+                );
+                if let Err(f) = r {
+                    for (kind, member, holder) in done {
+                        let _ = iam.call_gone_ok(
+                            &format!("Delete{kind}Policy"),
+                            json!({*member: holder, "PolicyName": name}),
+                        );
+                    }
+                    return Err(f);
+                }
+                done.push(h);
+            }
+            let id = policy_id(stack, logical_id).map_err(|e| Failure(e.message))?;
+            attributes.insert("Id".into(), id.clone());
+            id
+        }
+        "AWS::IAM::RolePolicy" | "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy" => {
+            let (kind, member) = single_holder(resource_type).unwrap_or(("Role", "RoleName"));
+            let name = text(props, "PolicyName").unwrap_or_default();
+            let holder = text(props, member).unwrap_or_default();
+            iam.call(
+                &format!("Put{kind}Policy"),
+                json!({member: holder, "PolicyName": name, "PolicyDocument": document(props, "PolicyDocument").unwrap_or_default()}),
+            )?;
+            name
+        }
+        "AWS::IAM::ManagedPolicy" => {
+            let name = name_or_generated(props, resource_type, stack, logical_id)?;
+            let mut input = json!({
+                "PolicyName": name,
+                "PolicyDocument": document(props, "PolicyDocument").unwrap_or_default(),
+            });
+            opt_insert(&mut input, "Path", text(props, "Path").map(Value::String));
+            opt_insert(&mut input, "Description", text(props, "Description").map(Value::String));
+            let out = iam.call("CreatePolicy", input)?;
+            let policy = out.get("Policy").cloned().unwrap_or(Value::Null);
+            let arn = text(&policy, "Arn").unwrap_or_default();
+            attributes.insert("PolicyArn".into(), arn.clone());
+            attributes.insert("PolicyId".into(), text(&policy, "PolicyId").unwrap_or_default());
+            attributes.insert(
+                "DefaultVersionId".into(),
+                text(&policy, "DefaultVersionId").unwrap_or_default(),
+            );
+            if let Err(f) = sync_policy_attachments(&iam, &arn, &Value::Null, props) {
+                let _ = delete(inv, resource_type, &arn, props);
+                return Err(f);
+            }
+            arn
+        }
+        "AWS::IAM::AccessKey" => {
+            let user = text(props, "UserName").unwrap_or_default();
+            let out = iam.call("CreateAccessKey", json!({"UserName": user}))?;
+            let key = out.get("AccessKey").cloned().unwrap_or(Value::Null);
+            let id = text(&key, "AccessKeyId").unwrap_or_default();
+            attributes.insert(
+                "SecretAccessKey".into(),
+                text(&key, "SecretAccessKey").unwrap_or_default(),
+            );
+            if let Some(status) = text(props, "Status").filter(|s| s != "Active") {
+                let r = iam.call(
+                    "UpdateAccessKey",
+                    json!({"UserName": user, "AccessKeyId": id, "Status": status}),
+                );
+                if let Err(f) = r {
+                    let _ = delete(inv, resource_type, &id, props);
+                    return Err(f);
+                }
+            }
+            id
+        }
+        "AWS::IAM::UserToGroupAddition" => {
+            let group = text(props, "GroupName").unwrap_or_default();
+            let mut added = Vec::new();
+            for user in texts(props, "Users") {
+                if let Err(f) =
+                    iam.call("AddUserToGroup", json!({"GroupName": group, "UserName": user}))
+                {
+                    for u in added {
+                        let _ = iam.call_gone_ok(
+                            "RemoveUserFromGroup",
+                            json!({"GroupName": group, "UserName": u}),
+                        );
+                    }
+                    return Err(f);
+                }
+                added.push(user);
+            }
+            generated_name(stack, logical_id, 128).map_err(|e| Failure(e.message))?
+        }
+        other => return Err(not_emulated(other)),
+    };
+    Ok(Created { physical_id, attributes })
+}
+
+/// The physical id of an `AWS::IAM::Policy`: `STACK-LOGIC-RANDOM` with the stack name and
+/// logical id cut to five characters each (the shape AWS's ids have, e.g. `MySta-ThePo-…`).
+fn policy_id(stack: &str, logical_id: &str) -> Result<String, ServiceError> {
+    let short = |s: &str| s.chars().take(5).collect::<String>();
+    generated_name(&short(stack), &short(logical_id), 64)
+}
+
+/// Attaches a managed policy to the holders of `new` not in `old` and detaches it from the rest.
+fn sync_policy_attachments(
+    iam: &Iam<'_, '_>,
+    arn: &str,
+    old: &Value,
+    new: &Value,
+) -> Result<(), Failure> {
+    for (prop, kind, member) in [
+        ("Groups", "Group", "GroupName"),
+        ("Roles", "Role", "RoleName"),
+        ("Users", "User", "UserName"),
+    ] {
+        let before = texts(old, prop);
+        let after = texts(new, prop);
+        for h in after.iter().filter(|h| !before.contains(h)) {
+            iam.call(&format!("Attach{kind}Policy"), json!({member: h, "PolicyArn": arn}))?;
+        }
+        for h in before.iter().filter(|h| !after.contains(h)) {
+            iam.call_gone_ok(&format!("Detach{kind}Policy"), json!({member: h, "PolicyArn": arn}))?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- update
+
+/// Whether a change from `old` to `new` replaces the resource (a new physical resource is
+/// created and the old one deleted) rather than updating it in place.
+pub fn needs_replacement(resource_type: &str, old: &Value, new: &Value) -> bool {
+    let immutable: &[&str] = match resource_type {
+        "AWS::IAM::Role" => &["RoleName", "Path"],
+        "AWS::IAM::User" => &["UserName"],
+        "AWS::IAM::Group" => &["GroupName"],
+        "AWS::IAM::InstanceProfile" => &["InstanceProfileName", "Path"],
+        "AWS::IAM::ManagedPolicy" => &["ManagedPolicyName", "Path", "Description"],
+        "AWS::IAM::AccessKey" => &["UserName", "Serial"],
+        "AWS::IAM::UserToGroupAddition" => &["GroupName"],
+        "AWS::IAM::RolePolicy" => &["PolicyName", "RoleName"],
+        "AWS::IAM::UserPolicy" => &["PolicyName", "UserName"],
+        "AWS::IAM::GroupPolicy" => &["PolicyName", "GroupName"],
+        _ => &[],
+    };
+    immutable.iter().any(|k| changed(old, new, k))
+}
+
+/// Updates a resource in place (the caller checked [`needs_replacement`]); returns what the
+/// resource now reports.
+pub fn update(
+    inv: &Invoker<'_>,
+    logical_id: &str,
+    resource_type: &str,
+    current: &Created,
+    old: &Value,
+    new: &Value,
+) -> Result<Created, Failure> {
+    check_properties(logical_id, resource_type, new)?;
+    let iam = Iam { inv };
+    let id = current.physical_id.as_str();
+    let mut out = current.clone();
+    match resource_type {
+        "AWS::IAM::Role" => {
+            if changed(old, new, "AssumeRolePolicyDocument") {
+                iam.call(
+                    "UpdateAssumeRolePolicy",
+                    json!({"RoleName": id, "PolicyDocument": document(new, "AssumeRolePolicyDocument").unwrap_or_default()}),
+                )?;
+            }
+            if changed(old, new, "Description") || changed(old, new, "MaxSessionDuration") {
+                let mut input = json!({"RoleName": id, "Description": text(new, "Description").unwrap_or_default()});
+                opt_insert(
+                    &mut input,
+                    "MaxSessionDuration",
+                    text(new, "MaxSessionDuration").map(Value::String),
+                );
+                iam.call("UpdateRole", input)?;
+            }
+            if changed(old, new, "PermissionsBoundary") {
+                match text(new, "PermissionsBoundary") {
+                    Some(b) => iam.call(
+                        "PutRolePermissionsBoundary",
+                        json!({"RoleName": id, "PermissionsBoundary": b}),
+                    )?,
+                    None => iam.call("DeleteRolePermissionsBoundary", json!({"RoleName": id}))?,
+                };
+            }
+            iam.sync_inline("Role", "RoleName", id, &inline_policies(old), &inline_policies(new))?;
+            iam.sync_managed(
+                "Role",
+                "RoleName",
+                id,
+                &texts(old, "ManagedPolicyArns"),
+                &texts(new, "ManagedPolicyArns"),
+            )?;
+            iam.sync_tags("Role", "RoleName", id, &tags(old), &tags(new))?;
+        }
+        "AWS::IAM::User" => {
+            if changed(old, new, "Path") {
+                iam.call("UpdateUser", json!({"UserName": id, "NewPath": text(new, "Path").unwrap_or_else(|| "/".into())}))?;
+            }
+            if changed(old, new, "PermissionsBoundary") {
+                match text(new, "PermissionsBoundary") {
+                    Some(b) => iam.call(
+                        "PutUserPermissionsBoundary",
+                        json!({"UserName": id, "PermissionsBoundary": b}),
+                    )?,
+                    None => iam.call("DeleteUserPermissionsBoundary", json!({"UserName": id}))?,
+                };
+            }
+            if changed(old, new, "LoginProfile") {
+                match new.get("LoginProfile") {
+                    Some(lp) if old.get("LoginProfile").is_some() => {
+                        let mut input = json!({"UserName": id, "Password": text(lp, "Password").unwrap_or_default()});
+                        opt_insert(
+                            &mut input,
+                            "PasswordResetRequired",
+                            lp.get("PasswordResetRequired").cloned(),
+                        );
+                        iam.call("UpdateLoginProfile", input)?;
+                    }
+                    Some(lp) => {
+                        let mut input = json!({"UserName": id, "Password": text(lp, "Password").unwrap_or_default()});
+                        opt_insert(
+                            &mut input,
+                            "PasswordResetRequired",
+                            lp.get("PasswordResetRequired").cloned(),
+                        );
+                        iam.call("CreateLoginProfile", input)?;
+                    }
+                    None => iam.call_gone_ok("DeleteLoginProfile", json!({"UserName": id}))?,
+                }
+            }
+            let (before, after) = (texts(old, "Groups"), texts(new, "Groups"));
+            for g in after.iter().filter(|g| !before.contains(g)) {
+                iam.call("AddUserToGroup", json!({"GroupName": g, "UserName": id}))?;
+            }
+            for g in before.iter().filter(|g| !after.contains(g)) {
+                iam.call_gone_ok("RemoveUserFromGroup", json!({"GroupName": g, "UserName": id}))?;
+            }
+            iam.sync_inline("User", "UserName", id, &inline_policies(old), &inline_policies(new))?;
+            iam.sync_managed(
+                "User",
+                "UserName",
+                id,
+                &texts(old, "ManagedPolicyArns"),
+                &texts(new, "ManagedPolicyArns"),
+            )?;
+            iam.sync_tags("User", "UserName", id, &tags(old), &tags(new))?;
+        }
+        "AWS::IAM::Group" => {
+            if changed(old, new, "Path") {
+                iam.call("UpdateGroup", json!({"GroupName": id, "NewPath": text(new, "Path").unwrap_or_else(|| "/".into())}))?;
+            }
+            iam.sync_inline(
+                "Group",
+                "GroupName",
+                id,
+                &inline_policies(old),
+                &inline_policies(new),
+            )?;
+            iam.sync_managed(
+                "Group",
+                "GroupName",
+                id,
+                &texts(old, "ManagedPolicyArns"),
+                &texts(new, "ManagedPolicyArns"),
+            )?;
+        }
+        "AWS::IAM::InstanceProfile" => {
+            let (before, after) = (texts(old, "Roles"), texts(new, "Roles"));
+            for r in before.iter().filter(|r| !after.contains(r)) {
+                iam.call_gone_ok(
+                    "RemoveRoleFromInstanceProfile",
+                    json!({"InstanceProfileName": id, "RoleName": r}),
+                )?;
+            }
+            for r in after.iter().filter(|r| !before.contains(r)) {
+                iam.call(
+                    "AddRoleToInstanceProfile",
+                    json!({"InstanceProfileName": id, "RoleName": r}),
+                )?;
+            }
+        }
+        "AWS::IAM::Policy" => {
+            let holders = policy_holders(new);
+            if holders.is_empty() {
+                return Err(Failure(
+                    "At least one of [Groups,Roles,Users] must be non-empty.".into(),
+                ));
+            }
+            let name = text(new, "PolicyName").unwrap_or_default();
+            let doc = document(new, "PolicyDocument").unwrap_or_default();
+            let old_name = text(old, "PolicyName").unwrap_or_default();
+            let old_doc = document(old, "PolicyDocument").unwrap_or_default();
+            let before = policy_holders(old);
+            for h in &holders {
+                if before.contains(h) && name == old_name && doc == old_doc {
+                    continue;
+                }
+                let (kind, member, holder) = h;
+                iam.call(
+                    &format!("Put{kind}Policy"),
+                    json!({*member: holder, "PolicyName": name, "PolicyDocument": doc}),
+                )?;
+            }
+            for h in &before {
+                if holders.contains(h) && name == old_name {
+                    continue;
+                }
+                let (kind, member, holder) = h;
+                iam.call_gone_ok(
+                    &format!("Delete{kind}Policy"),
+                    json!({*member: holder, "PolicyName": old_name}),
+                )?;
+            }
+        }
+        "AWS::IAM::RolePolicy" | "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy" => {
+            let (kind, member) = single_holder(resource_type).unwrap_or(("Role", "RoleName"));
+            iam.call(
+                &format!("Put{kind}Policy"),
+                json!({member: text(new, member).unwrap_or_default(), "PolicyName": id, "PolicyDocument": document(new, "PolicyDocument").unwrap_or_default()}),
+            )?;
+        }
+        "AWS::IAM::ManagedPolicy" => {
+            if changed(old, new, "PolicyDocument") {
+                // IAM keeps five versions: the oldest non-default one makes room.
+                let versions = iam
+                    .list_all(
+                        "ListPolicyVersions",
+                        json!({"PolicyArn": id}),
+                        "Versions",
+                        "VersionId",
+                    )?
+                    .unwrap_or_default();
+                if versions.len() >= 5 {
+                    let default =
+                        out.attributes.get("DefaultVersionId").cloned().unwrap_or_default();
+                    if let Some(oldest) = versions.iter().rev().find(|v| **v != default) {
+                        iam.call(
+                            "DeletePolicyVersion",
+                            json!({"PolicyArn": id, "VersionId": oldest}),
+                        )?;
+                    }
+                }
+                let created = iam.call(
+                    "CreatePolicyVersion",
+                    json!({"PolicyArn": id, "PolicyDocument": document(new, "PolicyDocument").unwrap_or_default(), "SetAsDefault": true}),
+                )?;
+                if let Some(v) = created.get("PolicyVersion").and_then(|v| text(v, "VersionId")) {
+                    out.attributes.insert("DefaultVersionId".into(), v);
+                }
+            }
+            sync_policy_attachments(&iam, id, old, new)?;
+        }
+        "AWS::IAM::AccessKey" => {
+            if changed(old, new, "Status") {
+                iam.call(
+                    "UpdateAccessKey",
+                    json!({"UserName": text(new, "UserName").unwrap_or_default(), "AccessKeyId": id, "Status": text(new, "Status").unwrap_or_else(|| "Active".into())}),
+                )?;
+            }
+        }
+        "AWS::IAM::UserToGroupAddition" => {
+            let group = text(new, "GroupName").unwrap_or_default();
+            let (before, after) = (texts(old, "Users"), texts(new, "Users"));
+            for u in after.iter().filter(|u| !before.contains(u)) {
+                iam.call("AddUserToGroup", json!({"GroupName": group, "UserName": u}))?;
+            }
+            for u in before.iter().filter(|u| !after.contains(u)) {
+                iam.call_gone_ok(
+                    "RemoveUserFromGroup",
+                    json!({"GroupName": group, "UserName": u}),
+                )?;
+            }
+        }
+        other => return Err(not_emulated(other)),
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- delete
+
+/// Deletes a resource; one that is already gone counts as deleted.
+pub fn delete(
+    inv: &Invoker<'_>,
+    resource_type: &str,
+    physical_id: &str,
+    props: &Value,
+) -> Result<(), Failure> {
+    if physical_id.is_empty() || !is_emulated(resource_type) {
+        // Never created: nothing to delete.
+        return Ok(());
+    }
+    let iam = Iam { inv };
+    let id = physical_id;
+    match resource_type {
+        "AWS::IAM::Role" => {
+            let profiles = iam.list_all(
+                "ListInstanceProfilesForRole",
+                json!({"RoleName": id}),
+                "InstanceProfiles",
+                "InstanceProfileName",
+            )?;
+            let Some(profiles) = profiles else { return Ok(()) };
+            for p in profiles {
+                iam.call_gone_ok(
+                    "RemoveRoleFromInstanceProfile",
+                    json!({"InstanceProfileName": p, "RoleName": id}),
+                )?;
+            }
+            iam.strip_policies("Role", "RoleName", id)?;
+            iam.call_gone_ok("DeleteRole", json!({"RoleName": id}))
+        }
+        "AWS::IAM::User" => {
+            let groups =
+                iam.list_all("ListGroupsForUser", json!({"UserName": id}), "Groups", "GroupName")?;
+            let Some(groups) = groups else { return Ok(()) };
+            for g in groups {
+                iam.call_gone_ok("RemoveUserFromGroup", json!({"GroupName": g, "UserName": id}))?;
+            }
+            iam.strip_policies("User", "UserName", id)?;
+            if props.get("LoginProfile").is_some() {
+                iam.call_gone_ok("DeleteLoginProfile", json!({"UserName": id}))?;
+            }
+            iam.call_gone_ok("DeleteUser", json!({"UserName": id}))
+        }
+        "AWS::IAM::Group" => {
+            iam.strip_policies("Group", "GroupName", id)?;
+            iam.call_gone_ok("DeleteGroup", json!({"GroupName": id}))
+        }
+        "AWS::IAM::InstanceProfile" => {
+            for role in texts(props, "Roles") {
+                iam.call_gone_ok(
+                    "RemoveRoleFromInstanceProfile",
+                    json!({"InstanceProfileName": id, "RoleName": role}),
+                )?;
+            }
+            iam.call_gone_ok("DeleteInstanceProfile", json!({"InstanceProfileName": id}))
+        }
+        "AWS::IAM::Policy" => {
+            let name = text(props, "PolicyName").unwrap_or_default();
+            for (kind, member, holder) in policy_holders(props) {
+                iam.call_gone_ok(
+                    &format!("Delete{kind}Policy"),
+                    json!({member: holder, "PolicyName": name}),
+                )?;
+            }
+            Ok(())
+        }
+        "AWS::IAM::RolePolicy" | "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy" => {
+            let (kind, member) = single_holder(resource_type).unwrap_or(("Role", "RoleName"));
+            iam.call_gone_ok(
+                &format!("Delete{kind}Policy"),
+                json!({member: text(props, member).unwrap_or_default(), "PolicyName": id}),
+            )
+        }
+        "AWS::IAM::ManagedPolicy" => {
+            let entities =
+                match invoke(inv, "iam", "ListEntitiesForPolicy", &json!({"PolicyArn": id})) {
+                    Ok(v) => v,
+                    Err(e) if e.code == "NoSuchEntity" => return Ok(()),
+                    Err(e) => return Err(Failure::from_service("iam", &e, inv.parent.request_id)),
+                };
+            for (list, field, kind, member) in [
+                ("PolicyGroups", "GroupName", "Group", "GroupName"),
+                ("PolicyRoles", "RoleName", "Role", "RoleName"),
+                ("PolicyUsers", "UserName", "User", "UserName"),
+            ] {
+                let names: BTreeSet<String> = entities
+                    .get(list)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| text(e, field))
+                    .collect();
+                for n in names {
+                    iam.call_gone_ok(
+                        &format!("Detach{kind}Policy"),
+                        json!({member: n, "PolicyArn": id}),
+                    )?;
+                }
+            }
+            let versions = invoke(inv, "iam", "ListPolicyVersions", &json!({"PolicyArn": id}))
+                .map_err(|e| Failure::from_service("iam", &e, inv.parent.request_id))?;
+            for v in versions.get("Versions").and_then(Value::as_array).into_iter().flatten() {
+                if v.get("IsDefaultVersion").and_then(Value::as_bool) == Some(false) {
+                    if let Some(vid) = text(v, "VersionId") {
+                        iam.call_gone_ok(
+                            "DeletePolicyVersion",
+                            json!({"PolicyArn": id, "VersionId": vid}),
+                        )?;
+                    }
+                }
+            }
+            iam.call_gone_ok("DeletePolicy", json!({"PolicyArn": id}))
+        }
+        "AWS::IAM::AccessKey" => iam.call_gone_ok(
+            "DeleteAccessKey",
+            json!({"UserName": text(props, "UserName").unwrap_or_default(), "AccessKeyId": id}),
+        ),
+        "AWS::IAM::UserToGroupAddition" => {
+            let group = text(props, "GroupName").unwrap_or_default();
+            for u in texts(props, "Users") {
+                iam.call_gone_ok(
+                    "RemoveUserFromGroup",
+                    json!({"GroupName": group, "UserName": u}),
+                )?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
