@@ -3,6 +3,7 @@
 # and (with --baseline) the same suites against moto's own server, for the pass-count ratio.
 #
 # usage: tests/conformance/run_moto_suites.sh [--baseline] SUITE...   e.g. test_iam test_sts test_organizations
+# Each failure of xacct's run is classified into .cache/moto-5.2.1/failures-SUITE.tsv.
 # Downloads moto's source distribution from PyPI into .cache/, installs moto[server]==5.2.1 and
 # pytest into .cache/moto-5.2.1/venv. Prints "SUITE server passed failed" lines.
 # Tests run one at a time: the suites share one server and reset it between tests, so parallel
@@ -32,10 +33,16 @@ run_against() { # name port
     out=$(cd "$cache/src" && TEST_SERVER_MODE=true TEST_SERVER_MODE_ENDPOINT="http://127.0.0.1:$port" \
       AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 \
       timeout 1500 "$cache/venv/bin/python" -m pytest "tests/$suite" -q -p no:cacheprovider \
-        -o addopts="" 2>&1 | tail -1) || true
+        -o addopts="" --junitxml="$cache/junit-$name-$suite.xml" 2>&1 | tail -1) || true
     local passed failed
     passed=$(grep -oE '[0-9]+ passed' <<<"$out" | cut -d' ' -f1); failed=$(grep -oE '[0-9]+ failed' <<<"$out" | cut -d' ' -f1)
     echo "$suite $name ${passed:-0} ${failed:-0}"
+    if [ "$name" = xacct ] && [ -f "$cache/junit-$name-$suite.xml" ]; then
+      # Why each failure fails (tests/conformance/classify_failures.py); kinds counted.
+      python3 "$root/tests/conformance/classify_failures.py" "$cache/junit-$name-$suite.xml" \
+        > "$cache/failures-$suite.tsv"
+      echo "  failures by kind: $(cut -f1 "$cache/failures-$suite.tsv" | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
+    fi
   done
 }
 data=$(mktemp -d)

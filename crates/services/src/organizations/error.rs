@@ -253,7 +253,7 @@ pub fn policy_not_found() -> ServiceError {
     ServiceError::client(
         "PolicyNotFoundException",
         400,
-        "We can't find a policy with the PolicyId that you specified.",
+        "You specified a policy that doesn't exist.",
     )
 }
 
