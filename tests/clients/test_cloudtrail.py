@@ -218,6 +218,8 @@ def test_time_range_and_paging_newest_first(world):
         if not token:
             break
     names = [json.loads(e["CloudTrailEvent"])["requestParameters"]["groupName"] for p in pages for e in p]
+    # The window opens 2 s early: the fixture's own CreateGroup calls may fall inside it.
+    names = [n for n in names if n.startswith("paging-")]
     assert names == [f"paging-{i}" for i in reversed(range(7))], "newest first, each once"
     assert all(len(p) <= 3 for p in pages)
     times = [e["EventTime"] for p in pages for e in p]
