@@ -14,12 +14,13 @@ mod error;
 pub mod iam;
 pub mod ids;
 pub mod organizations;
+pub mod s3;
 pub mod sts;
 
 use std::sync::Arc;
 
 use serde_json::Value;
-use xacct_store::Store;
+use xacct_store::{BlobStore, Store};
 
 pub use accounts::{KeyCache, NewAccessKey, ResolvedKey};
 pub use clock::Clock;
@@ -102,6 +103,9 @@ pub struct Call<'a> {
     pub source_ip: &'a str,
     /// The `User-Agent` header, empty when absent (CloudTrail's `userAgent`).
     pub user_agent: &'a str,
+    /// Object bytes both ways (S3 `PutObject`/`UploadPart` payloads the server staged, the
+    /// `GetObject` body it streams back); `None` for every other call.
+    pub streams: Option<&'a s3::Streams>,
 }
 
 /// What [`Services::bootstrap`] did.
@@ -121,6 +125,8 @@ pub struct Services {
     keys: KeyCache,
     /// Compiled policies and session keys (see [`authz::AuthzState`]).
     authz: authz::AuthzState,
+    /// Where object bytes live (S3); `None` until [`Services::with_blob_store`].
+    blobs: Option<Arc<dyn BlobStore>>,
 }
 
 impl Services {
@@ -131,7 +137,22 @@ impl Services {
             config,
             keys: KeyCache::default(),
             authz: authz::AuthzState::default(),
+            blobs: None,
         }
+    }
+
+    /// The same services keeping object bytes in `blobs` (S3 needs one).
+    #[must_use]
+    pub fn with_blob_store(mut self, blobs: Arc<dyn BlobStore>) -> Self {
+        self.blobs = Some(blobs);
+        self
+    }
+
+    /// The blob store, or an internal error when none was configured.
+    pub fn blob_store(&self) -> Result<&dyn BlobStore, ServiceError> {
+        self.blobs
+            .as_deref()
+            .ok_or_else(|| ServiceError::internal("no blob store is configured for object data"))
     }
 
     pub fn config(&self) -> &Config {
@@ -248,6 +269,7 @@ impl Services {
             "iam" => iam::actions::requests(call)?,
             "sts" => sts::actions::requests(call)?,
             "organizations" => organizations::actions::requests(self, call)?,
+            // S3 authorizes inside its handlers: the bucket policy takes part (see `s3`).
             _ => Vec::new(),
         };
         authz::authorize(self, call, &requests)?;
@@ -255,6 +277,7 @@ impl Services {
             "sts" => sts::dispatch(self, call),
             "iam" => iam::dispatch(self, call),
             "organizations" => organizations::dispatch(self, call),
+            "s3" => s3::dispatch(self, call),
             _ => Err(unknown_operation(call)),
         }
     }
@@ -262,6 +285,7 @@ impl Services {
     /// Empties every table and bootstraps the management account again with `root_key`.
     pub fn reset(&self, root_key: Option<NewAccessKey>) -> Result<(), ServiceError> {
         let mut tx = self.store.write()?;
+        let blobs = s3::all_blobs(&*tx)?;
         for table in TABLES.iter().chain(iam::model::TABLE_NAMES) {
             loop {
                 let batch = tx.scan(table, "", None, 500)?;
@@ -274,6 +298,8 @@ impl Services {
             }
         }
         tx.commit()?;
+        // Blobs go only once no record names them.
+        s3::delete_blobs(self, &blobs);
         self.keys.clear();
         self.bootstrap(root_key)?;
         Ok(())
@@ -297,6 +323,10 @@ const TABLES: &[&str] = &[
     organizations::model::ATTACHMENTS_BY_TARGET.name(),
     organizations::model::ATTACHMENTS_BY_POLICY.name(),
     iam::model::ROLES.name(),
+    s3::model::BUCKETS.name(),
+    s3::model::OBJECTS.name(),
+    s3::model::UPLOADS.name(),
+    s3::model::PARTS.name(),
 ];
 
 /// The code of [`unknown_operation`]: the server renders it as the protocol's own unknown-operation

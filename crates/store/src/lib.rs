@@ -13,6 +13,7 @@
 //!
 //! Security: records may hold secrets. Nothing in [`StoreError`] repeats record contents.
 
+pub mod blob;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
@@ -22,6 +23,7 @@ mod typed;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use blob::{BlobId, BlobReader, BlobStore, BlobWriter, FsBlobStore, StagedBlob};
 pub use error::StoreError;
 pub use sqlite::{SqliteStore, DB_FILE_NAME};
 pub use typed::{get, insert_new, put, scan_typed, Table, Upgrade};

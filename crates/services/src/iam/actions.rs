@@ -462,6 +462,7 @@ mod tests {
             request_id: "r",
             source_ip: "",
             user_agent: "",
+            streams: None,
         };
         let mut reqs = requests(&call).unwrap();
         assert_eq!(reqs.len(), 1);
@@ -587,6 +588,7 @@ mod tests {
             request_id: "r",
             source_ip: "",
             user_agent: "",
+            streams: None,
         };
         assert!(requests(&call).is_err());
     }
