@@ -444,14 +444,26 @@ pub fn list_multipart_uploads(services: &Services, call: &Call<'_>) -> Result<Va
     }
     drop(tx);
     uploads.retain(|u| u.key.starts_with(prefix));
-    uploads.sort_by(|a, b| a.key.cmp(&b.key).then(a.initiated.total_cmp(&b.initiated)));
+    // Uploads of one key in initiation order (S3 API reference, ListMultipartUploads).
+    uploads.sort_by(|a, b| {
+        a.key
+            .cmp(&b.key)
+            .then(a.initiated.total_cmp(&b.initiated))
+            .then(a.upload_id.cmp(&b.upload_id))
+    });
     if !key_marker.is_empty() {
-        uploads.retain(|u| {
-            u.key.as_str() > key_marker
-                || (u.key == key_marker
-                    && !id_marker.is_empty()
-                    && u.upload_id.as_str() > id_marker)
-        });
+        let resume = if id_marker.is_empty() {
+            None
+        } else {
+            uploads.iter().position(|u| u.key == key_marker && u.upload_id == id_marker)
+        };
+        match resume {
+            Some(i) => {
+                uploads.drain(..=i);
+            }
+            // Without an upload-id marker (or an unknown one), listing starts after the key.
+            None => uploads.retain(|u| u.key.as_str() > key_marker),
+        }
     }
     let mut list = Vec::new();
     let mut prefixes: Vec<String> = Vec::new();
