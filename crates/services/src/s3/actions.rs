@@ -33,6 +33,8 @@ pub const ACTIONS: &[(&str, &str, Target)] = &[
     ("DeleteBucketTagging", "s3:PutBucketTagging", Target::Bucket),
     ("ListObjects", "s3:ListBucket", Target::Bucket),
     ("ListObjectsV2", "s3:ListBucket", Target::Bucket),
+    ("ListObjectVersions", "s3:ListBucketVersions", Target::Bucket),
+    ("GetBucketVersioning", "s3:GetBucketVersioning", Target::Bucket),
     ("ListMultipartUploads", "s3:ListBucketMultipartUploads", Target::Bucket),
     ("PutObject", "s3:PutObject", Target::Object),
     ("GetObject", "s3:GetObject", Target::Object),
@@ -84,7 +86,7 @@ pub fn request_for(
     let mut r = ActionRequest::new(action, resource, Some(account));
     let one = |v: &str| ContextValue::One(v.to_owned());
     match operation {
-        "ListObjects" | "ListObjectsV2" => {
+        "ListObjects" | "ListObjectsV2" | "ListObjectVersions" => {
             // s3:prefix, s3:delimiter and s3:max-keys are present only when the request has them.
             if let Some(p) = input_str(input, "Prefix") {
                 r = r.with("s3:prefix", one(p));
@@ -217,6 +219,7 @@ mod tests {
             ("ListMultipartUploads", "s3:ListBucketMultipartUploads", Target::Bucket),
             ("DeleteBucketTagging", "s3:PutBucketTagging", Target::Bucket),
             ("DeleteObjects", "s3:DeleteObject", Target::Object),
+            ("ListObjectVersions", "s3:ListBucketVersions", Target::Bucket),
         ];
         for (op, action, target) in cases {
             assert_eq!(action_of(op), Some((action, target)), "{op}");

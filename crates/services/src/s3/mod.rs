@@ -116,6 +116,8 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "GetBucketTagging" => buckets::get_bucket_tagging(services, call),
         "DeleteBucketTagging" => buckets::delete_bucket_tagging(services, call),
         "ListObjects" => objects::list_objects(services, call),
+        "ListObjectVersions" => objects::list_object_versions(services, call),
+        "GetBucketVersioning" => buckets::get_bucket_versioning(services, call),
         "ListObjectsV2" => objects::list_objects_v2(services, call),
         "PutObject" => objects::put_object(services, call),
         "GetObject" => objects::get_object(services, call),

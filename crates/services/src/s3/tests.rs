@@ -179,10 +179,20 @@ fn buckets_are_global_owned_and_listed_per_account() {
     w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
     let e = w.s3(&prod(), "CreateBucket", json!({"Bucket": "Production_App"})).unwrap_err();
     assert_eq!(e.code, "InvalidBucketName");
+    // The us-east-1 endpoint creates buckets in any region.
+    w.s3(
+        &prod(),
+        "CreateBucket",
+        json!({"Bucket": "x-eu", "CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}}),
+    )
+    .unwrap();
+    let loc = w.s3(&prod(), "GetBucketLocation", json!({"Bucket": "x-eu"})).unwrap();
+    assert_eq!(loc["LocationConstraint"], "eu-west-1");
     let e = w
-        .s3(&prod(), "CreateBucket", json!({"Bucket": "x-eu", "CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}}))
+        .s3(&prod(), "CreateBucket", json!({"Bucket": "x-us", "CreateBucketConfiguration": {"LocationConstraint": "us-east-1"}}))
         .unwrap_err();
-    assert_eq!(e.code, "IllegalLocationConstraintException");
+    assert_eq!(e.code, "InvalidLocationConstraint");
+    w.s3(&prod(), "DeleteBucket", json!({"Bucket": "x-eu"})).unwrap();
     let names = |c: &Caller| -> Vec<String> {
         w.s3(c, "ListBuckets", json!({})).unwrap()["Buckets"]
             .as_array()
@@ -217,6 +227,18 @@ fn objects_round_trip_through_blobs_and_leave_none_behind() {
         (&b"world"[..], Some("bytes 6-10/11"))
     );
     assert_eq!(w.blob_files(), 1);
+    // Unversioned: the object is its one `null` version.
+    let versions = w.s3(&prod(), "ListObjectVersions", json!({"Bucket": "productionapp"})).unwrap();
+    assert_eq!(versions["Versions"][0]["VersionId"], "null");
+    assert_eq!(versions["Versions"][0]["Key"], "app/v1.txt");
+    let e = w
+        .s3(
+            &prod(),
+            "HeadObject",
+            json!({"Bucket": "productionapp", "Key": "app/v1.txt", "VersionId": "v2"}),
+        )
+        .unwrap_err();
+    assert_eq!((e.code, e.status), ("InvalidArgument", 400));
     // Overwriting replaces the blob; deleting removes it.
     w.put(&prod(), "productionapp", "app/v1.txt", b"second").unwrap();
     assert_eq!(w.blob_files(), 1);

@@ -68,10 +68,17 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
                 return Err(s3::invalid_location_constraint(c));
             };
             if c == "us-east-1" {
-                // us-east-1 is the default and may not be named (S3 API reference).
-                return Err(s3::invalid_location_constraint(c));
+                // us-east-1 is the default and may not be named (S3 API reference); from
+                // another region's endpoint it is the wrong region.
+                return Err(if call.region == "us-east-1" {
+                    s3::invalid_location_constraint(c)
+                } else {
+                    s3::illegal_location_constraint(c)
+                });
             }
-            if r != call.region {
+            // The us-east-1 (global) endpoint creates buckets in any region; a regional
+            // endpoint only in its own.
+            if r != call.region && call.region != "us-east-1" {
                 return Err(s3::illegal_location_constraint(c));
             }
             r
@@ -98,7 +105,11 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         drop(tx);
         return match existing {
             // us-east-1 answers 200 and changes nothing for a bucket the caller already owns.
-            Some(b) if b.account == call.caller.account && b.region == "us-east-1" => {
+            Some(b)
+                if b.account == call.caller.account
+                    && b.region == "us-east-1"
+                    && call.region == "us-east-1" =>
+            {
                 Ok(json!({ "Location": format!("/{name}") }))
             }
             Some(b) if b.account == call.caller.account => {
@@ -166,6 +177,14 @@ pub fn get_bucket_location(services: &Services, call: &Call<'_>) -> Result<Value
     let b = s3::authorized_bucket(services, call, &mut auth, None)?;
     // us-east-1 buckets have an empty constraint.
     Ok(if b.region == "us-east-1" { json!({}) } else { json!({ "LocationConstraint": b.region }) })
+}
+
+/// Versioning is never enabled here: the configuration is empty, as for a bucket that never had
+/// versioning.
+pub fn get_bucket_versioning(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+    let mut auth = Authorizer::new(services, call);
+    s3::authorized_bucket(services, call, &mut auth, None)?;
+    Ok(json!({}))
 }
 
 pub fn delete_bucket(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {

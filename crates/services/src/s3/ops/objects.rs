@@ -340,6 +340,11 @@ fn read_object(
     let key = s3::object_key(call)?;
     let mut auth = Authorizer::new(services, call);
     let bucket = s3::authorized_bucket(services, call, &mut auth, Some(key))?;
+    // Buckets are unversioned: only the `null` version exists.
+    if input_str(call.input, "VersionId").is_some_and(|v| v != "null") {
+        return Err(s3::invalid_argument("Invalid version id specified")
+            .with_field("ArgumentName", "versionId"));
+    }
     let o = existing_object(services, call, &mut auth, &bucket, key)?;
     check_conditions(call.input, &o)?;
     let mut out = Map::new();
@@ -493,7 +498,11 @@ pub fn delete_objects(services: &Services, call: &Call<'_>) -> Result<Value, Ser
             Ok(()) => {
                 blobs.extend(remove_object(services, name, key)?);
                 if !quiet {
-                    deleted.push(json!({ "Key": key }));
+                    let mut d = json!({ "Key": key });
+                    if let Some(v) = input_str(o, "VersionId") {
+                        set(&mut d, "VersionId", json!(v));
+                    }
+                    deleted.push(d);
                 }
             }
             Err(_) => errors.push(json!({
@@ -779,9 +788,9 @@ pub fn list_objects_v2(services: &Services, call: &Call<'_>) -> Result<Value, Se
     let start_after = input_str(input, "StartAfter");
     let after = match token {
         Some(t) => {
-            let raw = base64::engine::general_purpose::STANDARD
-                .decode(t)
-                .ok()
+            let raw = (!t.is_empty())
+                .then(|| base64::engine::general_purpose::STANDARD.decode(t).ok())
+                .flatten()
                 .and_then(|b| String::from_utf8(b).ok())
                 .ok_or_else(|| {
                     s3::invalid_argument("The continuation token provided is incorrect")
@@ -833,6 +842,58 @@ pub fn list_objects_v2(services: &Services, call: &Call<'_>) -> Result<Value, Se
                 json!(base64::engine::general_purpose::STANDARD.encode(last.as_bytes())),
             );
         }
+    }
+    Ok(out)
+}
+
+/// Buckets here are never versioned, so every object is its one `null` version.
+pub fn list_object_versions(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+    let mut auth = Authorizer::new(services, call);
+    let bucket = s3::authorized_bucket(services, call, &mut auth, None)?;
+    let input = call.input;
+    let prefix = input_str(input, "Prefix").unwrap_or("");
+    let delimiter = input_str(input, "Delimiter").unwrap_or("");
+    let key_marker = input_str(input, "KeyMarker");
+    let max = max_keys(input)?;
+    let l =
+        list(services, &bucket.name, prefix, delimiter, key_marker.filter(|k| !k.is_empty()), max)?;
+    let mut out = json!({
+        "Name": bucket.name,
+        "Prefix": prefix,
+        "KeyMarker": key_marker.unwrap_or(""),
+        "VersionIdMarker": input_str(input, "VersionIdMarker").unwrap_or(""),
+        "MaxKeys": max,
+        "IsTruncated": l.truncated,
+    });
+    if !l.contents.is_empty() {
+        let versions = l
+            .contents
+            .iter()
+            .map(|o| {
+                json!({
+                    "ETag": o.etag, "Size": o.size, "StorageClass": o.storage_class, "Key": o.key,
+                    "VersionId": "null", "IsLatest": true, "LastModified": o.last_modified,
+                    "Owner": s3::owner_value(&o.owner),
+                })
+            })
+            .collect();
+        set(&mut out, "Versions", Value::Array(versions));
+    }
+    if !l.prefixes.is_empty() {
+        let cps = l.prefixes.iter().map(|p| json!({ "Prefix": p })).collect();
+        set(&mut out, "CommonPrefixes", Value::Array(cps));
+    }
+    if !delimiter.is_empty() {
+        set(&mut out, "Delimiter", json!(delimiter));
+    }
+    if l.truncated {
+        if let Some(last) = &l.last {
+            set(&mut out, "NextKeyMarker", json!(last));
+            set(&mut out, "NextVersionIdMarker", json!("null"));
+        }
+    }
+    if let Some(e) = input_str(input, "EncodingType") {
+        set(&mut out, "EncodingType", json!(e));
     }
     Ok(out)
 }
