@@ -116,6 +116,14 @@ def test_aws_s3_mb_ls_cp_rm_round_trip_including_multipart(world, tmp_path):
         parts = [hashlib.md5(f.read(8 * 1024 * 1024)).digest() for _ in range(3)]
     assert head["ETag"] == '"%s-3"' % hashlib.md5(b"".join(parts)).hexdigest()
 
+    # A server-side copy above 8 MiB is a multipart copy (UploadPartCopy).
+    cli(s, env, "s3", "cp", "s3://productionapp/releases/release.tar", "s3://productionapp/archive/release.tar")
+    copied = s.aws("s3api", "head-object", "--bucket", "productionapp", "--key", "archive/release.tar", env=env)
+    assert copied["ContentLength"] == 20 * 1024 * 1024 + 123 and copied["ETag"].endswith('-3"')
+    again = tmp_path / "again.tar"
+    cli(s, env, "s3", "cp", "s3://productionapp/archive/release.tar", str(again))
+    assert md5_file(again) == md5_file(big)
+
     assert "productionapp" in cli(s, env, "s3", "ls")
     cli(s, env, "s3", "rm", "s3://productionapp", "--recursive")
     cli(s, env, "s3", "rb", "s3://productionapp")

@@ -47,6 +47,7 @@ pub const ACTIONS: &[(&str, &str, Target)] = &[
     ("DeleteObjectTagging", "s3:DeleteObjectTagging", Target::Object),
     ("CreateMultipartUpload", "s3:PutObject", Target::Object),
     ("UploadPart", "s3:PutObject", Target::Object),
+    ("UploadPartCopy", "s3:PutObject", Target::Object),
     ("CompleteMultipartUpload", "s3:PutObject", Target::Object),
     ("AbortMultipartUpload", "s3:AbortMultipartUpload", Target::Object),
     ("ListParts", "s3:ListMultipartUploadParts", Target::Object),

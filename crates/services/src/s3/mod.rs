@@ -130,6 +130,7 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "DeleteObjectTagging" => objects::delete_object_tagging(services, call),
         "CreateMultipartUpload" => multipart::create_multipart_upload(services, call),
         "UploadPart" => multipart::upload_part(services, call),
+        "UploadPartCopy" => multipart::upload_part_copy(services, call),
         "CompleteMultipartUpload" => multipart::complete_multipart_upload(services, call),
         "AbortMultipartUpload" => multipart::abort_multipart_upload(services, call),
         "ListParts" => multipart::list_parts(services, call),

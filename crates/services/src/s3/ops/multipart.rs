@@ -177,6 +177,115 @@ pub fn upload_part(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     Ok(Value::Object(out))
 }
 
+/// A part copied from (a range of) an existing object.
+pub fn upload_part_copy(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
+    use crate::s3::ops::objects::{
+        body_ranges, copy_ranges, etag_matches, existing_object, parse_copy_source,
+    };
+    let key = s3::object_key(call)?;
+    let mut auth = Authorizer::new(services, call);
+    let bucket = s3::authorized_bucket(services, call, &mut auth, Some(key))?;
+    let source = input_str(call.input, "CopySource").unwrap_or("");
+    let (src_bucket, src_key) = parse_copy_source(source).ok_or_else(|| {
+        s3::invalid_argument(
+            "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+        )
+    })?;
+    let upload_id = input_str(call.input, "UploadId").unwrap_or("");
+    let number = call.input.get("PartNumber").and_then(Value::as_u64).unwrap_or(0);
+    if !(1..=MAX_PART_NUMBER).contains(&number) {
+        return Err(s3::invalid_argument(
+            "Part number must be an integer between 1 and 10000, inclusive",
+        ));
+    }
+    let number = u32::try_from(number).unwrap_or(0);
+    let upload = existing_upload(services, &bucket.name, key, upload_id)?;
+    let tx = services.store().read()?;
+    let src_b = s3::read_bucket(&*tx, &src_bucket)?;
+    drop(tx);
+    let get = |account: &str| {
+        crate::authz::ActionRequest::new(
+            "s3:GetObject",
+            crate::s3::actions::object_arn(&src_bucket, &src_key),
+            Some(account),
+        )
+    };
+    let Some(src_b) = src_b else {
+        auth.check(None, &get(&call.caller.account))?;
+        return Err(s3::no_such_bucket(&src_bucket));
+    };
+    auth.check(Some(&src_b), &get(&src_b.account))?;
+    let src = existing_object(services, call, &mut auth, &src_b, &src_key)?;
+    if let Some(im) = input_str(call.input, "CopySourceIfMatch") {
+        if !etag_matches(im, &src.etag) {
+            return Err(s3::precondition_failed("x-amz-copy-source-If-Match"));
+        }
+    }
+    let (start, len) = match input_str(call.input, "CopySourceRange") {
+        None => (0, src.size),
+        Some(r) => {
+            let bad = || {
+                s3::invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+            };
+            let spec = r.trim().strip_prefix("bytes=").ok_or_else(bad)?;
+            let (a, b) = spec.split_once('-').ok_or_else(bad)?;
+            let a: u64 = a.trim().parse().map_err(|_| bad())?;
+            let b: u64 = b.trim().parse().map_err(|_| bad())?;
+            if a > b || b >= src.size {
+                return Err(s3::invalid_request(format!(
+                    "The specified copy range is invalid for the source object size: {}",
+                    src.size
+                ))
+                .with_field("ArgumentName", "x-amz-copy-source-range"));
+            }
+            (a, b - a + 1)
+        }
+    };
+    let alg = upload
+        .checksum_algorithm
+        .as_deref()
+        .and_then(ChecksumAlgorithm::parse)
+        .unwrap_or(ChecksumAlgorithm::Crc64Nvme);
+    let (blob, digests) = copy_ranges(services, &body_ranges(&src.segments, start, len), alg)?;
+    let part = PartRecord {
+        part_number: number,
+        etag: format!("\"{}\"", digests.md5_hex()),
+        size: digests.len,
+        blob: blob.clone(),
+        last_modified: services.clock().now_epoch_f64().floor(),
+        checksum: upload
+            .checksum_algorithm
+            .as_ref()
+            .and_then(|_| digests.checksum(alg).map(str::to_owned)),
+    };
+    let pkey = model::part_key(upload_id, number);
+    let written = (|| -> Result<Option<PartRecord>, ServiceError> {
+        let mut tx = services.store().write()?;
+        if model::UPLOADS.get(&*tx, &model::upload_key(&bucket.name, upload_id))?.is_none() {
+            return Err(s3::no_such_upload(upload_id));
+        }
+        let old = model::PARTS.get(&*tx, &pkey)?;
+        model::PARTS.put(&mut *tx, &pkey, &part)?;
+        tx.commit()?;
+        Ok(old)
+    })();
+    match written {
+        Ok(Some(old)) => s3::delete_blobs(services, &[old.blob]),
+        Ok(None) => {}
+        Err(e) => {
+            s3::delete_blobs(services, &[blob]);
+            return Err(e);
+        }
+    }
+    let mut result = Map::new();
+    result.insert("ETag".to_owned(), json!(part.etag));
+    result.insert("LastModified".to_owned(), json!(part.last_modified));
+    if let (Some(_), Some(v)) = (&upload.checksum_algorithm, &part.checksum) {
+        result.insert(alg.member().to_owned(), json!(v));
+    }
+    Ok(json!({ "CopyPartResult": result }))
+}
+
 /// Every part of an upload, by part number.
 fn all_parts(services: &Services, upload_id: &str) -> Result<Vec<PartRecord>, ServiceError> {
     let tx = services.store().read()?;

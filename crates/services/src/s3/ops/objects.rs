@@ -216,7 +216,7 @@ pub(crate) fn write_object(
 }
 
 /// `If-Match`/`If-None-Match` lists against an ETag (quotes optional, `*` matches all).
-fn etag_matches(list: &str, etag: &str) -> bool {
+pub(crate) fn etag_matches(list: &str, etag: &str) -> bool {
     let bare = etag.trim_matches('"');
     list.split(',')
         .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
@@ -225,7 +225,7 @@ fn etag_matches(list: &str, etag: &str) -> bool {
 
 /// The object `key` of `bucket`, or what S3 answers when it is missing: `NoSuchKey` if the
 /// caller may list the bucket, else AccessDenied (S3 API reference, GetObject "Permissions").
-fn existing_object(
+pub(crate) fn existing_object(
     services: &Services,
     call: &Call<'_>,
     auth: &mut Authorizer<'_>,
@@ -288,7 +288,7 @@ fn parse_range(range: &str, size: u64) -> Result<Option<(u64, u64)>, ServiceErro
 }
 
 /// The blob ranges covering `[start, start+len)` of an object.
-fn body_ranges(segments: &[Segment], start: u64, len: u64) -> Vec<BodyRange> {
+pub(crate) fn body_ranges(segments: &[Segment], start: u64, len: u64) -> Vec<BodyRange> {
     let mut out = Vec::new();
     let mut pos = 0u64;
     let end = start + len;
@@ -522,7 +522,7 @@ pub fn delete_objects(services: &Services, call: &Call<'_>) -> Result<Value, Ser
 }
 
 /// `bucket/key` (optionally with a leading `/` and `?versionId=`), percent-decoded.
-fn parse_copy_source(source: &str) -> Option<(String, String)> {
+pub(crate) fn parse_copy_source(source: &str) -> Option<(String, String)> {
     let source = source.split_once("?versionId=").map_or(source, |(s, _)| s);
     let decoded = percent_decode(source.trim_start_matches('/'));
     let (b, k) = decoded.split_once('/')?;
@@ -650,14 +650,24 @@ pub(crate) fn copy_bytes(
     segments: &[Segment],
     alg: ChecksumAlgorithm,
 ) -> Result<(String, PayloadDigests), ServiceError> {
+    let total = segments.iter().map(|s| s.len).sum();
+    copy_ranges(services, &body_ranges(segments, 0, total), alg)
+}
+
+/// Copies blob ranges into a new persisted blob, computing MD5 and `alg`.
+pub(crate) fn copy_ranges(
+    services: &Services,
+    ranges: &[BodyRange],
+    alg: ChecksumAlgorithm,
+) -> Result<(String, PayloadDigests), ServiceError> {
     let store = services.blob_store()?;
     let mut writer = store.writer()?;
     let mut digests = Digests::new(&[alg]);
     let mut buf = vec![0u8; 256 * 1024];
-    for s in segments {
+    for s in ranges {
         let mut reader = store.open(&s.blob)?;
         reader
-            .seek(SeekFrom::Start(0))
+            .seek(SeekFrom::Start(s.offset))
             .map_err(|e| ServiceError::internal(format!("blob seek: {e}")))?;
         let mut left = s.len;
         while left > 0 {
