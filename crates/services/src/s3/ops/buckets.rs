@@ -351,7 +351,7 @@ pub(crate) fn parse_tags(list: &[Value]) -> Result<Vec<Tag>, ServiceError> {
             return Err(s3::invalid_tag("The TagValue you have provided is invalid"));
         }
         if key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(s3::invalid_tag("System tags cannot be added/updated by requester"));
+            return Err(s3::invalid_tag("Your TagKey cannot be prefixed with aws:"));
         }
         if tags.iter().any(|x| x.key == key) {
             return Err(s3::invalid_tag("Cannot provide multiple Tags with the same key"));

@@ -89,7 +89,7 @@ pub fn create_multipart_upload(
         headers: headers_from_input(call.input),
         metadata: metadata_from_input(call.input),
         tags: tags_from_header(call.input)?,
-        storage_class: storage_class(call.input),
+        storage_class: storage_class(call.input)?,
         checksum_algorithm: alg.map(|a| a.name().to_owned()),
         checksum_type: kind.clone(),
     };

@@ -59,9 +59,36 @@ pub(crate) fn tags_from_header(input: &Value) -> Result<Vec<Tag>, ServiceError> 
     parse_tags(&list)
 }
 
-/// The storage class of an input (`STANDARD` when absent).
-pub(crate) fn storage_class(input: &Value) -> String {
-    input_str(input, "StorageClass").unwrap_or("STANDARD").to_owned()
+/// The storage classes S3 accepts (the model's `StorageClass` enum).
+const STORAGE_CLASSES: &[&str] = &[
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "OUTPOSTS",
+    "GLACIER_IR",
+    "SNOW",
+    "EXPRESS_ONEZONE",
+    "FSX_OPENZFS",
+    "FSX_ONTAP",
+];
+
+/// The storage class of an input (`STANDARD` when absent), or `InvalidStorageClass`.
+pub(crate) fn storage_class(input: &Value) -> Result<String, ServiceError> {
+    let class = input_str(input, "StorageClass").unwrap_or("STANDARD");
+    if STORAGE_CLASSES.contains(&class) {
+        Ok(class.to_owned())
+    } else {
+        Err(ServiceError::client(
+            "InvalidStorageClass",
+            400,
+            "The storage class you specified is not valid",
+        )
+        .with_field("StorageClassRequested", class))
+    }
 }
 
 /// Checks `Content-MD5` and every declared `x-amz-checksum-*` (header or trailer) against what
@@ -151,7 +178,7 @@ pub fn put_object(services: &Services, call: &Call<'_>) -> Result<Value, Service
         }),
         parts_count: None,
         tags,
-        storage_class: storage_class(call.input),
+        storage_class: storage_class(call.input)?,
         owner: call.caller.account.clone(),
     };
     let blob = payload.blob.persist()?;
@@ -623,11 +650,10 @@ pub fn copy_object(services: &Services, call: &Call<'_>) -> Result<Value, Servic
         }),
         parts_count: None,
         tags,
-        storage_class: call
-            .input
-            .get("StorageClass")
-            .and_then(Value::as_str)
-            .map_or_else(|| src.storage_class.clone(), str::to_owned),
+        storage_class: match call.input.get("StorageClass") {
+            Some(_) => storage_class(call.input)?,
+            None => src.storage_class.clone(),
+        },
         owner: call.caller.account.clone(),
     };
     let written = write_object(services, call, &bucket, record.clone());
@@ -971,7 +997,11 @@ pub fn put_object_tagging(services: &Services, call: &Call<'_>) -> Result<Value,
         .unwrap_or_default();
     let tags = parse_tags(&list)?;
     if tags.len() > 10 {
-        return Err(s3::invalid_tag("Object tags cannot be greater than 10"));
+        return Err(ServiceError::client(
+            "BadRequest",
+            400,
+            "Object tags cannot be greater than 10",
+        ));
     }
     set_object_tags(services, call, tags)
 }
