@@ -491,8 +491,8 @@ pub fn list_parts(services: &Services, call: &Call<'_>) -> Result<Value, Service
     let bucket = s3::authorized_bucket(services, call, &mut auth, Some(key))?;
     let upload_id = input_str(call.input, "UploadId").unwrap_or("");
     let upload = existing_upload(services, &bucket.name, key, upload_id)?;
-    let max = call.input.get("MaxParts").and_then(Value::as_u64).unwrap_or(1000).min(1000);
-    let marker = call.input.get("PartNumberMarker").and_then(Value::as_u64).unwrap_or(0);
+    let max = int_argument(call.input, "MaxParts", "max-parts")?.unwrap_or(1000).min(1000);
+    let marker = int_argument(call.input, "PartNumberMarker", "part-number-marker")?.unwrap_or(0);
     let all = all_parts(services, upload_id)?;
     let after: Vec<&PartRecord> =
         all.iter().filter(|p| u64::from(p.part_number) > marker).collect();
@@ -523,14 +523,29 @@ pub fn list_parts(services: &Services, call: &Call<'_>) -> Result<Value, Service
     if !parts.is_empty() {
         set(&mut out, "Parts", Value::Array(parts));
     }
-    if let Some(last) = page.last() {
-        set(&mut out, "NextPartNumberMarker", json!(last.part_number));
-    }
+    set(&mut out, "NextPartNumberMarker", json!(page.last().map_or(0, |p| p.part_number)));
     if let (Some(a), Some(k)) = (alg, &upload.checksum_type) {
         set(&mut out, "ChecksumAlgorithm", json!(a.name()));
         set(&mut out, "ChecksumType", json!(k));
     }
     Ok(out)
+}
+
+/// A non-negative 32-bit integer argument, with S3's two messages for values out of range.
+fn int_argument(input: &Value, member: &str, name: &str) -> Result<Option<u64>, ServiceError> {
+    let Some(v) = input.get(member).filter(|v| !v.is_null()) else { return Ok(None) };
+    match v.as_i64() {
+        Some(n) if n > i64::from(i32::MAX) => Err(s3::invalid_argument(format!(
+            "Provided {name} not an integer or within integer range"
+        ))),
+        Some(n) if n >= 0 => Ok(Some(n.unsigned_abs())),
+        Some(_) => Err(s3::invalid_argument(format!(
+            "Argument {name} must be an integer between 0 and 2147483647"
+        ))),
+        None => Err(s3::invalid_argument(format!(
+            "Provided {name} not an integer or within integer range"
+        ))),
+    }
 }
 
 pub fn list_multipart_uploads(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
