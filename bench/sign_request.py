@@ -18,7 +18,9 @@ method = sys.argv[6] if len(sys.argv) > 6 else "GET"
 body = sys.argv[7] if len(sys.argv) > 7 else ""
 headers = dict(h.split(":", 1) for h in sys.argv[8:])
 req = botocore.awsrequest.AWSRequest(method=method, url=endpoint + path, data=body.encode(), headers=headers)
-botocore.auth.SigV4Auth(botocore.credentials.Credentials(key_id, secret), service, "us-east-1").add_auth(req)
+# S3 signs with x-amz-content-sha256 (S3SigV4Auth); other services with the plain signer.
+signer = botocore.auth.S3SigV4Auth if service == "s3" else botocore.auth.SigV4Auth
+signer(botocore.credentials.Credentials(key_id, secret), service, "us-east-1").add_auth(req)
 prepared = req.prepare()
 print(json.dumps({
     "url": prepared.url,

@@ -177,6 +177,31 @@ def test_004_tutorial_delegate_access_across_accounts(tutorial):
     assert created.returncode != 0 and "AccessDenied" in created.stderr
     assert s.aws("iam", "list-users", env=prod)["Users"] == []  # the denied call changed nothing
 
+    # The bucket itself: Production owns productionapp (and another bucket UpdateApp may not use).
+    for bucket in ("productionapp", "productionapp-logs"):
+        made = s.aws("s3", "mb", f"s3://{bucket}", env=prod, check=False)
+        assert made.returncode == 0, made.stderr
+    david = creds_env(s, creds)
+    listing = s.aws("s3", "ls", "s3://productionapp", env=david, check=False)
+    assert listing.returncode == 0, listing.stderr
+    upload = os.path.join(s.data_dir, "release-notes.txt")
+    with open(upload, "w") as f:
+        f.write("UpdateApp 2.0\n")
+    copied = s.aws("s3", "cp", upload, "s3://productionapp/release-notes.txt", env=david, check=False)
+    assert copied.returncode == 0, copied.stderr
+    listing = s.aws("s3", "ls", "s3://productionapp", env=david, check=False)
+    assert "release-notes.txt" in listing.stdout, listing.stderr
+    buckets = s.aws("s3", "ls", env=david, check=False)
+    assert "productionapp-logs" in buckets.stdout  # s3:ListAllMyBuckets shows the account's buckets
+    other = s.aws("s3", "ls", "s3://productionapp-logs", env=david, check=False)
+    assert other.returncode != 0 and "AccessDenied" in other.stderr, other.stderr
+    assert ("User: arn:aws:sts::999999999999:assumed-role/UpdateApp/David-ProdUpdate is not authorized to perform: "
+            "s3:ListBucket on resource: \"arn:aws:s3:::productionapp-logs\" because no identity-based policy allows "
+            "the s3:ListBucket action") in other.stderr
+    # David's own Development credentials reach neither bucket.
+    direct = s.aws("s3", "ls", "s3://productionapp", key_id=keys["David"][0], secret=keys["David"][1], check=False)
+    assert direct.returncode != 0 and "AccessDenied" in direct.stderr
+
     # The credentials stop working once the hour is over (the server clock moves, nobody sleeps).
     move_clock(s, 3700)
     try:

@@ -62,7 +62,7 @@ fn require_management_root(
         query: req.query,
         headers: req.headers,
     };
-    let auth = app.authenticate(&sreq, req.body)?;
+    let auth = app.authenticate(&sreq, Some(req.body))?;
     if !app.options.auth {
         return Ok(auth.caller);
     }

@@ -1,15 +1,20 @@
-//! hyper glue: accept connections, read each request whole (bounded), hand it to
-//! [`App::handle`], write the answer; stop accepting on shutdown and let open requests finish.
+//! hyper glue: accept connections, read each request whole (bounded) and hand it to
+//! [`App::handle_answer`], write the answer; stop accepting on shutdown and let open requests
+//! finish. S3 object payloads are the exception both ways: `PutObject`/`UploadPart` bodies
+//! stream into a temp blob as they arrive ([`App::prepare_payload`]), and object bodies stream
+//! from their blobs through a small bounded channel, so neither is ever held whole in memory.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -18,7 +23,99 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use xacct_wire::{AwsError, HttpRequest, HttpResponse};
 
-use crate::App;
+use crate::{Answer, App};
+use xacct_services::s3::ObjectBody;
+
+/// Bytes per read of an object body, and chunks in flight per download.
+const READ_CHUNK: usize = 256 * 1024;
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// A response body: bytes in memory, or object bytes arriving from a blob reader.
+pub(crate) enum ResponseBody {
+    Full(Option<Bytes>),
+    Object { rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>, remaining: u64 },
+}
+
+impl hyper::body::Body for ResponseBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        match self.get_mut() {
+            ResponseBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            ResponseBody::Object { rx, remaining } => match rx.poll_recv(cx) {
+                Poll::Ready(Some(Ok(b))) => {
+                    *remaining = remaining.saturating_sub(b.len() as u64);
+                    Poll::Ready(Some(Ok(Frame::data(b))))
+                }
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            ResponseBody::Full(b) => b.as_ref().is_none_or(Bytes::is_empty),
+            ResponseBody::Object { remaining, .. } => *remaining == 0,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ResponseBody::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            ResponseBody::Object { remaining, .. } => SizeHint::with_exact(*remaining),
+        }
+    }
+}
+
+/// Streams `object` from blob storage on a blocking thread, a few chunks ahead of the socket.
+fn object_stream(app: &Arc<App>, object: ObjectBody) -> ResponseBody {
+    let (tx, rx) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
+    let app = Arc::clone(app);
+    let remaining = object.len;
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Seek, SeekFrom};
+        let send_err = |tx: &tokio::sync::mpsc::Sender<std::io::Result<Bytes>>, e: String| {
+            tracing::error!(error = %e, "object body read failed");
+            let _ = tx.blocking_send(Err(std::io::Error::other(e)));
+        };
+        let store = match app.services().blob_store() {
+            Ok(s) => s,
+            Err(e) => return send_err(&tx, e.to_string()),
+        };
+        for r in &object.ranges {
+            let mut f = match store.open(&r.blob) {
+                Ok(f) => f,
+                Err(e) => return send_err(&tx, e.to_string()),
+            };
+            if let Err(e) = f.seek(SeekFrom::Start(r.offset)) {
+                return send_err(&tx, e.to_string());
+            }
+            let mut left = r.len;
+            while left > 0 {
+                let want = usize::try_from(left).unwrap_or(READ_CHUNK).min(READ_CHUNK);
+                let mut buf = vec![0u8; want];
+                match f.read(&mut buf) {
+                    Ok(0) => return send_err(&tx, "blob shorter than its record".to_owned()),
+                    Ok(n) => {
+                        buf.truncate(n);
+                        left -= n as u64;
+                        if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
+                            return; // the client went away
+                        }
+                    }
+                    Err(e) => return send_err(&tx, e.to_string()),
+                }
+            }
+        }
+    });
+    ResponseBody::Object { rx, remaining }
+}
 
 /// Serves `app` on `listener` until `shutdown` resolves, then waits (at most 10 s) for open
 /// connections to finish their requests.
@@ -68,8 +165,16 @@ pub async fn serve(
     Ok(())
 }
 
-async fn answer(app: &App, req: Request<Incoming>, remote: SocketAddr) -> Response<Full<Bytes>> {
-    let (parts, body) = req.into_parts();
+async fn answer(
+    app: &Arc<App>,
+    req: Request<Incoming>,
+    remote: SocketAddr,
+) -> Response<ResponseBody> {
+    let (parts, mut body) = req.into_parts();
+    let ip = remote.ip().to_string();
+    if let Some(resp) = stream_payload(app, &parts, &mut body, &ip).await {
+        return resp;
+    }
     let limit = app.options().max_body_bytes;
     let body = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -116,8 +221,94 @@ async fn answer(app: &App, req: Request<Incoming>, remote: SocketAddr) -> Respon
         headers: &headers,
         body: &body,
     };
-    let ip = remote.ip().to_string();
-    to_hyper(app.handle(&req, &ip))
+    let answer = app.handle_answer(&req, &ip);
+    respond(app, answer)
+}
+
+fn respond(app: &Arc<App>, answer: Answer) -> Response<ResponseBody> {
+    let Answer { response, object } = answer;
+    let mut out = to_hyper(response);
+    if let Some(object) = object {
+        *out.body_mut() = object_stream(app, object);
+    }
+    out
+}
+
+/// Visible-ASCII header pairs of a request head, or the error for one that is not.
+fn header_pairs(parts: &hyper::http::request::Parts) -> Result<Vec<(&str, &str)>, AwsError> {
+    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(parts.headers.len() + 1);
+    for (name, value) in &parts.headers {
+        match value.to_str() {
+            Ok(v) => headers.push((name.as_str(), v)),
+            Err(_) => {
+                return Err(AwsError::new(
+                    "InvalidRequest",
+                    format!("The value of header `{}` is not visible ASCII.", name.as_str()),
+                    400,
+                ))
+            }
+        }
+    }
+    Ok(headers)
+}
+
+/// S3 payload requests: authenticate from the head, stream the body into a temp blob, then
+/// run the operation. `None` for every other request.
+async fn stream_payload(
+    app: &Arc<App>,
+    parts: &hyper::http::request::Parts,
+    body: &mut Incoming,
+    ip: &str,
+) -> Option<Response<ResponseBody>> {
+    if parts.method != hyper::Method::PUT {
+        return None;
+    }
+    let mut headers = header_pairs(parts).ok()?;
+    let host_header;
+    if !parts.headers.contains_key(hyper::header::HOST) {
+        if let Some(a) = parts.uri.authority() {
+            host_header = a.as_str().to_owned();
+            headers.push(("host", &host_header));
+        }
+    }
+    let head = HttpRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &headers,
+        body: &[],
+    };
+    let (prepared, mut sink) = match app.prepare_payload(&head, ip)? {
+        Ok(p) => p,
+        Err(resp) => return Some(to_hyper(resp)),
+    };
+    let mut failure = None;
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(f) => {
+                if let Ok(data) = f.into_data() {
+                    if let Err(e) = sink.feed(&data) {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+            }
+            Err(_) => {
+                failure = Some(AwsError::new(
+                    "IncompleteBody",
+                    "The request body terminated unexpectedly",
+                    400,
+                ));
+                break;
+            }
+        }
+    }
+    let staged = match failure {
+        Some(e) => Err(e),
+        None => sink.finish(),
+    };
+    let answer = app.finish_payload(prepared, staged, &head, ip);
+    Some(respond(app, answer))
 }
 
 /// An error answered before the request could be read, in the guessed protocol's envelope.
@@ -137,8 +328,8 @@ fn plain_error(parts: &hyper::http::request::Parts, err: &AwsError) -> HttpRespo
     xacct_wire::encode_error(xacct_wire::protocol_guess(&req), err, "")
 }
 
-fn to_hyper(resp: HttpResponse) -> Response<Full<Bytes>> {
-    let mut out = Response::new(Full::new(Bytes::from(resp.body)));
+fn to_hyper(resp: HttpResponse) -> Response<ResponseBody> {
+    let mut out = Response::new(ResponseBody::Full(Some(Bytes::from(resp.body))));
     *out.status_mut() = hyper::StatusCode::from_u16(resp.status)
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let headers = out.headers_mut();

@@ -13,14 +13,21 @@
 
 mod admin;
 mod http;
+mod payload;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use serde_json::Value;
+use xacct_services::s3::{ObjectBody, StagedPayload, Streams};
 use xacct_services::sts::session::SessionError;
 use xacct_services::{Call, Caller, NewAccessKey, ServiceError, Services};
-use xacct_sigv4::{ErrorFlavor, SigV4Error};
-use xacct_wire::{AwsError, HttpRequest, HttpResponse, Models, Protocol, Rejection, RejectionKind};
+use xacct_sigv4::{ErrorFlavor, ParsedAuth, PayloadMode, SigV4Error, SigningKey};
+use xacct_wire::{
+    AwsError, HttpRequest, HttpResponse, Models, Protocol, Rejection, RejectionKind, Route,
+};
+
+use payload::PayloadSink;
 
 pub use http::serve;
 
@@ -66,6 +73,32 @@ struct Authenticated {
     caller: Caller,
     scope_service: Option<String>,
     scope_region: Option<String>,
+    /// The parsed signature (`None` for an unsigned request in mock mode).
+    parsed: Option<ParsedAuth>,
+    /// The verified signing key (never in mock mode): chunk signatures chain from it.
+    key: Option<SigningKey>,
+}
+
+/// An answer whose body may be object bytes to stream from blob storage.
+pub struct Answer {
+    /// Status, headers, and the body unless `object` is set.
+    pub response: HttpResponse,
+    /// The object bytes to send as the body (`GetObject`).
+    pub object: Option<ObjectBody>,
+}
+
+impl Answer {
+    fn plain(response: HttpResponse) -> Answer {
+        Answer { response, object: None }
+    }
+}
+
+/// A payload request authenticated and decoded before its body was read.
+pub(crate) struct Prepared {
+    request_id: String,
+    auth: Authenticated,
+    route: Route,
+    input: Value,
 }
 
 impl App {
@@ -108,11 +141,46 @@ impl App {
         )
     }
 
-    /// Answers one fully read request.
+    /// Answers one fully read request; object bodies are read into the response.
     pub fn handle(&self, req: &HttpRequest<'_>, source_ip: &str) -> HttpResponse {
+        let answer = self.handle_answer(req, source_ip);
+        let mut resp = answer.response;
+        if let Some(object) = answer.object {
+            match self.read_object(&object) {
+                Ok(bytes) => resp.body = bytes,
+                Err(e) => {
+                    tracing::error!(error = %e, "object body could not be read");
+                    let id = resp.header("x-amz-request-id").unwrap_or_default().to_owned();
+                    return xacct_wire::encode_error(Protocol::RestXml, &AwsError::internal(), &id);
+                }
+            }
+        }
+        resp
+    }
+
+    /// Reads an object body whole (in-process callers; the HTTP server streams it instead).
+    fn read_object(&self, object: &ObjectBody) -> Result<Vec<u8>, String> {
+        use std::io::{Read, Seek, SeekFrom};
+        let store = self.services.blob_store().map_err(|e| e.to_string())?;
+        let mut out = Vec::with_capacity(usize::try_from(object.len).unwrap_or(0));
+        for r in &object.ranges {
+            let mut f = store.open(&r.blob).map_err(|e| e.to_string())?;
+            f.seek(SeekFrom::Start(r.offset)).map_err(|e| e.to_string())?;
+            let mut chunk = Vec::new();
+            f.take(r.len).read_to_end(&mut chunk).map_err(|e| e.to_string())?;
+            if chunk.len() as u64 != r.len {
+                return Err("blob shorter than its record".to_owned());
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
+    /// Answers one fully read request, leaving an object body to the caller to send.
+    pub fn handle_answer(&self, req: &HttpRequest<'_>, source_ip: &str) -> Answer {
         let request_id = self.request_id();
         if let Some(resp) = admin::route(self, req, &request_id) {
-            return resp;
+            return Answer::plain(resp);
         }
         let sreq = xacct_sigv4::HttpRequest {
             method: req.method,
@@ -120,17 +188,122 @@ impl App {
             query: req.query,
             headers: req.headers,
         };
-        let auth = match self.authenticate(&sreq, req.body) {
+        let auth = match self.authenticate(&sreq, Some(req.body)) {
             Ok(a) => a,
-            Err(e) => {
-                let protocol = xacct_wire::protocol_guess(req);
-                tracing::info!(request_id, code = e.code, source_ip, "authentication failed");
-                return with_request_id(
-                    xacct_wire::encode_error(protocol, &e, &request_id),
-                    &request_id,
-                );
-            }
+            Err(e) => return Answer::plain(self.auth_failure(req, &e, &request_id, source_ip)),
         };
+        let (route, input) = match self.route_and_decode(req, &auth, &request_id, source_ip) {
+            Ok(x) => x,
+            Err(resp) => return Answer::plain(resp),
+        };
+        let staged = if is_payload_route(&route) {
+            let sink = self.services.blob_store().map_err(|e| to_aws_error(&e)).and_then(|blobs| {
+                PayloadSink::new(blobs, req.headers, auth.parsed.as_ref(), auth.key.as_ref())
+            });
+            Some(sink.and_then(|mut sink| {
+                sink.feed(req.body)?;
+                sink.finish()
+            }))
+        } else {
+            None
+        };
+        self.dispatch(req, &request_id, &auth, &route, &input, staged, source_ip)
+    }
+
+    /// For an S3 payload request (`PutObject`, `UploadPart`) whose signature does not cover the
+    /// body bytes themselves: authenticates and decodes it from its head alone and returns the
+    /// sink to stream the body into. `None`: read the body whole and use [`App::handle_answer`].
+    pub(crate) fn prepare_payload(
+        &self,
+        head: &HttpRequest<'_>,
+        source_ip: &str,
+    ) -> Option<Result<(Prepared, PayloadSink), HttpResponse>> {
+        if head.method != "PUT"
+            || head.path.starts_with("/_xacct")
+            || head.path.starts_with("/moto-api")
+        {
+            return None;
+        }
+        if xacct_wire::protocol_guess(head) != Protocol::RestXml {
+            return None;
+        }
+        let sreq = xacct_sigv4::HttpRequest {
+            method: head.method,
+            path: head.path,
+            query: head.query,
+            headers: head.headers,
+        };
+        if self.options.auth {
+            // Only payload modes whose signature covers a declared hash can be checked first.
+            let parsed = xacct_sigv4::parse(&sreq).ok()?;
+            if parsed.payload == PayloadMode::FromBody {
+                return None;
+            }
+        }
+        let models = &self.models;
+        let hint = xacct_sigv4::parse(&sreq).ok();
+        let route = xacct_wire::classify(
+            models,
+            head,
+            hint.as_ref().map(|p| p.scope.service.as_str()),
+            hint.as_ref().map(|p| p.scope.region.as_str()),
+        )
+        .ok()?;
+        if !is_payload_route(&route) {
+            return None;
+        }
+        let request_id = self.request_id();
+        let auth = match self.authenticate(&sreq, None) {
+            Ok(a) => a,
+            Err(e) => return Some(Err(self.auth_failure(head, &e, &request_id, source_ip))),
+        };
+        let (route, input) = match self.route_and_decode(head, &auth, &request_id, source_ip) {
+            Ok(x) => x,
+            Err(resp) => return Some(Err(resp)),
+        };
+        let sink = self.services.blob_store().map_err(|e| to_aws_error(&e)).and_then(|blobs| {
+            PayloadSink::new(blobs, head.headers, auth.parsed.as_ref(), auth.key.as_ref())
+        });
+        match sink {
+            Ok(sink) => Some(Ok((Prepared { request_id, auth, route, input }, sink))),
+            Err(e) => Some(Err(with_request_id(
+                xacct_wire::encode_route_error(&route, &e, &request_id),
+                &request_id,
+            ))),
+        }
+    }
+
+    /// Runs a [`Prepared`] request once its body was streamed into the sink.
+    pub(crate) fn finish_payload(
+        &self,
+        prepared: Prepared,
+        staged: Result<StagedPayload, AwsError>,
+        head: &HttpRequest<'_>,
+        source_ip: &str,
+    ) -> Answer {
+        let Prepared { request_id, auth, route, input } = prepared;
+        self.dispatch(head, &request_id, &auth, &route, &input, Some(staged), source_ip)
+    }
+
+    fn auth_failure(
+        &self,
+        req: &HttpRequest<'_>,
+        e: &AwsError,
+        request_id: &str,
+        source_ip: &str,
+    ) -> HttpResponse {
+        let protocol = xacct_wire::protocol_guess(req);
+        tracing::info!(request_id, code = e.code, source_ip, "authentication failed");
+        with_request_id(xacct_wire::encode_error(protocol, e, request_id), request_id)
+    }
+
+    fn route_and_decode(
+        &self,
+        req: &HttpRequest<'_>,
+        auth: &Authenticated,
+        request_id: &str,
+        source_ip: &str,
+    ) -> Result<(Route, Value), HttpResponse> {
         let route = match xacct_wire::classify(
             &self.models,
             req,
@@ -145,19 +318,14 @@ impl App {
                     auth.scope_service.as_deref(),
                 );
                 tracing::info!(request_id, reason = %rej.message, "request not routable");
-                return with_request_id(
-                    xacct_wire::encode_rejection(protocol, &rej, &request_id),
-                    &request_id,
-                );
+                return Err(with_request_id(
+                    xacct_wire::encode_rejection(protocol, &rej, request_id),
+                    request_id,
+                ));
             }
         };
-        let user_agent = req
-            .headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("user-agent"))
-            .map_or("", |(_, v)| *v);
-        let input = match xacct_wire::decode(&self.models, &route, req) {
-            Ok(v) => v,
+        match xacct_wire::decode(&self.models, &route, req) {
+            Ok(v) => Ok((route, v)),
             Err(rej) => {
                 tracing::info!(request_id, operation = %route.operation, reason = %rej.message, "request rejected");
                 // The caller is known: the refusal is the caller's CloudTrail event.
@@ -167,16 +335,41 @@ impl App {
                     region: &route.region,
                     caller: &auth.caller,
                     input: &serde_json::Value::Null,
-                    request_id: &request_id,
+                    request_id,
                     source_ip,
-                    user_agent,
+                    user_agent: user_agent_of(req),
+                    streams: None,
                 };
                 let err = rej.to_aws_error(route.protocol);
                 self.services.record_rejected(&call, &err.code, &err.message);
-                return with_request_id(
-                    xacct_wire::encode_route_rejection(&route, &rej, &request_id),
-                    &request_id,
-                );
+                Err(with_request_id(
+                    xacct_wire::encode_route_rejection(&route, &rej, request_id),
+                    request_id,
+                ))
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn dispatch(
+        &self,
+        req: &HttpRequest<'_>,
+        request_id: &str,
+        auth: &Authenticated,
+        route: &Route,
+        input: &Value,
+        staged: Option<Result<StagedPayload, AwsError>>,
+        source_ip: &str,
+    ) -> Answer {
+        let streams = match staged {
+            None => (route.service_id() == "s3").then(Streams::default),
+            Some(Ok(p)) => Some(Streams::with_payload(p)),
+            Some(Err(e)) => {
+                tracing::info!(request_id, code = e.code, "payload refused");
+                return Answer::plain(with_request_id(
+                    xacct_wire::encode_route_error(route, &e, request_id),
+                    request_id,
+                ));
             }
         };
         let call = Call {
@@ -184,13 +377,14 @@ impl App {
             operation: &route.operation,
             region: &route.region,
             caller: &auth.caller,
-            input: &input,
-            request_id: &request_id,
+            input,
+            request_id,
             source_ip,
-            user_agent,
+            user_agent: user_agent_of(req),
+            streams: streams.as_ref(),
         };
         let resp = match self.services.call(&call) {
-            Ok(output) => xacct_wire::encode_output(&self.models, &route, &output, &request_id),
+            Ok(output) => xacct_wire::encode_output(&self.models, route, &output, request_id),
             Err(e) if e.code == xacct_services::UNKNOWN_OPERATION => {
                 let rej = Rejection::new(
                     RejectionKind::UnknownOperation {
@@ -199,24 +393,25 @@ impl App {
                     },
                     e.message,
                 );
-                xacct_wire::encode_route_rejection(&route, &rej, &request_id)
+                xacct_wire::encode_route_rejection(route, &rej, request_id)
             }
             Err(e) => {
-                log_service_error(&e, &request_id, &route.operation, &auth.caller);
+                log_service_error(&e, request_id, &route.operation, &auth.caller);
                 let extra: Vec<(&str, &str)> =
                     e.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                xacct_wire::encode_route_error_with(&route, &to_aws_error(&e), &request_id, &extra)
+                xacct_wire::encode_route_error_with(route, &to_aws_error(&e), request_id, &extra)
             }
         };
         tracing::debug!(request_id, service = route.service_id(), operation = %route.operation, status = resp.status, "answered");
-        with_request_id(resp, &request_id)
+        let object = if resp.status < 300 { streams.and_then(|s| s.take_body()) } else { None };
+        Answer { response: with_request_id(resp, request_id), object }
     }
 
     /// Verifies the signature (or, in mock mode, picks the mock caller).
     fn authenticate(
         &self,
         sreq: &xacct_sigv4::HttpRequest<'_>,
-        body: &[u8],
+        body: Option<&[u8]>,
     ) -> Result<Authenticated, AwsError> {
         let parsed = xacct_sigv4::parse(sreq);
         if !self.options.auth {
@@ -238,13 +433,17 @@ impl App {
                             key.active.then(|| key.caller.clone())
                         })
                         .unwrap_or_else(|| self.services.mock_caller(Some(&p.access_key_id))),
-                    scope_service: Some(p.scope.service),
-                    scope_region: Some(p.scope.region),
+                    scope_service: Some(p.scope.service.clone()),
+                    scope_region: Some(p.scope.region.clone()),
+                    parsed: Some(p),
+                    key: None,
                 },
                 Err(_) => Authenticated {
                     caller: self.services.mock_caller(None),
                     scope_service: None,
                     scope_region: None,
+                    parsed: None,
+                    key: None,
                 },
             });
         }
@@ -255,7 +454,7 @@ impl App {
                 path: sreq.path,
                 query: sreq.query,
                 headers: sreq.headers,
-                body,
+                body: body.unwrap_or_default(),
             })),
         };
         let parsed = parsed.map_err(|e| sigv4_error(&e, flavor_hint(None)))?;
@@ -279,12 +478,14 @@ impl App {
                         AwsError::internal()
                     }
                 })?;
-            xacct_sigv4::verify(sreq, &parsed, body, &secret, now)
-                .map_err(|e| sigv4_error(&e, flavor))?;
+            let key = SigningKey::for_scope(&secret, &parsed.scope);
+            verify(sreq, &parsed, body, &key, now).map_err(|e| sigv4_error(&e, flavor))?;
             return Ok(Authenticated {
                 caller,
-                scope_service: Some(parsed.scope.service),
-                scope_region: Some(parsed.scope.region),
+                scope_service: Some(parsed.scope.service.clone()),
+                scope_region: Some(parsed.scope.region.clone()),
+                parsed: Some(parsed),
+                key: Some(key),
             });
         }
         let key = self
@@ -300,18 +501,45 @@ impl App {
             // Long-term keys carry no session token; a token on one does not authenticate.
             return Err(sigv4_error(&SigV4Error::InvalidClientTokenId, flavor));
         }
-        xacct_sigv4::verify(sreq, &parsed, body, &key.secret_access_key, now)
-            .map_err(|e| sigv4_error(&e, flavor))?;
+        let signing = SigningKey::for_scope(&key.secret_access_key, &parsed.scope);
+        verify(sreq, &parsed, body, &signing, now).map_err(|e| sigv4_error(&e, flavor))?;
         Ok(Authenticated {
             caller: key.caller.clone(),
-            scope_service: Some(parsed.scope.service),
-            scope_region: Some(parsed.scope.region),
+            scope_service: Some(parsed.scope.service.clone()),
+            scope_region: Some(parsed.scope.region.clone()),
+            parsed: Some(parsed),
+            key: Some(signing),
         })
     }
 
     fn uptime_seconds(&self) -> u64 {
         self.started.elapsed().as_secs()
     }
+}
+
+/// Verifies with the body when there is one, else (streamed payloads) the head alone.
+fn verify(
+    sreq: &xacct_sigv4::HttpRequest<'_>,
+    parsed: &ParsedAuth,
+    body: Option<&[u8]>,
+    key: &SigningKey,
+    now: i64,
+) -> Result<(), SigV4Error> {
+    match body {
+        Some(b) => xacct_sigv4::verify_with_key(sreq, parsed, b, key, now),
+        None => xacct_sigv4::verify_without_body(sreq, parsed, key, now),
+    }
+}
+
+/// S3 operations whose body is object bytes, staged by [`PayloadSink`].
+fn is_payload_route(route: &Route) -> bool {
+    route.service_id() == "s3"
+        && xacct_services::s3::PAYLOAD_OPERATIONS.contains(&route.operation.as_str())
+}
+
+/// The `User-Agent` header, empty when absent (CloudTrail's `userAgent`).
+fn user_agent_of<'a>(req: &HttpRequest<'a>) -> &'a str {
+    req.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("user-agent")).map_or("", |(_, v)| *v)
 }
 
 fn splitmix64(x: u64) -> u64 {

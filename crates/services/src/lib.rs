@@ -17,12 +17,13 @@ pub mod iam;
 pub mod ids;
 pub mod kms;
 pub mod organizations;
+pub mod s3;
 pub mod sts;
 
 use std::sync::Arc;
 
 use serde_json::Value;
-use xacct_store::{CachingStore, Store};
+use xacct_store::{BlobStore, CachingStore, Store};
 
 pub use accounts::{KeyCache, NewAccessKey, ResolvedKey};
 pub use clock::Clock;
@@ -105,6 +106,9 @@ pub struct Call<'a> {
     pub source_ip: &'a str,
     /// The `User-Agent` header, empty when absent (CloudTrail's `userAgent`).
     pub user_agent: &'a str,
+    /// Object bytes both ways (S3 `PutObject`/`UploadPart` payloads the server staged, the
+    /// `GetObject` body it streams back); `None` for every other call.
+    pub streams: Option<&'a s3::Streams>,
 }
 
 /// What [`Services::bootstrap`] did.
@@ -127,6 +131,8 @@ pub struct Services {
     authz: authz::AuthzState,
     /// CloudTrail recording: the store handlers write through and the event appender.
     audit: cloudtrail::Audit,
+    /// Where object bytes live (S3); `None` until [`Services::with_blob_store`].
+    blobs: Option<Arc<dyn BlobStore>>,
 }
 
 impl Services {
@@ -140,7 +146,22 @@ impl Services {
             config,
             keys: KeyCache::default(),
             authz: authz::AuthzState::default(),
+            blobs: None,
         }
+    }
+
+    /// The same services keeping object bytes in `blobs` (S3 needs one).
+    #[must_use]
+    pub fn with_blob_store(mut self, blobs: Arc<dyn BlobStore>) -> Self {
+        self.blobs = Some(blobs);
+        self
+    }
+
+    /// The blob store, or an internal error when none was configured.
+    pub fn blob_store(&self) -> Result<&dyn BlobStore, ServiceError> {
+        self.blobs
+            .as_deref()
+            .ok_or_else(|| ServiceError::internal("no blob store is configured for object data"))
     }
 
     pub fn config(&self) -> &Config {
@@ -283,6 +304,7 @@ impl Services {
             "organizations" => organizations::actions::requests(self, call)?,
             "cloudtrail" => cloudtrail::actions::requests(call)?,
             "cloudformation" => cloudformation::actions::requests(self, call)?,
+            // S3 authorizes inside its handlers: the bucket policy takes part (see `s3`).
             _ => Vec::new(),
         };
         authz::authorize(self, call, &requests)?;
@@ -294,6 +316,7 @@ impl Services {
             "kms" => kms::dispatch(self, call),
             "cloudtrail" => cloudtrail::dispatch(self, call),
             "cloudformation" => cloudformation::dispatch(self, call),
+            "s3" => s3::dispatch(self, call),
             _ => Err(unknown_operation(call)),
         }
     }
@@ -310,6 +333,7 @@ impl Services {
         // Queued events belong to the state being emptied.
         self.audit.flush();
         let mut tx = self.store.write()?;
+        let blobs = s3::all_blobs(&*tx)?;
         tx.clear_events()?;
         for table in TABLES
             .iter()
@@ -329,6 +353,8 @@ impl Services {
             }
         }
         tx.commit()?;
+        // Blobs go only once no record names them.
+        s3::delete_blobs(self, &blobs);
         self.keys.clear();
         self.bootstrap(root_key)?;
         Ok(())
@@ -358,6 +384,10 @@ const TABLES: &[&str] = &[
     organizations::model::RESOURCE_POLICY.name(),
     organizations::handshakes::HANDSHAKES.name(),
     iam::model::ROLES.name(),
+    s3::model::BUCKETS.name(),
+    s3::model::OBJECTS.name(),
+    s3::model::UPLOADS.name(),
+    s3::model::PARTS.name(),
 ];
 
 /// The code of [`unknown_operation`]: the server renders it as the protocol's own unknown-operation

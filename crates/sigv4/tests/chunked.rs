@@ -221,3 +221,22 @@ fn aws_crt_trailer_signature_vector() {
     assert_eq!(decode_all(&mut d, &body, 10_000).unwrap().len(), 66_560);
     assert_eq!(d.finish().unwrap().headers.len(), 3);
 }
+
+/// Mock mode de-frames signed chunks without a secret: any chunk signature passes, the framing
+/// is still enforced.
+#[test]
+fn unverified_decoder_deframes_without_checking_signatures() {
+    let mut signer = ChunkSigner::new(key(), DATE, &scope(), &"0".repeat(64));
+    let mut body = signer.chunk(&vec![b'x'; 9000]);
+    body.extend(signer.chunk(b"tail"));
+    body.extend(signer.final_chunk_with_trailers(&[("x-amz-checksum-crc32", "AAAAAA==")]));
+    let mut decoder = ChunkedDecoder::unverified(StreamingMode::SignedChunksWithTrailer);
+    let out = decode_all(&mut decoder, &body, 777).unwrap();
+    assert_eq!(out.len(), 9004);
+    let trailers = decoder.finish().unwrap();
+    assert_eq!(trailers.headers, vec![("x-amz-checksum-crc32".to_owned(), "AAAAAA==".to_owned())]);
+
+    let mut decoder = ChunkedDecoder::unverified(StreamingMode::UnsignedWithTrailer);
+    let mut out = Vec::new();
+    decoder.feed(b"zz\r\n", &mut out).unwrap_err();
+}

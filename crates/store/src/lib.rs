@@ -13,6 +13,7 @@
 //!
 //! Security: records may hold secrets. Nothing in [`StoreError`] repeats record contents.
 
+pub mod blob;
 mod cache;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -23,6 +24,7 @@ mod typed;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use blob::{BlobId, BlobReader, BlobStore, BlobWriter, FsBlobStore, StagedBlob};
 pub use cache::CachingStore;
 pub use error::StoreError;
 pub use sqlite::{SqliteStore, DB_FILE_NAME};

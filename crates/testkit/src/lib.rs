@@ -46,7 +46,10 @@ impl TestServer {
         let err = |what: &str, e: &dyn std::fmt::Display| StartError(format!("{what}: {e}"));
         let data_dir = tempfile::tempdir().map_err(|e| err("tempdir", &e))?;
         let store = xacct_store::open_sqlite(data_dir.path()).map_err(|e| err("store", &e))?;
-        let services = Services::new(store, Arc::new(Clock::new()), Config::default());
+        let blobs = xacct_store::FsBlobStore::open(&data_dir.path().join("blobs"))
+            .map_err(|e| err("blobs", &e))?;
+        let services = Services::new(store, Arc::new(Clock::new()), Config::default())
+            .with_blob_store(Arc::new(blobs));
         let root = NewAccessKey {
             access_key_id: ROOT_KEY_ID.to_owned(),
             secret_access_key: ROOT_SECRET.to_owned(),

@@ -62,7 +62,13 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             ),
         };
     let clock = Arc::new(Clock::new());
-    let services = Services::new(store, clock, config.clone());
+    let mut services = Services::new(store, clock, config.clone());
+    if let Some(dir) = &data_dir {
+        // S3 object bytes live beside the database, never in it.
+        let blobs = xacct_store::FsBlobStore::open(&dir.join("blobs"))
+            .map_err(|e| format!("cannot open the blob directory: {e}"))?;
+        services = services.with_blob_store(Arc::new(blobs));
+    }
     let boot =
         services.bootstrap(root_key.clone()).map_err(|e| format!("bootstrap failed: {e}"))?;
     if let Some(key) = &boot.generated_root_key {

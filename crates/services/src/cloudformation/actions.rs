@@ -151,6 +151,7 @@ mod tests {
             request_id: "r",
             source_ip: "",
             user_agent: "",
+            streams: None,
         };
         let reqs = requests(&services, &call).unwrap();
         assert_eq!(reqs.len(), 2);

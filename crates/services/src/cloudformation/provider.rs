@@ -51,6 +51,7 @@ pub fn invoke(
         request_id: inv.parent.request_id,
         source_ip: "",
         user_agent: CLOUDFORMATION_AGENT,
+        streams: None,
     };
     inv.services.call(&call)
 }

@@ -276,6 +276,7 @@ fn call(
         request_id: "req-1",
         source_ip: "",
         user_agent: "",
+        streams: None,
     };
     services.call(&c)
 }

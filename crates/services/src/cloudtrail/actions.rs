@@ -141,6 +141,7 @@ mod tests {
             request_id: "r",
             source_ip: "",
             user_agent: "",
+            streams: None,
         };
         requests(&call).unwrap()
     }

@@ -483,6 +483,7 @@ mod tests {
                 request_id: "r",
                 source_ip: "",
                 user_agent: "",
+                streams: None,
             };
             Draft::new(&call, 0).unwrap()
         };

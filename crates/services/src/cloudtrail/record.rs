@@ -482,6 +482,7 @@ mod tests {
             request_id: "req-1",
             source_ip: "192.0.2.7",
             user_agent: "aws-cli/2",
+            streams: None,
         }
     }
 

@@ -231,6 +231,7 @@ fn lookup_events_filters_pages_and_is_newest_first() {
         request_id: "r",
         source_ip: "",
         user_agent: "",
+        streams: None,
     };
     assert!(w.services.call(&call).unwrap()["Events"].as_array().unwrap().is_empty());
     // Another account sees none of them.

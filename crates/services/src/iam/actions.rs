@@ -471,6 +471,7 @@ mod tests {
             request_id: "r",
             source_ip: "",
             user_agent: "",
+            streams: None,
         };
         let mut reqs = requests(&call).unwrap();
         assert_eq!(reqs.len(), 1);
@@ -596,6 +597,7 @@ mod tests {
             request_id: "r",
             source_ip: "",
             user_agent: "",
+            streams: None,
         };
         assert!(requests(&call).is_err());
     }

@@ -71,6 +71,7 @@ impl World {
             request_id: "req",
             source_ip: "",
             user_agent: "",
+            streams: None,
         };
         self.services.call(&call)
     }
@@ -1472,6 +1473,7 @@ fn organization_arns_carry_the_partition_of_its_region() {
         request_id: "req",
         source_ip: "",
         user_agent: "",
+        streams: None,
     };
     let org = w.services.call(&call).unwrap();
     assert!(org["Organization"]["Arn"].as_str().unwrap().starts_with("arn:aws-cn:organizations::"));
@@ -1501,6 +1503,7 @@ fn authorization_names_each_operation_resource() {
             request_id: "req",
             source_ip: "",
             user_agent: "",
+            streams: None,
         };
         super::actions::requests(&w.services, &call).unwrap()
     };

@@ -78,6 +78,7 @@ mod tests {
             request_id: "r",
             source_ip: "",
             user_agent: "",
+            streams: None,
         };
         requests(&call).unwrap()
     }

@@ -65,6 +65,7 @@ impl World {
             request_id: "req",
             source_ip: "",
             user_agent: "",
+            streams: None,
         };
         self.services.call(&call)
     }

@@ -1,0 +1,157 @@
+//! S3's persisted records. Object bytes are never here: an object names its blobs
+//! (`xacct_store::BlobStore`) in [`Segment`]s.
+//!
+//! Keys: buckets by name (global, as in AWS); objects `BUCKET/KEY` (bucket names have no `/`, so
+//! a bucket's objects are one key range, in S3's UTF-8 binary listing order); uploads
+//! `BUCKET/UPLOADID`; parts `UPLOADID/NNNNN`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use xacct_store::Table;
+
+pub const BUCKETS: Table<BucketRecord> = Table::new("s3_buckets", 1);
+pub const OBJECTS: Table<ObjectRecord> = Table::new("s3_objects", 1);
+pub const UPLOADS: Table<UploadRecord> = Table::new("s3_uploads", 1);
+pub const PARTS: Table<PartRecord> = Table::new("s3_parts", 1);
+
+/// A bucket: global name, owning account, region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BucketRecord {
+    pub name: String,
+    /// The owning account's id.
+    pub account: String,
+    pub region: String,
+    /// Epoch seconds.
+    pub created: f64,
+    /// The bucket policy as stored (validated when put).
+    #[serde(default)]
+    pub policy: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// One tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// The representation headers an object keeps and answers with.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ObjectHeaders {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_encoding: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_disposition: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<String>,
+    /// As sent (S3 echoes the header text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_redirect_location: Option<String>,
+}
+
+/// A run of an object's bytes: all of blob `blob`, `len` bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    pub blob: String,
+    pub len: u64,
+}
+
+/// An additional checksum stored with an object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredChecksum {
+    /// `CRC32`, `SHA256`, ...
+    pub algorithm: String,
+    /// Base64, with `-N` for composite multipart checksums.
+    pub value: String,
+    /// `FULL_OBJECT` or `COMPOSITE`.
+    pub kind: String,
+}
+
+/// One object (unversioned buckets: the current and only version).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectRecord {
+    pub key: String,
+    pub size: u64,
+    /// With its quotes, as S3 shows it.
+    pub etag: String,
+    /// Epoch seconds.
+    pub last_modified: f64,
+    #[serde(default)]
+    pub headers: ObjectHeaders,
+    /// `x-amz-meta-*` (names lowercased).
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+    /// The bytes, in order; one segment per part for multipart objects.
+    pub segments: Vec<Segment>,
+    #[serde(default)]
+    pub checksum: Option<StoredChecksum>,
+    /// Number of parts of a multipart object.
+    #[serde(default)]
+    pub parts_count: Option<u32>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    pub storage_class: String,
+    /// The account that owns the object (the writer's).
+    pub owner: String,
+}
+
+/// A multipart upload in progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadRecord {
+    pub upload_id: String,
+    pub bucket: String,
+    pub key: String,
+    /// Epoch seconds.
+    pub initiated: f64,
+    /// The initiator's ARN and `aws:userid`.
+    pub initiator_arn: String,
+    pub initiator_id: String,
+    /// The account that owns the object-to-be.
+    pub owner: String,
+    #[serde(default)]
+    pub headers: ObjectHeaders,
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    pub storage_class: String,
+    #[serde(default)]
+    pub checksum_algorithm: Option<String>,
+    #[serde(default)]
+    pub checksum_type: Option<String>,
+}
+
+/// One uploaded part.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartRecord {
+    pub part_number: u32,
+    /// With quotes.
+    pub etag: String,
+    pub size: u64,
+    pub blob: String,
+    pub last_modified: f64,
+    /// The upload's checksum algorithm's value for this part, base64.
+    #[serde(default)]
+    pub checksum: Option<String>,
+}
+
+pub fn object_key(bucket: &str, key: &str) -> String {
+    format!("{bucket}/{key}")
+}
+
+pub fn upload_key(bucket: &str, upload_id: &str) -> String {
+    format!("{bucket}/{upload_id}")
+}
+
+pub fn part_key(upload_id: &str, part: u32) -> String {
+    format!("{upload_id}/{part:05}")
+}

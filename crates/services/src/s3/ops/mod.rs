@@ -1,0 +1,5 @@
+//! S3 handlers by family.
+
+pub mod buckets;
+pub mod multipart;
+pub mod objects;

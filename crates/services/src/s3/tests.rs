@@ -1,0 +1,428 @@
+//! S3 through `Services::call` over a real SQLite store and blob directory: the tutorial's
+//! Production account (999999999999) and its `productionapp` bucket, Development
+//! (111111111111) on the other side.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::io::Write;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use super::checksum::{ChecksumAlgorithm, Digests};
+use super::{StagedPayload, Streams};
+use crate::accounts::{AccountRecord, ACCOUNTS};
+use crate::{Call, Caller, Clock, Config, PrincipalKind, ServiceError, Services};
+
+const DEV: &str = "111111111111";
+const PROD: &str = "999999999999";
+
+struct World {
+    services: Services,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let store = xacct_store::open_sqlite(dir.path()).unwrap();
+        let blobs = xacct_store::FsBlobStore::open(&dir.path().join("blobs")).unwrap();
+        let services = Services::new(store, Arc::new(Clock::new()), Config::default())
+            .with_blob_store(Arc::new(blobs));
+        let mut tx = services.store().write().unwrap();
+        for id in [DEV, PROD] {
+            let rec = AccountRecord {
+                id: id.to_owned(),
+                name: id.to_owned(),
+                email: format!("{id}@example.com"),
+                status: "ACTIVE".to_owned(),
+                joined_method: "CREATED".to_owned(),
+                joined_timestamp: 0.0,
+            };
+            ACCOUNTS.put(&mut *tx, id, &rec).unwrap();
+        }
+        tx.commit().unwrap();
+        World { services, dir }
+    }
+
+    fn call_with(
+        &self,
+        caller: &Caller,
+        service: &str,
+        operation: &str,
+        input: Value,
+        streams: Option<&Streams>,
+    ) -> Result<Value, ServiceError> {
+        let call = Call {
+            service,
+            operation,
+            region: "us-east-1",
+            caller,
+            input: &input,
+            request_id: "req",
+            source_ip: "",
+            user_agent: "",
+            streams,
+        };
+        self.services.call(&call)
+    }
+
+    fn s3(&self, caller: &Caller, operation: &str, input: Value) -> Result<Value, ServiceError> {
+        self.call_with(caller, "s3", operation, input, None)
+    }
+
+    /// Stages `body` as the server would and calls PutObject.
+    fn put(
+        &self,
+        caller: &Caller,
+        bucket: &str,
+        key: &str,
+        body: &[u8],
+    ) -> Result<Value, ServiceError> {
+        self.put_with(caller, json!({"Bucket": bucket, "Key": key}), body)
+    }
+
+    fn put_with(&self, caller: &Caller, input: Value, body: &[u8]) -> Result<Value, ServiceError> {
+        let streams = Streams::with_payload(self.stage(body));
+        let op = if input.get("UploadId").is_some() { "UploadPart" } else { "PutObject" };
+        self.call_with(caller, "s3", op, input, Some(&streams))
+    }
+
+    fn stage(&self, body: &[u8]) -> StagedPayload {
+        let store = self.services.blob_store().unwrap();
+        let mut w = store.writer().unwrap();
+        w.write_all(body).unwrap();
+        let mut d = Digests::new(&[ChecksumAlgorithm::Crc64Nvme, ChecksumAlgorithm::Crc32]);
+        d.update(body);
+        StagedPayload { blob: w.finish().unwrap(), digests: d.finish(), trailers: Vec::new() }
+    }
+
+    fn get(
+        &self,
+        caller: &Caller,
+        bucket: &str,
+        key: &str,
+        range: Option<&str>,
+    ) -> Result<(Value, Vec<u8>), ServiceError> {
+        let streams = Streams::default();
+        let mut input = json!({"Bucket": bucket, "Key": key});
+        if let Some(r) = range {
+            input["Range"] = json!(r);
+        }
+        let out = self.call_with(caller, "s3", "GetObject", input, Some(&streams))?;
+        let body = streams.take_body().unwrap();
+        let store = self.services.blob_store().unwrap();
+        let mut bytes = Vec::new();
+        for r in body.ranges {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut f = store.open(&r.blob).unwrap();
+            f.seek(SeekFrom::Start(r.offset)).unwrap();
+            let mut chunk = vec![0; r.len as usize];
+            f.read_exact(&mut chunk).unwrap();
+            bytes.extend(chunk);
+        }
+        Ok((out, bytes))
+    }
+
+    fn blob_files(&self) -> usize {
+        let mut n = 0;
+        for entry in std::fs::read_dir(self.dir.path().join("blobs")).unwrap().flatten() {
+            if entry.file_name() != "tmp" {
+                n += std::fs::read_dir(entry.path()).unwrap().count();
+            }
+        }
+        n
+    }
+
+    /// An IAM user of `account` with `policy` inline (none when `None`).
+    fn user(&self, account: &str, name: &str, policy: Option<Value>) -> Caller {
+        let root = Caller::root(account, "AKIAROOT");
+        self.call_with(&root, "iam", "CreateUser", json!({"UserName": name}), None).unwrap();
+        if let Some(p) = policy {
+            self.call_with(
+                &root,
+                "iam",
+                "PutUserPolicy",
+                json!({"UserName": name, "PolicyName": "p", "PolicyDocument": p.to_string()}),
+                None,
+            )
+            .unwrap();
+        }
+        let out = self.call_with(&root, "iam", "GetUser", json!({"UserName": name}), None).unwrap();
+        Caller {
+            kind: PrincipalKind::IamUser,
+            account: account.to_owned(),
+            arn: format!("arn:aws:iam::{account}:user/{name}"),
+            user_id: out["User"]["UserId"].as_str().unwrap().to_owned(),
+            access_key_id: "AKIAUSER".to_owned(),
+            name: name.to_owned(),
+            session: None,
+        }
+    }
+}
+
+fn prod() -> Caller {
+    Caller::root(PROD, "AKIAPROD")
+}
+
+fn dev() -> Caller {
+    Caller::root(DEV, "AKIADEV")
+}
+
+#[test]
+fn buckets_are_global_owned_and_listed_per_account() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let e = w.s3(&dev(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap_err();
+    assert_eq!((e.code, e.status), ("BucketAlreadyExists", 409));
+    // The owner re-creating it in us-east-1 is a no-op.
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let e = w.s3(&prod(), "CreateBucket", json!({"Bucket": "Production_App"})).unwrap_err();
+    assert_eq!(e.code, "InvalidBucketName");
+    // The us-east-1 endpoint creates buckets in any region.
+    w.s3(
+        &prod(),
+        "CreateBucket",
+        json!({"Bucket": "x-eu", "CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}}),
+    )
+    .unwrap();
+    let loc = w.s3(&prod(), "GetBucketLocation", json!({"Bucket": "x-eu"})).unwrap();
+    assert_eq!(loc["LocationConstraint"], "eu-west-1");
+    let e = w
+        .s3(&prod(), "CreateBucket", json!({"Bucket": "x-us", "CreateBucketConfiguration": {"LocationConstraint": "us-east-1"}}))
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidLocationConstraint");
+    w.s3(&prod(), "DeleteBucket", json!({"Bucket": "x-eu"})).unwrap();
+    let names = |c: &Caller| -> Vec<String> {
+        w.s3(c, "ListBuckets", json!({})).unwrap()["Buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["Name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&prod()), ["productionapp"]);
+    assert!(names(&dev()).is_empty());
+    w.put(&prod(), "productionapp", "k", b"v").unwrap();
+    let e = w.s3(&prod(), "DeleteBucket", json!({"Bucket": "productionapp"})).unwrap_err();
+    assert_eq!((e.code, e.status), ("BucketNotEmpty", 409));
+    w.s3(&prod(), "DeleteObject", json!({"Bucket": "productionapp", "Key": "k"})).unwrap();
+    w.s3(&prod(), "DeleteBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let e = w.s3(&prod(), "HeadBucket", json!({"Bucket": "productionapp"})).unwrap_err();
+    assert_eq!((e.code, e.status), ("NoSuchBucket", 404));
+}
+
+#[test]
+fn objects_round_trip_through_blobs_and_leave_none_behind() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let out = w.put(&prod(), "productionapp", "app/v1.txt", b"hello world").unwrap();
+    assert_eq!(out["ETag"], "\"5eb63bbbe01eeed093cb22bb8f5acdc3\"");
+    let (meta, body) = w.get(&prod(), "productionapp", "app/v1.txt", None).unwrap();
+    assert_eq!(body, b"hello world");
+    assert_eq!(meta["ContentLength"], 11);
+    let (meta, body) = w.get(&prod(), "productionapp", "app/v1.txt", Some("bytes=6-")).unwrap();
+    assert_eq!(
+        (body.as_slice(), meta["ContentRange"].as_str()),
+        (&b"world"[..], Some("bytes 6-10/11"))
+    );
+    assert_eq!(w.blob_files(), 1);
+    // Unversioned: the object is its one `null` version.
+    let versions = w.s3(&prod(), "ListObjectVersions", json!({"Bucket": "productionapp"})).unwrap();
+    assert_eq!(versions["Versions"][0]["VersionId"], "null");
+    assert_eq!(versions["Versions"][0]["Key"], "app/v1.txt");
+    let e = w
+        .s3(
+            &prod(),
+            "HeadObject",
+            json!({"Bucket": "productionapp", "Key": "app/v1.txt", "VersionId": "v2"}),
+        )
+        .unwrap_err();
+    assert_eq!((e.code, e.status), ("InvalidArgument", 400));
+    // Overwriting replaces the blob; deleting removes it.
+    w.put(&prod(), "productionapp", "app/v1.txt", b"second").unwrap();
+    assert_eq!(w.blob_files(), 1);
+    w.s3(&prod(), "DeleteObject", json!({"Bucket": "productionapp", "Key": "app/v1.txt"})).unwrap();
+    assert_eq!(w.blob_files(), 0);
+    let e = w.get(&prod(), "productionapp", "app/v1.txt", None).unwrap_err();
+    assert_eq!((e.code, e.status), ("NoSuchKey", 404));
+}
+
+#[test]
+fn a_refused_upload_changes_nothing() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let wrong_md5 = base64::engine::general_purpose::STANDARD.encode([0u8; 16]);
+    let e = w
+        .put_with(
+            &prod(),
+            json!({"Bucket": "productionapp", "Key": "k", "ContentMD5": wrong_md5}),
+            b"data",
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "BadDigest");
+    let e = w
+        .put_with(
+            &prod(),
+            json!({"Bucket": "productionapp", "Key": "k", "ChecksumCRC32": "AAAAAA=="}),
+            b"data",
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "BadDigest");
+    assert_eq!(w.blob_files(), 0);
+    assert_eq!(std::fs::read_dir(w.dir.path().join("blobs/tmp")).unwrap().count(), 0);
+    let e = w.get(&prod(), "productionapp", "k", None).unwrap_err();
+    assert_eq!(e.code, "NoSuchKey");
+}
+
+#[test]
+fn bucket_policy_same_account_either_side_cross_account_both() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    w.put(&prod(), "productionapp", "report.csv", b"a,b").unwrap();
+    let ops = w.user(PROD, "Ops", None);
+    let e = w.get(&ops, "productionapp", "report.csv", None).unwrap_err();
+    assert_eq!((e.code, e.status), ("AccessDenied", 403));
+    assert!(
+        e.message.contains("because no identity-based policy allows the s3:GetObject action"),
+        "{}",
+        e.message
+    );
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": [format!("arn:aws:iam::{PROD}:user/Ops"), format!("arn:aws:iam::{DEV}:root")]},
+         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::productionapp/*"}]});
+    w.s3(
+        &prod(),
+        "PutBucketPolicy",
+        json!({"Bucket": "productionapp", "Policy": policy.to_string()}),
+    )
+    .unwrap();
+    // Same account: the bucket policy naming the user suffices.
+    assert_eq!(w.get(&ops, "productionapp", "report.csv", None).unwrap().1, b"a,b");
+    // Across accounts: the bucket policy trusts Development, but its user needs its own allow too.
+    let analyst = w.user(DEV, "Analyst", None);
+    assert_eq!(
+        w.get(&analyst, "productionapp", "report.csv", None).unwrap_err().code,
+        "AccessDenied"
+    );
+    let reader = w.user(
+        DEV,
+        "Reader",
+        Some(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})),
+    );
+    assert_eq!(w.get(&reader, "productionapp", "report.csv", None).unwrap().1, b"a,b");
+    // An explicit deny in the bucket policy wins over every allow, root's too.
+    let deny = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::productionapp/report.csv"}]});
+    w.s3(
+        &prod(),
+        "PutBucketPolicy",
+        json!({"Bucket": "productionapp", "Policy": deny.to_string()}),
+    )
+    .unwrap();
+    let e = w.get(&prod(), "productionapp", "report.csv", None).unwrap_err();
+    assert!(
+        e.message.contains("with an explicit deny in a resource-based policy"),
+        "{}",
+        e.message
+    );
+    let e = w
+        .s3(
+            &prod(),
+            "PutBucketPolicy",
+            json!({"Bucket": "productionapp", "Policy": "{\"Statement\": 5}"}),
+        )
+        .unwrap_err();
+    assert_eq!((e.code, e.status), ("MalformedPolicy", 400));
+}
+
+#[test]
+fn listing_condition_keys_reach_the_policy() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    for k in ["home/David/a", "home/jane/b"] {
+        w.put(&prod(), "productionapp", k, b"x").unwrap();
+    }
+    let david = w.user(
+        PROD,
+        "David",
+        Some(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket",
+            "Resource": "arn:aws:s3:::productionapp", "Condition": {"StringLike": {"s3:prefix": "home/${aws:username}/*"}}}]})),
+    );
+    let out = w
+        .s3(&david, "ListObjectsV2", json!({"Bucket": "productionapp", "Prefix": "home/David/"}))
+        .unwrap();
+    assert_eq!(out["KeyCount"], 1);
+    let e = w
+        .s3(&david, "ListObjectsV2", json!({"Bucket": "productionapp", "Prefix": "home/jane/"}))
+        .unwrap_err();
+    assert_eq!(e.code, "AccessDenied");
+    // A missing key is AccessDenied without s3:ListBucket on the bucket as asked.
+    let e = w.get(&david, "productionapp", "home/David/none", None).unwrap_err();
+    assert_eq!(e.code, "AccessDenied");
+}
+
+#[test]
+fn multipart_etag_segments_and_cleanup() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let up = w
+        .s3(&prod(), "CreateMultipartUpload", json!({"Bucket": "productionapp", "Key": "big"}))
+        .unwrap();
+    let id = up["UploadId"].as_str().unwrap();
+    let p1 = vec![b'a'; 5 * 1024 * 1024];
+    let e1 = w
+        .put_with(
+            &prod(),
+            json!({"Bucket": "productionapp", "Key": "big", "UploadId": id, "PartNumber": 1}),
+            &p1,
+        )
+        .unwrap();
+    let e2 = w
+        .put_with(
+            &prod(),
+            json!({"Bucket": "productionapp", "Key": "big", "UploadId": id, "PartNumber": 2}),
+            b"tail",
+        )
+        .unwrap();
+    // A part uploaded and left out of the completion is deleted with the upload.
+    w.put_with(
+        &prod(),
+        json!({"Bucket": "productionapp", "Key": "big", "UploadId": id, "PartNumber": 3}),
+        b"unused",
+    )
+    .unwrap();
+    assert_eq!(w.blob_files(), 3);
+    let e = w
+        .s3(&prod(), "CompleteMultipartUpload", json!({"Bucket": "productionapp", "Key": "big", "UploadId": id,
+            "MultipartUpload": {"Parts": [{"PartNumber": 2, "ETag": e2["ETag"]}, {"PartNumber": 1, "ETag": e1["ETag"]}]}}))
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidPartOrder");
+    let done = w
+        .s3(&prod(), "CompleteMultipartUpload", json!({"Bucket": "productionapp", "Key": "big", "UploadId": id,
+            "MultipartUpload": {"Parts": [{"PartNumber": 1, "ETag": e1["ETag"]}, {"PartNumber": 2, "ETag": e2["ETag"]}]}}))
+        .unwrap();
+    let mut md5s = super::checksum::md5(&p1).to_vec();
+    md5s.extend(super::checksum::md5(b"tail"));
+    assert_eq!(done["ETag"], format!("\"{}-2\"", hex::encode(super::checksum::md5(&md5s))));
+    assert_eq!(w.blob_files(), 2);
+    let (_, body) = w.get(&prod(), "productionapp", "big", Some("bytes=5242878-")).unwrap();
+    assert_eq!(body, b"aatail");
+    let e = w
+        .s3(&prod(), "ListParts", json!({"Bucket": "productionapp", "Key": "big", "UploadId": id}))
+        .unwrap_err();
+    assert_eq!(e.code, "NoSuchUpload");
+    // Reset empties the blob directory too.
+    w.services.reset(None).unwrap();
+    assert_eq!(w.blob_files(), 0);
+}
+
+#[test]
+fn mock_mode_authorizes_nothing() {
+    let w = World::new();
+    w.services.authz_state().set_mock_mode(true);
+    let nobody = w.user(DEV, "Nobody", None);
+    w.s3(&nobody, "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    w.put(&nobody, "productionapp", "k", b"v").unwrap();
+    assert_eq!(w.get(&nobody, "productionapp", "k", None).unwrap().1, b"v");
+}
