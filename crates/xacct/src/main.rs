@@ -86,11 +86,6 @@ enum PolicyCommand {
     Evaluate { file: String },
 }
 
-/// mimalloc: request handling allocates many small short-lived buffers, where glibc's
-/// allocator cost ~15% of a request's CPU in profiles.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
