@@ -249,7 +249,19 @@ pub fn malformed_policy_document(message: impl Into<String>) -> ServiceError {
     ServiceError::client("MalformedPolicyDocumentException", 400, message)
 }
 
+/// A missing policy for the operations that change or attach it. AWS words it differently
+/// per operation (moto's recorded answers: DeletePolicy/UpdatePolicy this text, DescribePolicy
+/// and ListTargetsForPolicy [`policy_not_found_to_read`]'s).
 pub fn policy_not_found() -> ServiceError {
+    ServiceError::client(
+        "PolicyNotFoundException",
+        400,
+        "We can't find a policy with the PolicyId that you specified.",
+    )
+}
+
+/// A missing policy for DescribePolicy and ListTargetsForPolicy.
+pub fn policy_not_found_to_read() -> ServiceError {
     ServiceError::client(
         "PolicyNotFoundException",
         400,

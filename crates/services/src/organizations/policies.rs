@@ -284,8 +284,17 @@ pub fn create_policy(services: &Services, call: &Call<'_>) -> Result<Value, Serv
 pub fn describe_policy(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let org = organization_for_management(services, call.caller)?;
     let tx = services.store().read()?;
-    let policy = policy_from(&*tx, &org, call.input)?;
+    let policy = policy_from(&*tx, &org, call.input).map_err(reworded_not_found)?;
     Ok(json!({ "Policy": policy_json(&policy) }))
+}
+
+/// The read operations' wording of a missing policy (see `error::policy_not_found_to_read`).
+fn reworded_not_found(e: ServiceError) -> ServiceError {
+    if e.code == "PolicyNotFoundException" {
+        error::policy_not_found_to_read()
+    } else {
+        e
+    }
 }
 
 fn immutable_policy() -> ServiceError {
@@ -429,7 +438,7 @@ pub fn list_targets_for_policy(
 ) -> Result<Value, ServiceError> {
     let org = organization_for_management(services, call.caller)?;
     let tx = services.store().read()?;
-    let policy = policy_from(&*tx, &org, call.input)?;
+    let policy = policy_from(&*tx, &org, call.input).map_err(reworded_not_found)?;
     let mut items = Vec::new();
     for target_id in tree::policy_targets(&*tx, &org, &policy)? {
         let Some(node) = tree::find_node(&*tx, &org, &target_id)? else { continue };
