@@ -299,6 +299,10 @@ def test_a_request_refused_at_decoding_is_an_event(world):
 def test_trails_with_the_aws_cli(world):
     s = world["s"]
     dev = dict(key_id=world["dev"][0], secret=world["dev"][1])
+    missing = s.aws("cloudtrail", "create-trail", "--name", "org-audit", "--s3-bucket-name", "audit-logs",
+                    check=False, **dev)
+    assert missing.returncode != 0 and "S3BucketDoesNotExistException" in missing.stderr
+    s.client("s3", *world["dev"]).create_bucket(Bucket="audit-logs")
     trail = s.aws("cloudtrail", "create-trail", "--name", "org-audit", "--s3-bucket-name", "audit-logs",
                   "--is-multi-region-trail", **dev)
     assert trail["TrailARN"] == "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-audit"

@@ -261,6 +261,11 @@ fn trails_lifecycle() {
     let w = World::new();
     let root = Caller::root(DEV, "AKIADEVROOT");
     let ct = |op: &str, input: Value| w.call(&root, "cloudtrail", op, input);
+    assert_eq!(
+        ct("CreateTrail", json!({"Name": "audit", "S3BucketName": "logs"})).unwrap_err().code,
+        "S3BucketDoesNotExistException"
+    );
+    w.call(&root, "s3", "CreateBucket", json!({"Bucket": "logs"})).unwrap();
     let created = ct(
         "CreateTrail",
         json!({"Name": "audit", "S3BucketName": "logs", "IsMultiRegionTrail": true}),
@@ -291,7 +296,9 @@ fn trails_lifecycle() {
     assert!(ct("DescribeTrails", json!({})).unwrap()["trailList"].as_array().unwrap().is_empty());
     let dev = events(&w, DEV);
     let create = named(&dev, "CreateTrail");
-    assert_eq!(create.len(), 2);
+    // The refusal for the missing bucket, the trail, and the duplicate.
+    assert_eq!(create.len(), 3);
+    assert!(create.iter().any(|e| e["errorCode"] == "S3BucketDoesNotExistException"));
     assert!(create.iter().any(|e| e["responseElements"]["trailARN"] == created["TrailARN"]));
 }
 

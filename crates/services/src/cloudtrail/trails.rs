@@ -10,9 +10,10 @@
 //! a trail's state is configuration only. `GetTrailStatus` therefore reports no delivery
 //! (`LatestDeliveryTime` stays absent).
 //!
-//! Dependencies on services not in this build: the S3 bucket check goes through
-//! [`bucket_exists`] (see there); SNS does not exist in xacct, so every `SnsTopicName` names a
-//! topic that does not exist and is refused as AWS refuses one; `KmsKeyId` is stored unchecked.
+//! The S3 bucket must exist ([`bucket_exists`], S3's buckets table; its bucket policy is not
+//! checked for CloudTrail's write access); SNS does not exist in xacct, so every
+//! `SnsTopicName` names a topic that does not exist and is refused as AWS refuses one;
+//! `KmsKeyId` is stored unchecked.
 //!
 //! Messages taken from AWS (as clients observe them): the trail-name rules,
 //! "Unknown trail: … for the user: …", "S3 bucket … does not exist!", "Multi-Region trail must
@@ -32,12 +33,10 @@ const MAX_TRAILS_PER_REGION: usize = 5;
 /// Tags per trail.
 const MAX_TAGS: usize = 50;
 
-/// Whether the S3 bucket `name` exists: `None` when this build has no S3 service to ask, in
-/// which case the check is skipped.
-///
-/// Seam for the S3 service: when it lands, this answers from its buckets table.
-fn bucket_exists(_tx: &dyn ReadTx, _name: &str) -> Result<Option<bool>, ServiceError> {
-    Ok(None)
+/// Whether the S3 bucket `name` exists (bucket names are global, as in S3). `Some` always
+/// now that S3 is served; the `Option` stays for services a build may leave out.
+fn bucket_exists(tx: &dyn ReadTx, name: &str) -> Result<Option<bool>, ServiceError> {
+    Ok(Some(crate::s3::model::BUCKETS.get(tx, name)?.is_some()))
 }
 
 // ---------------------------------------------------------------- names and lookup
