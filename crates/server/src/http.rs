@@ -73,8 +73,38 @@ impl hyper::body::Body for ResponseBody {
     }
 }
 
-/// Streams `object` from blob storage on a blocking thread, a few chunks ahead of the socket.
+/// Objects up to this size are read inline and sent whole: a blocking-thread handoff and a
+/// channel cost more than reading a few pages that are usually in the page cache.
+const INLINE_MAX: u64 = 64 * 1024;
+
+/// `object`'s bytes read now, when it is small enough (see [`INLINE_MAX`]); `None` when it is
+/// larger or a read fails (the streaming path then reports the failure as it does for any).
+fn object_inline(app: &App, object: &ObjectBody) -> Option<Bytes> {
+    use std::io::{Read, Seek, SeekFrom};
+    if object.len > INLINE_MAX {
+        return None;
+    }
+    let store = app.services().blob_store().ok()?;
+    let mut out = Vec::with_capacity(usize::try_from(object.len).ok()?);
+    for r in &object.ranges {
+        let mut f = store.open(&r.blob).ok()?;
+        f.seek(SeekFrom::Start(r.offset)).ok()?;
+        let mut part = f.take(r.len);
+        let before = out.len();
+        part.read_to_end(&mut out).ok()?;
+        if (out.len() - before) as u64 != r.len {
+            return None; // shorter than its record: let the streaming path report it
+        }
+    }
+    Some(Bytes::from(out))
+}
+
+/// Streams `object` from blob storage on a blocking thread, a few chunks ahead of the socket
+/// (small objects are sent whole, see [`object_inline`]).
 fn object_stream(app: &Arc<App>, object: ObjectBody) -> ResponseBody {
+    if let Some(bytes) = object_inline(app, &object) {
+        return ResponseBody::Full(Some(bytes));
+    }
     let (tx, rx) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
     let app = Arc::clone(app);
     let remaining = object.len;
