@@ -261,6 +261,101 @@ fn check_mfa(
     Ok(true)
 }
 
+/// The session policies a request passes (`Policy`, `PolicyArns`), checked as STS checks them:
+/// the inline document validated as a session policy, the managed ones existing in `account`,
+/// and the packed size (with `tags`) within the limit.
+struct SessionPolicies<'a> {
+    inline: Option<&'a str>,
+    arns: Vec<String>,
+    packed: packed::PackedSize,
+}
+
+impl<'a> SessionPolicies<'a> {
+    fn from_input(
+        tx: &dyn xacct_store::ReadTx,
+        input: &'a Value,
+        account: &str,
+        tags: &[(String, String)],
+    ) -> Result<SessionPolicies<'a>, ServiceError> {
+        let inline = input_str(input, "Policy");
+        let arns: Vec<String> = input
+            .get("PolicyArns")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|d| input_str(d, "arn")).map(str::to_owned).collect())
+            .unwrap_or_default();
+        if arns.len() > MAX_POLICY_ARNS {
+            return Err(constraint(
+                "[...]",
+                "policyArns",
+                "Member must have length less than or equal to 10",
+            ));
+        }
+        if let Some(doc) = inline {
+            // The plaintext limit (AWS: "can't exceed 2,048 characters"), apart from the packed one.
+            if doc.chars().count() > MAX_SESSION_POLICY_CHARS {
+                return Err(constraint(
+                    doc,
+                    "policy",
+                    "Member must have length less than or equal to 2048",
+                ));
+            }
+            let options = ParseOptions {
+                max_size: Some(MAX_SESSION_POLICY_CHARS),
+                ..ParseOptions::default()
+            };
+            Policy::parse_with(doc, PolicyKind::Session, &options).map_err(|e| {
+                authz::policy_error(&e, "MalformedPolicyDocument", "ValidationError")
+            })?;
+        }
+        for arn in &arns {
+            if lookup::managed_policy_document(tx, account, arn)?.is_none() {
+                return Err(ServiceError::client(
+                    "MalformedPolicyDocument",
+                    400,
+                    format!("Policy {arn} does not exist or is not attachable."),
+                ));
+            }
+        }
+        let packed = packed::packed_policy_size(inline, &arns, tags);
+        if packed.percent > 100 {
+            return Err(ServiceError::client("PackedPolicyTooLarge", 400, packed.message()));
+        }
+        Ok(SessionPolicies { inline, arns, packed })
+    }
+
+    /// The inline document, as sealed into the token.
+    fn documents(&self) -> Vec<String> {
+        self.inline.map(str::to_owned).into_iter().collect()
+    }
+
+    /// Whether the answer reports `PackedPolicySize` (anything was packed).
+    fn any(&self, tags: &[(String, String)]) -> bool {
+        self.inline.is_some() || !self.arns.is_empty() || !tags.is_empty()
+    }
+}
+
+/// `DurationSeconds` of `GetSessionToken`/`GetFederationToken`: 900 to 129,600 seconds,
+/// `default` when absent; the root user's sessions last at most an hour (AWS's API reference).
+fn long_term_session_seconds(input: &Value, root: bool, default: i64) -> Result<i64, ServiceError> {
+    Ok(match duration(input) {
+        Some(d) if !(900..=129_600).contains(&d) => {
+            return Err(constraint(
+                &d.to_string(),
+                "durationSeconds",
+                if d < 900 {
+                    "Member must have value greater than or equal to 900"
+                } else {
+                    "Member must have value less than or equal to 129600"
+                },
+            ))
+        }
+        Some(d) if root => d.min(SESSION_TOKEN_ROOT_MAX),
+        Some(d) => d,
+        None if root => SESSION_TOKEN_ROOT_MAX,
+        None => default,
+    })
+}
+
 // ---------------------------------------------------------------- AssumeRole
 
 /// A parsed `arn:aws:iam::ACCOUNT:role/PATH/NAME`: (account, name).
@@ -349,41 +444,12 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
             "Member must have length less than or equal to 50",
         ));
     }
-    let inline_policy = input_str(input, "Policy");
-    let policy_arns: Vec<String> = input
-        .get("PolicyArns")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|d| input_str(d, "arn")).map(str::to_owned).collect())
-        .unwrap_or_default();
-    if policy_arns.len() > MAX_POLICY_ARNS {
-        return Err(constraint(
-            "[...]",
-            "policyArns",
-            "Member must have length less than or equal to 10",
-        ));
-    }
     let Some((role_account, role_name)) = parse_role_arn(role_arn) else {
         return Err(validation(format!("{role_arn} is invalid")));
     };
-
-    // Session policies: the inline one validated as a session policy, managed ones resolved in
-    // the role's account.
-    let mut session_policies = Vec::new();
-    if let Some(doc) = inline_policy {
-        // The plaintext limit (AWS: "can't exceed 2,048 characters"), apart from the packed one.
-        if doc.chars().count() > MAX_SESSION_POLICY_CHARS {
-            return Err(constraint(
-                doc,
-                "policy",
-                "Member must have length less than or equal to 2048",
-            ));
-        }
-        let options =
-            ParseOptions { max_size: Some(MAX_SESSION_POLICY_CHARS), ..ParseOptions::default() };
-        Policy::parse_with(doc, PolicyKind::Session, &options)
-            .map_err(|e| authz::policy_error(&e, "MalformedPolicyDocument", "ValidationError"))?;
-        session_policies.push(doc.to_owned());
-    }
+    // Session policies: managed ones resolve in the role's account.
+    let tx = services.cached_read();
+    let policies = SessionPolicies::from_input(&*tx, input, role_account, &session_tags)?;
     let mfa_given = if mock {
         // The stand-in caller owns no device: a code is taken as given.
         input_str(input, "SerialNumber").is_some() && input_str(input, "TokenCode").is_some()
@@ -398,21 +464,6 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     };
     let parent = caller.session.as_deref();
     let mfa = mfa_given || parent.is_some_and(|s| s.mfa_authenticated);
-
-    let tx = services.cached_read();
-    for arn in &policy_arns {
-        if lookup::managed_policy_document(&*tx, role_account, arn)?.is_none() {
-            return Err(ServiceError::client(
-                "MalformedPolicyDocument",
-                400,
-                format!("Policy {arn} does not exist or is not attachable."),
-            ));
-        }
-    }
-    let packed = packed::packed_policy_size(inline_policy, &policy_arns, &session_tags);
-    if packed.percent > 100 {
-        return Err(ServiceError::client("PackedPolicyTooLarge", 400, packed.message()));
-    }
 
     // Transitive tags of a chained session pass on; the request's own keys cannot replace them.
     if let Some(p) = parent.filter(|p| p.role_arn.is_some()) {
@@ -529,8 +580,8 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
         session_name: Some(session_name.to_owned()),
         issued_at: now,
         expires_at: now + seconds,
-        session_policies,
-        session_policy_arns: policy_arns.clone(),
+        session_policies: policies.documents(),
+        session_policy_arns: policies.arns.clone(),
         tags: session_tags.clone(),
         transitive_tag_keys: transitive,
         source_identity: source_identity.clone(),
@@ -548,8 +599,8 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
         },
     });
     if let Some(obj) = out.as_object_mut() {
-        if inline_policy.is_some() || !policy_arns.is_empty() || !session_tags.is_empty() {
-            obj.insert("PackedPolicySize".into(), json!(packed.percent));
+        if policies.any(&session_tags) {
+            obj.insert("PackedPolicySize".into(), json!(policies.packed.percent));
         }
         if let Some(si) = source_identity {
             obj.insert("SourceIdentity".into(), json!(si));
@@ -653,24 +704,7 @@ pub fn get_session_token(services: &Services, call: &Call<'_>) -> Result<Value, 
     let now = services.clock().now_unix();
     // In mock mode the root caller is a stand-in for whoever signed: user rules apply.
     let root = caller.kind == PrincipalKind::Root && !services.authz_state().mock_mode();
-    let seconds = match duration(call.input) {
-        Some(d) if !(900..=129_600).contains(&d) => {
-            return Err(constraint(
-                &d.to_string(),
-                "durationSeconds",
-                if d < 900 {
-                    "Member must have value greater than or equal to 900"
-                } else {
-                    "Member must have value less than or equal to 129600"
-                },
-            ))
-        }
-        // Longer sessions for account owners default to one hour, as AWS documents.
-        Some(d) if root => d.min(SESSION_TOKEN_ROOT_MAX),
-        Some(d) => d,
-        None if root => SESSION_TOKEN_ROOT_MAX,
-        None => SESSION_TOKEN_DEFAULT,
-    };
+    let seconds = long_term_session_seconds(call.input, root, SESSION_TOKEN_DEFAULT)?;
     let (serial, code) =
         (input_str(call.input, "SerialNumber"), input_str(call.input, "TokenCode"));
     let mfa = if services.authz_state().mock_mode() {
@@ -696,8 +730,6 @@ pub fn get_session_token(services: &Services, call: &Call<'_>) -> Result<Value, 
 }
 
 // ---------------------------------------------------------------- GetFederationToken
-
-const FEDERATION_DEFAULT: i64 = 43_200;
 
 /// `GetFederationToken`: temporary credentials for a federated user named by `Name`, whose
 /// permissions are the intersection of the calling user's policies and the session policies
@@ -725,76 +757,19 @@ pub fn get_federation_token(services: &Services, call: &Call<'_>) -> Result<Valu
             "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
         ));
     }
-    let seconds = match duration(input) {
-        Some(d) if !(900..=129_600).contains(&d) => {
-            return Err(constraint(
-                &d.to_string(),
-                "durationSeconds",
-                if d < 900 {
-                    "Member must have value greater than or equal to 900"
-                } else {
-                    "Member must have value less than or equal to 129600"
-                },
-            ))
-        }
-        // The root user's federated sessions last at most an hour (AWS's API reference).
-        Some(d) if root => d.min(SESSION_TOKEN_ROOT_MAX),
-        Some(d) => d,
-        None if root => SESSION_TOKEN_ROOT_MAX,
-        None => FEDERATION_DEFAULT,
-    };
+    let seconds = long_term_session_seconds(input, root, SESSION_TOKEN_DEFAULT)?;
     let session_tags = tags(input)?;
-    let inline_policy = input_str(input, "Policy");
-    let policy_arns: Vec<String> = input
-        .get("PolicyArns")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|d| input_str(d, "arn")).map(str::to_owned).collect())
-        .unwrap_or_default();
-    if policy_arns.len() > MAX_POLICY_ARNS {
-        return Err(constraint(
-            "[...]",
-            "policyArns",
-            "Member must have length less than or equal to 10",
-        ));
-    }
-    let mut session_policies = Vec::new();
-    if let Some(doc) = inline_policy {
-        if doc.chars().count() > MAX_SESSION_POLICY_CHARS {
-            return Err(constraint(
-                doc,
-                "policy",
-                "Member must have length less than or equal to 2048",
-            ));
-        }
-        let options =
-            ParseOptions { max_size: Some(MAX_SESSION_POLICY_CHARS), ..ParseOptions::default() };
-        Policy::parse_with(doc, PolicyKind::Session, &options)
-            .map_err(|e| authz::policy_error(&e, "MalformedPolicyDocument", "ValidationError"))?;
-        session_policies.push(doc.to_owned());
-    }
-    {
-        let tx = services.store().read()?;
-        for arn in &policy_arns {
-            if lookup::managed_policy_document(&*tx, &caller.account, arn)?.is_none() {
-                return Err(ServiceError::client(
-                    "MalformedPolicyDocument",
-                    400,
-                    format!("Policy {arn} does not exist or is not attachable."),
-                ));
-            }
-        }
-    }
-    let packed = packed::packed_policy_size(inline_policy, &policy_arns, &session_tags);
-    if packed.percent > 100 {
-        return Err(ServiceError::client("PackedPolicyTooLarge", 400, packed.message()));
-    }
+    let policies = {
+        let tx = services.cached_read();
+        SessionPolicies::from_input(&*tx, input, &caller.account, &session_tags)?
+    };
     let context = SessionContext {
         account: caller.account.clone(),
         access_key_id: session::temporary_access_key_id(&caller.account)?,
         issued_at: now,
         expires_at: now + seconds,
-        session_policies,
-        session_policy_arns: policy_arns.clone(),
+        session_policies: policies.documents(),
+        session_policy_arns: policies.arns.clone(),
         tags: session_tags.clone(),
         issuer: Some(Issuer {
             root: caller.kind == PrincipalKind::Root,
@@ -813,8 +788,8 @@ pub fn get_federation_token(services: &Services, call: &Call<'_>) -> Result<Valu
         },
     });
     if let Some(obj) = out.as_object_mut() {
-        if inline_policy.is_some() || !policy_arns.is_empty() || !session_tags.is_empty() {
-            obj.insert("PackedPolicySize".into(), json!(packed.percent));
+        if policies.any(&session_tags) {
+            obj.insert("PackedPolicySize".into(), json!(policies.packed.percent));
         }
     }
     Ok(out)
