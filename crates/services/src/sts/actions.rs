@@ -9,6 +9,8 @@
 //! - `GetAccessKeyInfo` needs `sts:GetAccessKeyInfo` on `*`.
 //! - `GetFederationToken` needs `sts:GetFederationToken` on the federated user
 //!   (`arn:aws:sts::ACCOUNT:federated-user/NAME`), and `sts:TagSession` when it passes tags.
+//!   UNVERIFIED: the resource form; the Service Authorization Reference was not at hand, and a
+//!   policy naming `Resource: "*"` (the common case) matches either way.
 
 use crate::authz::{ActionRequest, ContextValue};
 use crate::{Call, ServiceError};
