@@ -15,6 +15,44 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], ServiceError> {
     Ok(buf)
 }
 
+/// Bytes of OS randomness each thread reads at once for [`public_random_bytes`].
+const PUBLIC_POOL: usize = 512;
+
+thread_local! {
+    /// OS randomness read ahead for identifiers that must be unpredictable and unique but are
+    /// not secrets (event ids): (bytes, how many are used).
+    static PUBLIC: std::cell::RefCell<([u8; PUBLIC_POOL], usize)> =
+        const { std::cell::RefCell::new(([0; PUBLIC_POOL], PUBLIC_POOL)) };
+}
+
+/// `n` bytes from the OS RNG, read ahead in blocks of [`PUBLIC_POOL`] per thread, so most calls
+/// make no system call. Only for values that are not secrets (event ids, not keys or
+/// nonces): the block sits in the thread's memory until used. Each byte is handed out once.
+pub fn public_random_bytes<const N: usize>() -> Result<[u8; N], ServiceError> {
+    if N > PUBLIC_POOL / 4 {
+        return random_bytes::<N>();
+    }
+    PUBLIC.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        let (bytes, used) = &mut *pool;
+        if *used + N > PUBLIC_POOL {
+            getrandom::getrandom(bytes)
+                .map_err(|e| ServiceError::internal(format!("os rng: {e}")))?;
+            *used = 0;
+        }
+        let mut out = [0u8; N];
+        if let Some(src) = bytes.get(*used..*used + N) {
+            out.copy_from_slice(src);
+        }
+        // Zero what was handed out so no byte is ever given twice.
+        if let Some(src) = bytes.get_mut(*used..*used + N) {
+            src.fill(0);
+        }
+        *used += N;
+        Ok(out)
+    })
+}
+
 fn pick(alphabet: &[u8], byte: u8) -> char {
     // Alphabets are 32 or 64 long, so masking keeps the choice uniform.
     let mask = alphabet.len() - 1;
@@ -72,5 +110,15 @@ mod tests {
         assert_ne!(unique_id("AKIA").unwrap(), unique_id("AKIA").unwrap());
         assert_eq!(lower_alnum(10).unwrap().len(), 10);
         assert!(!is_account_id("12345678901a"));
+    }
+
+    #[test]
+    fn public_random_bytes_never_repeat_across_refills() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..(PUBLIC_POOL / 16) * 3 + 5 {
+            assert!(seen.insert(public_random_bytes::<16>().unwrap()), "a repeated block");
+        }
+        // A request larger than a quarter of the pool goes straight to the OS.
+        assert_ne!(public_random_bytes::<200>().unwrap(), [0u8; 200]);
     }
 }

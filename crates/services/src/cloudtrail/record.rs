@@ -15,7 +15,7 @@
 //! `HIDDEN_DUE_TO_SECURITY_REASONS`; response members that carry one (secret access keys,
 //! session tokens, service passwords, MFA seeds) are left out, as AWS leaves them out.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::{Call, Caller, PrincipalKind, ServiceError};
 
@@ -138,7 +138,9 @@ struct Copy {
 /// Everything known about a call's event before the operation runs.
 ///
 /// The shared members are serialized once, when the draft is made: a record is that text plus
-/// each copy's own members, so building the bodies of a call costs one string per copy.
+/// each copy's own members, so building the bodies of a call costs one string per copy. JSON is
+/// written straight from the call's values (no intermediate `Value` trees): recording runs on
+/// every request.
 #[derive(Debug, Clone)]
 pub struct Draft {
     /// The members every copy shares, as `"name":value` pairs joined by commas.
@@ -148,53 +150,88 @@ pub struct Draft {
     keeps_response: bool,
 }
 
-/// Appends `,"key":value` (or `"key":value` to an empty buffer).
-fn push_member(buf: &mut String, key: &str, value: &impl serde::Serialize) {
+/// Appends `s` as a JSON string literal.
+fn push_json_str(buf: &mut String, s: &str) {
+    use std::fmt::Write;
+    buf.push('"');
+    let mut plain = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => Some("\\\""),
+            '\\' => Some("\\\\"),
+            '\n' => Some("\\n"),
+            '\r' => Some("\\r"),
+            '\t' => Some("\\t"),
+            c if (c as u32) < 0x20 => None,
+            _ => continue,
+        };
+        buf.push_str(s.get(plain..i).unwrap_or_default());
+        match escape {
+            Some(e) => buf.push_str(e),
+            None => {
+                let _ = write!(buf, "\\u{:04x}", c as u32);
+            }
+        }
+        plain = i + c.len_utf8();
+    }
+    buf.push_str(s.get(plain..).unwrap_or_default());
+    buf.push('"');
+}
+
+/// Appends `,"key":` (or `"key":` to an empty buffer or right after `{`).
+fn push_key(buf: &mut String, key: &str) {
     if !buf.is_empty() && !buf.ends_with('{') {
         buf.push(',');
     }
     buf.push('"');
     buf.push_str(key);
     buf.push_str("\":");
-    // Serializing strings, bools and `Value`s to a String cannot fail.
-    if let Ok(text) = serde_json::to_string(value) {
-        buf.push_str(&text);
-    } else {
-        buf.push_str("null");
-    }
+}
+
+/// Appends `,"key":"value"`.
+fn push_str_member(buf: &mut String, key: &str, value: &str) {
+    push_key(buf, key);
+    push_json_str(buf, value);
+}
+
+/// Appends `,"key":literal` for a JSON literal (`true`, `null`, an object already written).
+fn push_raw_member(buf: &mut String, key: &str, literal: &str) {
+    push_key(buf, key);
+    buf.push_str(literal);
 }
 
 impl Draft {
     /// The draft of `call`'s event at `epoch` (seconds).
     pub fn new(call: &Call<'_>, epoch: i64) -> Result<Draft, ServiceError> {
         let read_only = is_read_only(call.service, call.operation);
-        let mut shared = String::with_capacity(512);
-        push_member(&mut shared, "eventVersion", &EVENT_VERSION);
-        push_member(&mut shared, "eventTime", &crate::authz::iso8601(epoch));
-        push_member(&mut shared, "eventSource", &format!("{}.amazonaws.com", call.service));
-        push_member(&mut shared, "eventName", &call.operation);
-        push_member(&mut shared, "awsRegion", &event_region(call.service, call.region));
-        push_member(&mut shared, "sourceIPAddress", &call.source_ip);
-        push_member(&mut shared, "userAgent", &call.user_agent);
-        push_member(&mut shared, "requestParameters", &request_parameters(call.input));
-        push_member(&mut shared, "requestID", &call.request_id);
-        push_member(&mut shared, "readOnly", &read_only);
-        push_member(&mut shared, "eventType", &"AwsApiCall");
-        push_member(&mut shared, "managementEvent", &true);
-        push_member(&mut shared, "eventCategory", &"Management");
+        let mut shared = String::with_capacity(640);
+        push_str_member(&mut shared, "eventVersion", EVENT_VERSION);
+        push_str_member(&mut shared, "eventTime", &crate::authz::iso8601(epoch));
+        push_key(&mut shared, "eventSource");
+        shared.push('"');
+        shared.push_str(call.service);
+        shared.push_str(".amazonaws.com\"");
+        push_str_member(&mut shared, "eventName", call.operation);
+        push_str_member(&mut shared, "awsRegion", event_region(call.service, call.region));
+        push_str_member(&mut shared, "sourceIPAddress", call.source_ip);
+        push_str_member(&mut shared, "userAgent", call.user_agent);
+        push_key(&mut shared, "requestParameters");
+        write_request_parameters(&mut shared, call.input);
+        push_str_member(&mut shared, "requestID", call.request_id);
+        push_raw_member(&mut shared, "readOnly", if read_only { "true" } else { "false" });
+        push_str_member(&mut shared, "eventType", "AwsApiCall");
+        push_raw_member(&mut shared, "managementEvent", "true");
+        push_str_member(&mut shared, "eventCategory", "Management");
 
-        let mut copies = vec![Copy {
-            account: call.caller.account.clone(),
-            event_id: uuid_v4()?,
-            identity: user_identity(call.caller).to_string(),
-        }];
+        let mut identity = String::with_capacity(256);
+        write_user_identity(&mut identity, call.caller);
+        let mut copies = Vec::with_capacity(2);
+        copies.push(Copy { account: call.caller.account.clone(), event_id: uuid_v4()?, identity });
         let mut shared_event_id = None;
         if let Some(other) = other_account(call) {
-            copies.push(Copy {
-                account: other,
-                event_id: uuid_v4()?,
-                identity: foreign_identity(call.caller).to_string(),
-            });
+            let mut identity = String::with_capacity(96);
+            write_foreign_identity(&mut identity, call.caller);
+            copies.push(Copy { account: other, event_id: uuid_v4()?, identity });
             shared_event_id = Some(uuid_v4()?);
         }
         Ok(Draft {
@@ -212,33 +249,33 @@ impl Draft {
 
     /// Each receiving account's record for `outcome`, as JSON text.
     pub fn bodies(&self, outcome: Outcome<'_>) -> Vec<(String, String)> {
-        let (response, error) = match outcome {
-            Outcome::Pending => (Value::Null, None),
-            Outcome::Succeeded(output) if self.keeps_response => (response_elements(output), None),
-            Outcome::Succeeded(_) => (Value::Null, None),
-            Outcome::Failed { code, message } => (Value::Null, Some((code, message))),
-        };
         let mut tail = String::new();
-        if let Some((code, message)) = error {
-            push_member(&mut tail, "errorCode", &code);
-            push_member(&mut tail, "errorMessage", &message);
+        if let Outcome::Failed { code, message } = outcome {
+            push_str_member(&mut tail, "errorCode", code);
+            push_str_member(&mut tail, "errorMessage", message);
         }
-        push_member(&mut tail, "responseElements", &response);
+        push_key(&mut tail, "responseElements");
+        match outcome {
+            Outcome::Succeeded(output) if self.keeps_response => {
+                write_response_elements(&mut tail, output);
+            }
+            _ => tail.push_str("null"),
+        }
         if let Some(shared) = &self.shared_event_id {
-            push_member(&mut tail, "sharedEventID", shared);
+            push_str_member(&mut tail, "sharedEventID", shared);
         }
         self.copies
             .iter()
             .map(|copy| {
                 let mut body = String::with_capacity(
-                    self.shared.len() + copy.identity.len() + tail.len() + 160,
+                    self.shared.len() + copy.identity.len() + tail.len() + 120,
                 );
                 body.push('{');
                 body.push_str(&self.shared);
                 body.push_str(",\"userIdentity\":");
                 body.push_str(&copy.identity);
-                push_member(&mut body, "eventID", &copy.event_id);
-                push_member(&mut body, "recipientAccountId", &copy.account);
+                push_str_member(&mut body, "eventID", &copy.event_id);
+                push_str_member(&mut body, "recipientAccountId", &copy.account);
                 body.push(',');
                 body.push_str(&tail);
                 body.push('}');
@@ -259,9 +296,9 @@ fn other_account(call: &Call<'_>) -> Option<String> {
         .then(|| account.to_owned())
 }
 
-/// A random UUID (version 4) from the OS RNG.
+/// A random UUID (version 4) from the OS RNG (read ahead: an event id is not a secret).
 pub fn uuid_v4() -> Result<String, ServiceError> {
-    let mut b = crate::ids::random_bytes::<16>()?;
+    let mut b = crate::ids::public_random_bytes::<16>()?;
     if let Some(x) = b.get_mut(6) {
         *x = (*x & 0x0f) | 0x40;
     }
@@ -269,21 +306,20 @@ pub fn uuid_v4() -> Result<String, ServiceError> {
         *x = (*x & 0x3f) | 0x80;
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digit = |n: u8| char::from(HEX.get(usize::from(n)).copied().unwrap_or(b'0'));
-    let hex: String = b.iter().flat_map(|x| [digit(x >> 4), digit(x & 0x0f)]).collect();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        hex.get(0..8).unwrap_or_default(),
-        hex.get(8..12).unwrap_or_default(),
-        hex.get(12..16).unwrap_or_default(),
-        hex.get(16..20).unwrap_or_default(),
-        hex.get(20..32).unwrap_or_default()
-    ))
+    let mut out = String::with_capacity(36);
+    for (i, x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        for n in [x >> 4, x & 0x0f] {
+            out.push(char::from(HEX.get(usize::from(n)).copied().unwrap_or(b'0')));
+        }
+    }
+    Ok(out)
 }
 
-/// `userIdentity` of `caller` in its own account.
-pub fn user_identity(caller: &Caller) -> Value {
-    let mut m = Map::new();
+/// Appends `userIdentity` of `caller` in its own account.
+fn write_user_identity(buf: &mut String, caller: &Caller) {
     let kind = match caller.kind {
         PrincipalKind::Root => "Root",
         PrincipalKind::IamUser => "IAMUser",
@@ -291,109 +327,149 @@ pub fn user_identity(caller: &Caller) -> Value {
         PrincipalKind::FederatedUser => "FederatedUser",
         PrincipalKind::Service => "AWSService",
     };
-    m.insert("type".into(), Value::from(kind));
+    buf.push('{');
+    push_str_member(buf, "type", kind);
     if caller.kind == PrincipalKind::Service {
         let by = if caller.name.is_empty() { &caller.arn } else { &caller.name };
-        m.insert("invokedBy".into(), Value::from(by.as_str()));
-        return Value::Object(m);
+        push_str_member(buf, "invokedBy", by);
+        buf.push('}');
+        return;
     }
-    m.insert("principalId".into(), Value::from(caller.user_id.as_str()));
-    m.insert("arn".into(), Value::from(caller.arn.as_str()));
-    m.insert("accountId".into(), Value::from(caller.account.as_str()));
-    m.insert("accessKeyId".into(), Value::from(caller.access_key_id.as_str()));
+    push_str_member(buf, "principalId", &caller.user_id);
+    push_str_member(buf, "arn", &caller.arn);
+    push_str_member(buf, "accountId", &caller.account);
+    push_str_member(buf, "accessKeyId", &caller.access_key_id);
     if caller.kind == PrincipalKind::IamUser {
-        m.insert("userName".into(), Value::from(caller.name.as_str()));
+        push_str_member(buf, "userName", &caller.name);
     }
     if let Some(s) = caller.session.as_deref() {
-        let mut context = Map::new();
+        push_key(buf, "sessionContext");
+        buf.push('{');
         if let (Some(role_arn), Some(role_name)) = (&s.role_arn, &s.role_name) {
-            context.insert(
-                "sessionIssuer".into(),
-                serde_json::json!({
-                    "type": "Role",
-                    "principalId": s.role_id.as_deref().unwrap_or_default(),
-                    "arn": role_arn,
-                    "accountId": s.account,
-                    "userName": role_name,
-                }),
-            );
-            context.insert("webIdFederationData".into(), Value::Object(Map::new()));
+            push_key(buf, "sessionIssuer");
+            buf.push('{');
+            push_str_member(buf, "type", "Role");
+            push_str_member(buf, "principalId", s.role_id.as_deref().unwrap_or_default());
+            push_str_member(buf, "arn", role_arn);
+            push_str_member(buf, "accountId", &s.account);
+            push_str_member(buf, "userName", role_name);
+            buf.push('}');
+            push_raw_member(buf, "webIdFederationData", "{}");
         }
-        context.insert(
-            "attributes".into(),
-            serde_json::json!({
-                "creationDate": crate::authz::iso8601(s.issued_at),
-                "mfaAuthenticated": if s.mfa_authenticated { "true" } else { "false" },
-            }),
+        push_key(buf, "attributes");
+        buf.push('{');
+        push_str_member(buf, "creationDate", &crate::authz::iso8601(s.issued_at));
+        push_str_member(
+            buf,
+            "mfaAuthenticated",
+            if s.mfa_authenticated { "true" } else { "false" },
         );
+        buf.push('}');
         if let Some(si) = &s.source_identity {
-            context.insert("sourceIdentity".into(), Value::from(si.as_str()));
+            push_str_member(buf, "sourceIdentity", si);
         }
-        m.insert("sessionContext".into(), Value::Object(context));
+        buf.push('}');
     }
-    Value::Object(m)
+    buf.push('}');
 }
 
-/// `userIdentity` of `caller` as another account (the resource owner) sees it.
-fn foreign_identity(caller: &Caller) -> Value {
-    serde_json::json!({
-        "type": "AWSAccount",
-        "principalId": caller.user_id,
-        "accountId": caller.account,
-    })
-}
-
-/// `Member` → `member`, as CloudTrail writes parameter names.
-fn camel(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
+/// Appends `userIdentity` of `caller` as another account (the resource owner) sees it.
+fn write_foreign_identity(buf: &mut String, caller: &Caller) {
+    buf.push('{');
+    push_str_member(buf, "type", "AWSAccount");
+    push_str_member(buf, "principalId", &caller.user_id);
+    push_str_member(buf, "accountId", &caller.account);
+    buf.push('}');
 }
 
 fn is_member(list: &[&str], name: &str) -> bool {
     list.iter().any(|m| m.eq_ignore_ascii_case(name))
 }
 
-/// The decoded input as `requestParameters`: camelCase members, secrets hidden; `null` when
-/// the call has no parameters.
-pub fn request_parameters(input: &Value) -> Value {
-    match input {
-        Value::Object(m) if m.is_empty() => Value::Null,
-        Value::Null => Value::Null,
-        v => convert(v, &|name, value| {
-            if is_member(SECRET_REQUEST_MEMBERS, name) {
-                Some(Value::from(HIDDEN))
-            } else {
-                Some(value)
-            }
-        }),
+/// What happens to a member whose name marks a secret.
+#[derive(Clone, Copy)]
+enum Secrets {
+    /// Request parameters: the value is replaced by [`HIDDEN`].
+    Hide,
+    /// Response elements: the member is left out.
+    Omit,
+}
+
+/// Appends the decoded input as `requestParameters`: camelCase members, secrets hidden; `null`
+/// when the call has no parameters.
+fn write_request_parameters(buf: &mut String, input: &Value) {
+    write_members(buf, input, SECRET_REQUEST_MEMBERS, Secrets::Hide);
+}
+
+/// Appends an operation's output as `responseElements`: camelCase members, secrets left out.
+fn write_response_elements(buf: &mut String, output: &Value) {
+    write_members(buf, output, SECRET_RESPONSE_MEMBERS, Secrets::Omit);
+}
+
+fn write_members(buf: &mut String, v: &Value, secrets: &[&str], mode: Secrets) {
+    match v {
+        Value::Object(m) if m.is_empty() => buf.push_str("null"),
+        Value::Null => buf.push_str("null"),
+        v => write_converted(buf, v, secrets, mode),
     }
 }
 
-/// An operation's output as `responseElements`: camelCase members, secrets left out.
-pub fn response_elements(output: &Value) -> Value {
-    match output {
-        Value::Object(m) if m.is_empty() => Value::Null,
-        Value::Null => Value::Null,
-        v => {
-            convert(v, &|name, value| (!is_member(SECRET_RESPONSE_MEMBERS, name)).then_some(value))
-        }
-    }
-}
-
-/// Recursively camelCases object keys; `filter` sees each member (original name, converted
-/// value) and may replace or drop it.
-fn convert(value: &Value, filter: &dyn Fn(&str, Value) -> Option<Value>) -> Value {
+/// Writes `value` with object keys camelCased (`Member` → `member`, as CloudTrail writes
+/// parameter names) at every depth, members named in `secrets` hidden or left out.
+fn write_converted(buf: &mut String, value: &Value, secrets: &[&str], mode: Secrets) {
+    use std::fmt::Write;
     match value {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .filter_map(|(k, v)| filter(k, convert(v, filter)).map(|v| (camel(k), v)))
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(|v| convert(v, filter)).collect()),
-        v => v.clone(),
+        Value::Object(m) => {
+            // Keys in camelCase order, as a map of the converted members would hold them.
+            let mut members: Vec<(String, &str, &Value)> =
+                m.iter().map(|(k, v)| (camel(k), k.as_str(), v)).collect();
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            buf.push('{');
+            let mut first = true;
+            for (key, original, v) in members {
+                let secret = is_member(secrets, original);
+                if secret && matches!(mode, Secrets::Omit) {
+                    continue;
+                }
+                if !first {
+                    buf.push(',');
+                }
+                first = false;
+                push_json_str(buf, &key);
+                buf.push(':');
+                if secret {
+                    push_json_str(buf, HIDDEN);
+                } else {
+                    write_converted(buf, v, secrets, mode);
+                }
+            }
+            buf.push('}');
+        }
+        Value::Array(a) => {
+            buf.push('[');
+            for (i, v) in a.iter().enumerate() {
+                if i > 0 {
+                    buf.push(',');
+                }
+                write_converted(buf, v, secrets, mode);
+            }
+            buf.push(']');
+        }
+        Value::String(s) => push_json_str(buf, s),
+        Value::Number(n) => {
+            let _ = write!(buf, "{n}");
+        }
+        Value::Bool(b) => buf.push_str(if *b { "true" } else { "false" }),
+        Value::Null => buf.push_str("null"),
+    }
+}
+
+/// `Member` → `member`.
+fn camel(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -466,6 +542,46 @@ pub fn resources(record: &Value) -> Vec<(&'static str, String)> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn request_parameters(input: &Value) -> Value {
+        let mut buf = String::new();
+        write_request_parameters(&mut buf, input);
+        serde_json::from_str(&buf).unwrap()
+    }
+
+    fn response_elements(output: &Value) -> Value {
+        let mut buf = String::new();
+        write_response_elements(&mut buf, output);
+        serde_json::from_str(&buf).unwrap()
+    }
+
+    fn user_identity(caller: &Caller) -> Value {
+        let mut buf = String::new();
+        write_user_identity(&mut buf, caller);
+        serde_json::from_str(&buf).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped_as_json_and_numbers_kept() {
+        let input = json!({"A": "q\"b\\s\n\t\u{1}é😀", "N": 1.5, "I": -3, "B": true, "Z": null, "L": []});
+        assert_eq!(
+            request_parameters(&input),
+            json!({"a": "q\"b\\s\n\t\u{1}é😀", "n": 1.5, "i": -3, "b": true, "z": null, "l": []})
+        );
+        let mut buf = String::new();
+        push_json_str(&mut buf, "\u{7f}x\r");
+        assert_eq!(buf, "\"\u{7f}x\\r\"");
+    }
+
+    #[test]
+    fn uuids_have_the_version_4_form() {
+        let u = uuid_v4().unwrap();
+        assert_eq!(u.len(), 36);
+        assert_eq!(u.matches('-').count(), 4);
+        assert_eq!(u.chars().nth(14), Some('4'));
+        assert!(matches!(u.chars().nth(19), Some('8' | '9' | 'a' | 'b')));
+        assert_ne!(u, uuid_v4().unwrap());
+    }
 
     fn call_with<'a>(
         caller: &'a Caller,
