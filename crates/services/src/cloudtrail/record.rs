@@ -563,7 +563,8 @@ mod tests {
 
     #[test]
     fn strings_are_escaped_as_json_and_numbers_kept() {
-        let input = json!({"A": "q\"b\\s\n\t\u{1}é😀", "N": 1.5, "I": -3, "B": true, "Z": null, "L": []});
+        let input =
+            json!({"A": "q\"b\\s\n\t\u{1}é😀", "N": 1.5, "I": -3, "B": true, "Z": null, "L": []});
         assert_eq!(
             request_parameters(&input),
             json!({"a": "q\"b\\s\n\t\u{1}é😀", "n": 1.5, "i": -3, "b": true, "z": null, "l": []})
