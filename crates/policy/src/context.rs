@@ -4,20 +4,47 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::sync::Arc;
 
 use crate::policy::Fnv;
 
 /// Condition keys → one or many string values. Keys are stored lowercased.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// A context may be layered over a shared base ([`Context::layered`]): its own keys win, the
+/// base answers the rest. A cached set of principal keys is then reused by many requests, each
+/// adding its own keys, without copying the set.
+#[derive(Debug, Clone, Default)]
 pub struct Context {
     // FNV: keys are short and trusted-ish condition key names; lookups are on the hot path.
     entries: HashMap<Box<str>, Vec<String>, BuildHasherDefault<Fnv>>,
+    base: Option<Arc<Context>>,
 }
+
+impl PartialEq for Context {
+    fn eq(&self, other: &Context) -> bool {
+        self.len() == other.len() && self.keys().all(|k| self.get_folded(k) == other.get_folded(k))
+    }
+}
+
+impl Eq for Context {}
 
 impl Context {
     /// An empty context.
     pub fn new() -> Context {
         Context::default()
+    }
+
+    /// An empty context over `base`: lookups fall through to `base` for keys not set here.
+    pub fn layered(base: Arc<Context>) -> Context {
+        Context { entries: HashMap::default(), base: Some(base) }
+    }
+
+    /// Every key (lowercased), own keys first, each once.
+    fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        let own = self.entries.keys().map(|k| &**k);
+        let base =
+            self.base.iter().flat_map(|b| b.keys()).filter(|k| !self.entries.contains_key(*k));
+        own.chain(Box::new(base) as Box<dyn Iterator<Item = &str> + '_>)
     }
 
     /// Sets `key` to the single value `value` (replacing what was there).
@@ -60,13 +87,25 @@ impl Context {
 
     /// Removes a key.
     pub fn remove(&mut self, key: &str) -> Option<Vec<String>> {
-        self.entries.remove(key.to_lowercase().as_str())
+        let key = key.to_lowercase();
+        if self.base.as_ref().is_some_and(|b| b.get_folded(&key).is_some()) {
+            // The base is shared: take its keys in before removing one of them.
+            if let Some(base) = self.base.take() {
+                for k in base.keys() {
+                    if !self.entries.contains_key(k) {
+                        let values = base.get_folded(k).map(<[String]>::to_vec).unwrap_or_default();
+                        self.entries.insert(k.into(), values);
+                    }
+                }
+            }
+        }
+        self.entries.remove(key.as_str())
     }
 
     /// Values of `key` (any case).
     pub fn get(&self, key: &str) -> Option<&[String]> {
         if key.bytes().any(|b| b.is_ascii_uppercase()) || !key.is_ascii() {
-            self.entries.get(key.to_lowercase().as_str()).map(Vec::as_slice)
+            self.get_folded(key.to_lowercase().as_str())
         } else {
             self.get_folded(key)
         }
@@ -74,17 +113,23 @@ impl Context {
 
     /// Values of an already-lowercased key, without allocating.
     pub(crate) fn get_folded(&self, key: &str) -> Option<&[String]> {
-        self.entries.get(key).map(Vec::as_slice)
+        match self.entries.get(key) {
+            Some(v) => Some(v.as_slice()),
+            None => self.base.as_deref().and_then(|b| b.get_folded(key)),
+        }
     }
 
     /// Number of keys.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        match &self.base {
+            None => self.entries.len(),
+            Some(_) => self.keys().count(),
+        }
     }
 
     /// No keys at all.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 }
 
@@ -127,6 +172,30 @@ impl<'a> Values<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_layered_context_reads_through_and_its_own_keys_win() {
+        let base = Arc::new(
+            Context::new().with("aws:username", "David").with_many("aws:TagKeys", ["a", "b"]),
+        );
+        let mut c = Context::layered(Arc::clone(&base));
+        c.insert("aws:SourceIp", "10.0.0.1").insert("aws:UserName", "Jane");
+        assert_eq!(c.get("aws:username"), Some(&["Jane".to_owned()][..]));
+        assert_eq!(c.get("aws:TagKeys").map(<[String]>::len), Some(2));
+        assert_eq!(c.get("aws:sourceip"), Some(&["10.0.0.1".to_owned()][..]));
+        assert_eq!(c.len(), 3);
+        assert_eq!(base.get("aws:username"), Some(&["David".to_owned()][..]), "base untouched");
+        let flat = Context::new()
+            .with("aws:username", "Jane")
+            .with_many("aws:TagKeys", ["a", "b"])
+            .with("aws:SourceIp", "10.0.0.1");
+        assert_eq!(c, flat);
+        assert_eq!(c.remove("AWS:TagKeys").map(|v| v.len()), Some(2));
+        assert_eq!(c.get("aws:tagkeys"), None);
+        assert_eq!(c.len(), 2);
+        assert_eq!(base.len(), 2, "removing from a layer leaves the shared base whole");
+        assert!(Context::layered(Arc::new(Context::new())).is_empty());
+    }
 
     #[test]
     fn keys_are_case_insensitive() {

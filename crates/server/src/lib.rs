@@ -66,6 +66,7 @@ pub struct App {
     started: Instant,
     request_seed: u64,
     request_seq: AtomicU64,
+    signing_keys: xacct_sigv4::SigningKeyCache,
 }
 
 /// Who signed a request and which scope it named.
@@ -115,6 +116,7 @@ impl App {
             started: Instant::now(),
             request_seed: u64::from_le_bytes(seed),
             request_seq: AtomicU64::new(0),
+            signing_keys: xacct_sigv4::SigningKeyCache::default(),
         }
     }
 
@@ -478,7 +480,7 @@ impl App {
                         AwsError::internal()
                     }
                 })?;
-            let key = SigningKey::for_scope(&secret, &parsed.scope);
+            let key = self.signing_keys.get(&parsed.access_key_id, &secret, &parsed.scope);
             verify(sreq, &parsed, body, &key, now).map_err(|e| sigv4_error(&e, flavor))?;
             return Ok(Authenticated {
                 caller,
@@ -501,7 +503,8 @@ impl App {
             // Long-term keys carry no session token; a token on one does not authenticate.
             return Err(sigv4_error(&SigV4Error::InvalidClientTokenId, flavor));
         }
-        let signing = SigningKey::for_scope(&key.secret_access_key, &parsed.scope);
+        let signing =
+            self.signing_keys.get(&parsed.access_key_id, &key.secret_access_key, &parsed.scope);
         verify(sreq, &parsed, body, &signing, now).map_err(|e| sigv4_error(&e, flavor))?;
         Ok(Authenticated {
             caller: key.caller.clone(),

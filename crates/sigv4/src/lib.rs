@@ -34,7 +34,7 @@ pub use parse::{parse, MAX_EXPIRES_SECONDS};
 pub use sign::{presign_url, sign_headers, Credentials, SignPayload, SignedHeaders, SigningParams};
 pub use verify::{
     canonical_request, check_request_time, check_scope, sha256_hex, string_to_sign, verify,
-    verify_with_key, verify_without_body, SigningKey, MAX_CLOCK_SKEW_SECONDS,
+    verify_with_key, verify_without_body, SigningKey, SigningKeyCache, MAX_CLOCK_SKEW_SECONDS,
 };
 
 /// The only algorithm supported: `AWS4-HMAC-SHA256`.

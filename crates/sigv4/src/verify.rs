@@ -60,6 +60,48 @@ impl SigningKey {
     }
 }
 
+/// Entries a [`SigningKeyCache`] holds before it starts over.
+const SIGNING_KEY_CACHE_CAPACITY: usize = 4096;
+
+/// Derived signing keys per (access key id, date, region, service), so a client signing many
+/// requests with one credential costs one derivation a day instead of four HMACs per request.
+///
+/// Security: an entry also holds the secret it was derived from and is used only when the
+/// request's secret matches it (compared in constant time), so a rotated or reissued secret
+/// never meets a stale key. Nothing here is logged.
+#[derive(Default)]
+pub struct SigningKeyCache {
+    entries: std::sync::RwLock<std::collections::HashMap<String, (Box<str>, SigningKey)>>,
+}
+
+impl std::fmt::Debug for SigningKeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKeyCache(..)")
+    }
+}
+
+impl SigningKeyCache {
+    /// The key for `secret_access_key` (of `access_key_id`) and `scope`, derived on a miss.
+    pub fn get(&self, access_key_id: &str, secret_access_key: &str, scope: &Scope) -> SigningKey {
+        let id = format!("{access_key_id}/{}/{}/{}", scope.date, scope.region, scope.service);
+        if let Ok(map) = self.entries.read() {
+            if let Some((secret, key)) = map.get(&id) {
+                if bool::from(secret.as_bytes().ct_eq(secret_access_key.as_bytes())) {
+                    return key.clone();
+                }
+            }
+        }
+        let key = SigningKey::for_scope(secret_access_key, scope);
+        if let Ok(mut map) = self.entries.write() {
+            if map.len() >= SIGNING_KEY_CACHE_CAPACITY {
+                map.clear();
+            }
+            map.insert(id, (secret_access_key.into(), key.clone()));
+        }
+        key
+    }
+}
+
 fn canonical_parts<'a>(
     req: &'a HttpRequest<'a>,
     auth: &'a ParsedAuth,
@@ -274,4 +316,31 @@ fn check_signature(
         string_to_sign: string_to_sign(&auth.amz_date, &auth.scope, &creq),
         canonical_request: creq,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_signing_keys_match_derived_ones_and_follow_the_secret() {
+        let cache = SigningKeyCache::default();
+        let scope =
+            Scope { date: "20150830".into(), region: "us-east-1".into(), service: "iam".into() };
+        let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+        let derived = SigningKey::for_scope(secret, &scope);
+        assert_eq!(cache.get("AKIDEXAMPLE", secret, &scope), derived);
+        assert_eq!(cache.get("AKIDEXAMPLE", secret, &scope), derived, "a hit gives the same key");
+        let other = "another-secret-of-the-same-key-id-000000";
+        assert_eq!(
+            cache.get("AKIDEXAMPLE", other, &scope),
+            SigningKey::for_scope(other, &scope),
+            "a different secret never gets the cached key"
+        );
+        let next_day = Scope { date: "20150831".into(), ..scope };
+        assert_eq!(
+            cache.get("AKIDEXAMPLE", secret, &next_day),
+            SigningKey::for_scope(secret, &next_day)
+        );
+    }
 }

@@ -98,12 +98,50 @@ pub struct AuthzState {
     policies: RwLock<HashMap<String, Arc<Policy>>>,
     /// What [`gather_for_call`] found per credential, with the store generation it was read at.
     gathered: RwLock<HashMap<String, (u64, Arc<Gathered>)>>,
+    /// The RCP levels per resource account, with the store generation they were read at.
+    rcp_levels: RwLock<HashMap<String, (u64, Levels)>>,
+    /// Decoded records read on the request path ([`AuthzState::decoded`]).
+    decoded: RwLock<HashMap<(&'static str, String), (u64, Decoded)>>,
     pub(crate) session_keys: RwLock<Option<Arc<SessionKeys>>>,
     /// `--auth off`: callers are stand-ins, nothing is authorized.
     mock: AtomicBool,
 }
 
 impl AuthzState {
+    /// The record of `table` at `key`, decoded once per store generation: a role read by every
+    /// `AssumeRole` is parsed from JSON only after it changes. `generation` is the store's
+    /// generation read before `tx` was opened; a result is kept only while the generation holds.
+    pub fn decoded<T>(
+        &self,
+        generation: u64,
+        current: impl Fn() -> u64,
+        tx: &dyn ReadTx,
+        table: xacct_store::Table<T>,
+        key: &str,
+    ) -> Result<Option<Arc<T>>, ServiceError>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    {
+        let id = (table.name(), key.to_owned());
+        if let Some((g, hit)) = self.decoded.read().ok().and_then(|m| m.get(&id).cloned()) {
+            if g == generation {
+                return Ok(hit.and_then(|v| v.downcast::<T>().ok()));
+            }
+        }
+        let value = table.get(tx, key)?.map(Arc::new);
+        if current() == generation {
+            if let Ok(mut m) = self.decoded.write() {
+                if m.len() >= GATHERED_CACHE_CAPACITY {
+                    m.clear();
+                }
+                let shared: Decoded =
+                    value.clone().map(|v| v as Arc<dyn std::any::Any + Send + Sync>);
+                m.insert(id, (generation, shared));
+            }
+        }
+        Ok(value)
+    }
+
     /// Turns mock mode (`--auth off`) on or off. In mock mode no operation is authorized and
     /// `AssumeRole`/`GetSessionToken` treat the stand-in caller as allowed (but the role must
     /// still exist); session credentials keep their identity.
@@ -149,6 +187,12 @@ impl AuthzState {
     }
 }
 
+/// A decoded record of some table, shared.
+type Decoded = Option<Arc<dyn std::any::Any + Send + Sync>>;
+
+/// Organization policies, one level per root/OU/account.
+type Levels = Arc<Vec<Vec<Arc<Policy>>>>;
+
 /// Everything about the caller a decision needs, gathered once per call.
 #[derive(Clone)]
 pub struct Gathered {
@@ -158,7 +202,7 @@ pub struct Gathered {
     /// SCPs of the caller's account, one level per root/OU/account; empty when none apply.
     scps: Vec<Vec<Arc<Policy>>>,
     /// RCPs per resource account ([`Gathered::add_resource_accounts`]).
-    rcps: Vec<(String, Vec<Vec<Arc<Policy>>>)>,
+    rcps: Vec<(String, Levels)>,
     /// The request context built from the caller (principal keys, time, region).
     pub context: Context,
 }
@@ -202,7 +246,9 @@ pub fn gather_for_call(
             g
         }
         None => {
-            let g = gather(services, tx, caller, call.region)?;
+            let mut g = gather(services, tx, caller, call.region)?;
+            // Cached copies share the principal's keys; each request layers its own on top.
+            g.context = Context::layered(Arc::new(std::mem::take(&mut g.context)));
             if cacheable {
                 if let Ok(mut map) = services.authz_state().gathered.write() {
                     if map.len() >= GATHERED_CACHE_CAPACITY {
@@ -453,8 +499,30 @@ impl Gathered {
             if !rcp_applies(r.action) || self.rcps.iter().any(|(a, _)| a == account) {
                 continue;
             }
-            let levels =
-                org_levels(services, tx, account, RESOURCE_CONTROL_POLICY, PolicyKind::Rcp)?;
+            let state = services.authz_state();
+            let generation = services.store_generation();
+            let hit = state.rcp_levels.read().ok().and_then(|m| {
+                m.get(account).filter(|(g, _)| *g == generation).map(|(_, l)| Arc::clone(l))
+            });
+            let levels = match hit {
+                Some(levels) => levels,
+                None => {
+                    let levels = Arc::new(org_levels(
+                        services,
+                        tx,
+                        account,
+                        RESOURCE_CONTROL_POLICY,
+                        PolicyKind::Rcp,
+                    )?);
+                    if let Ok(mut m) = state.rcp_levels.write() {
+                        if m.len() >= GATHERED_CACHE_CAPACITY {
+                            m.clear();
+                        }
+                        m.insert(account.clone(), (generation, Arc::clone(&levels)));
+                    }
+                    levels
+                }
+            };
             self.rcps.push((account.clone(), levels));
         }
         Ok(())

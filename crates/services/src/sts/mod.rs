@@ -448,6 +448,7 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
         return Err(validation(format!("{role_arn} is invalid")));
     };
     // Session policies: managed ones resolve in the role's account.
+    let generation = services.store_generation();
     let tx = services.cached_read();
     let policies = SessionPolicies::from_input(&*tx, input, role_account, &session_tags)?;
     let mfa_given = if mock {
@@ -496,7 +497,16 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
             caller.arn
         ))
     };
-    let Some(role) = lookup::role(&*tx, role_account, role_name)? else {
+    let role_key = crate::iam::model::entity_key(role_account, role_name);
+    let current = || services.store_generation();
+    let role = services.authz_state().decoded(
+        generation,
+        current,
+        &*tx,
+        crate::iam::model::ROLES,
+        &role_key,
+    )?;
+    let Some(role) = role else {
         return Err(not_authorized());
     };
     if role.arn != role_arn {
