@@ -101,7 +101,7 @@ pub struct AuthzState {
     /// The RCP levels per resource account, with the store generation they were read at.
     rcp_levels: RwLock<HashMap<String, (u64, Levels)>>,
     /// Decoded records read on the request path ([`AuthzState::decoded`]).
-    decoded: RwLock<HashMap<(&'static str, String), (u64, Decoded)>>,
+    decoded: RwLock<DecodedMap>,
     pub(crate) session_keys: RwLock<Option<Arc<SessionKeys>>>,
     /// `--auth off`: callers are stand-ins, nothing is authorized.
     mock: AtomicBool,
@@ -189,6 +189,9 @@ impl AuthzState {
 
 /// A decoded record of some table, shared.
 type Decoded = Option<Arc<dyn std::any::Any + Send + Sync>>;
+
+/// Decoded records by (table, key), with the store generation they were read at.
+type DecodedMap = HashMap<(&'static str, String), (u64, Decoded)>;
 
 /// Organization policies, one level per root/OU/account.
 type Levels = Arc<Vec<Vec<Arc<Policy>>>>;
