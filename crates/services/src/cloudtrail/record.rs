@@ -152,8 +152,14 @@ pub struct Draft {
 
 /// Appends `s` as a JSON string literal.
 fn push_json_str(buf: &mut String, s: &str) {
-    use std::fmt::Write;
     buf.push('"');
+    push_json_escaped(buf, s);
+    buf.push('"');
+}
+
+/// Appends `s` escaped for the inside of a JSON string literal.
+fn push_json_escaped(buf: &mut String, s: &str) {
+    use std::fmt::Write;
     let mut plain = 0;
     for (i, c) in s.char_indices() {
         let escape = match c {
@@ -175,7 +181,6 @@ fn push_json_str(buf: &mut String, s: &str) {
         plain = i + c.len_utf8();
     }
     buf.push_str(s.get(plain..).unwrap_or_default());
-    buf.push('"');
 }
 
 /// Appends `,"key":` (or `"key":` to an empty buffer or right after `{`).
@@ -415,19 +420,16 @@ fn write_members(buf: &mut String, v: &Value, secrets: &[&str], mode: Secrets) {
 }
 
 /// Writes `value` with object keys camelCased (`Member` → `member`, as CloudTrail writes
-/// parameter names) at every depth, members named in `secrets` hidden or left out.
+/// parameter names) at every depth, members named in `secrets` hidden or left out. Members keep
+/// the input's order.
 fn write_converted(buf: &mut String, value: &Value, secrets: &[&str], mode: Secrets) {
     use std::fmt::Write;
     match value {
         Value::Object(m) => {
-            // Keys in camelCase order, as a map of the converted members would hold them.
-            let mut members: Vec<(String, &str, &Value)> =
-                m.iter().map(|(k, v)| (camel(k), k.as_str(), v)).collect();
-            members.sort_by(|a, b| a.0.cmp(&b.0));
             buf.push('{');
             let mut first = true;
-            for (key, original, v) in members {
-                let secret = is_member(secrets, original);
+            for (key, v) in m {
+                let secret = is_member(secrets, key);
                 if secret && matches!(mode, Secrets::Omit) {
                     continue;
                 }
@@ -435,7 +437,7 @@ fn write_converted(buf: &mut String, value: &Value, secrets: &[&str], mode: Secr
                     buf.push(',');
                 }
                 first = false;
-                push_json_str(buf, &key);
+                push_camel_key(buf, key);
                 buf.push(':');
                 if secret {
                     push_json_str(buf, HIDDEN);
@@ -462,6 +464,19 @@ fn write_converted(buf: &mut String, value: &Value, secrets: &[&str], mode: Secr
         Value::Bool(b) => buf.push_str(if *b { "true" } else { "false" }),
         Value::Null => buf.push_str("null"),
     }
+}
+
+/// Appends `name` camelCased (an uppercase ASCII first letter lowercased) as a JSON string.
+fn push_camel_key(buf: &mut String, name: &str) {
+    buf.push('"');
+    match name.chars().next() {
+        Some(first) if first.is_ascii_uppercase() => {
+            buf.push(first.to_ascii_lowercase());
+            push_json_escaped(buf, name.get(1..).unwrap_or_default());
+        }
+        _ => push_json_escaped(buf, &camel(name)),
+    }
+    buf.push('"');
 }
 
 /// `Member` → `member`.
@@ -572,6 +587,8 @@ mod tests {
         let mut buf = String::new();
         push_json_str(&mut buf, "\u{7f}x\r");
         assert_eq!(buf, "\"\u{7f}x\\r\"");
+        let odd = json!({"éA": 1, "a\"B": 2, "": 3, "Ün": 4});
+        assert_eq!(request_parameters(&odd), json!({"éA": 1, "a\"B": 2, "": 3, "ün": 4}));
     }
 
     #[test]

@@ -211,7 +211,8 @@ impl SessionKeys {
     pub fn seal(&self, context: &SessionContext) -> Result<String, ServiceError> {
         let plain = serde_json::to_vec(context)
             .map_err(|e| ServiceError::internal(format!("session encode: {e}")))?;
-        let nonce_bytes = ids::random_bytes::<NONCE_LEN>()?;
+        // The nonce travels in the token (public); it must only never repeat.
+        let nonce_bytes = ids::public_random_bytes::<NONCE_LEN>()?;
         let cipher = XChaCha20Poly1305::new((&self.seal).into());
         let aad = aad(&context.access_key_id);
         let sealed = cipher
@@ -275,7 +276,8 @@ pub fn temporary_access_key_id(account: &str) -> Result<String, ServiceError> {
     let account: u64 = account
         .parse()
         .map_err(|_| ServiceError::internal(format!("account id `{account}` is not numeric")))?;
-    let random = ids::random_bytes::<5>()?;
+    // Key ids are public.
+    let random = ids::public_random_bytes::<5>()?;
     let [r0, r1, r2, r3, r4] = random;
     let head = (account << 7) | u64::from(r0 & 0x7f);
     let mut bytes = [0u8; 10];
