@@ -148,7 +148,7 @@ fn object_stream(app: &Arc<App>, object: ObjectBody) -> ResponseBody {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then waits (at most 10 s) for open
-/// connections to finish their requests.
+/// connections to finish their requests. Connections run on the current runtime.
 pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,
@@ -158,41 +158,133 @@ pub async fn serve(
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, remote) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        // Out of file descriptors and the like: back off instead of spinning.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let app = Arc::clone(&app);
-                let service = service_fn(move |req| {
-                    let app = Arc::clone(&app);
-                    async move { Ok::<_, Infallible>(answer(&app, req, remote).await) }
-                });
-                let conn = http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = %e, "connection ended with an error");
-                    }
-                });
+            accepted = accept(&listener) => {
+                if let Some((stream, remote)) = accepted {
+                    spawn_connection(&app, stream, remote, &graceful);
+                }
             }
             () = &mut shutdown => break,
         }
     }
     drop(listener);
+    drain(graceful).await;
+    Ok(())
+}
+
+/// [`serve`] with connections spread over `shards` threads, each running its own
+/// single-threaded runtime: the caller's runtime accepts and hands each new connection to the
+/// next shard in turn, and the connection stays there. Requests then never move between
+/// threads (no work-stealing wake-ups, allocations freed where they were made). Returns after
+/// every shard has drained its connections (at most 10 s after `shutdown`).
+pub async fn serve_sharded(
+    app: Arc<App>,
+    listener: TcpListener,
+    shards: usize,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    type Handoff = tokio::sync::mpsc::UnboundedSender<(std::net::TcpStream, SocketAddr)>;
+    let mut senders: Vec<Handoff> = Vec::new();
+    let mut threads = Vec::new();
+    for i in 0..shards.max(1) {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let app = Arc::clone(&app);
+        let thread =
+            std::thread::Builder::new().name(format!("xacct-http-{i}")).spawn(move || {
+                runtime.block_on(async move {
+                    let graceful = GracefulShutdown::new();
+                    while let Some((stream, remote)) = rx.recv().await {
+                        match tokio::net::TcpStream::from_std(stream) {
+                            Ok(stream) => spawn_connection(&app, stream, remote, &graceful),
+                            Err(e) => tracing::warn!(error = %e, "cannot adopt a connection"),
+                        }
+                    }
+                    drain(graceful).await;
+                });
+            })?;
+        senders.push(tx);
+        threads.push(thread);
+    }
+    tokio::pin!(shutdown);
+    let mut next = 0usize;
+    loop {
+        tokio::select! {
+            accepted = accept(&listener) => {
+                let Some((stream, remote)) = accepted else { continue };
+                let handed = stream.into_std().and_then(|s| {
+                    s.set_nonblocking(true)?;
+                    Ok(s)
+                });
+                match handed {
+                    Ok(s) => {
+                        if let Some(tx) = senders.get(next % senders.len()) {
+                            let _ = tx.send((s, remote));
+                        }
+                        next = next.wrapping_add(1);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot hand a connection over"),
+                }
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    drop(senders);
+    tokio::task::spawn_blocking(move || {
+        for t in threads {
+            if t.join().is_err() {
+                tracing::error!("a connection thread panicked");
+            }
+        }
+    })
+    .await
+    .map_err(std::io::Error::other)
+}
+
+/// The next connection, or `None` after a failed accept (logged, with a short back-off).
+async fn accept(listener: &TcpListener) -> Option<(tokio::net::TcpStream, SocketAddr)> {
+    match listener.accept().await {
+        Ok((stream, remote)) => {
+            let _ = stream.set_nodelay(true);
+            Some((stream, remote))
+        }
+        Err(e) => {
+            // Out of file descriptors and the like: back off instead of spinning.
+            tracing::warn!(error = %e, "accept failed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            None
+        }
+    }
+}
+
+/// Serves HTTP/1.1 on `stream` in a task of the current runtime.
+fn spawn_connection(
+    app: &Arc<App>,
+    stream: tokio::net::TcpStream,
+    remote: SocketAddr,
+    graceful: &GracefulShutdown,
+) {
+    let app = Arc::clone(app);
+    let service = service_fn(move |req| {
+        let app = Arc::clone(&app);
+        async move { Ok::<_, Infallible>(answer(&app, req, remote).await) }
+    });
+    let conn =
+        http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
+    let conn = graceful.watch(conn);
+    tokio::spawn(async move {
+        if let Err(e) = conn.await {
+            tracing::debug!(error = %e, "connection ended with an error");
+        }
+    });
+}
+
+/// Lets open connections finish their requests, for at most 10 s.
+async fn drain(graceful: GracefulShutdown) {
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections closed"),
         () = tokio::time::sleep(Duration::from_secs(10)) => tracing::warn!("connections still open after 10 s; stopping anyway"),
     }
-    Ok(())
 }
 
 async fn answer(

@@ -29,7 +29,7 @@ use xacct_wire::{
 
 use payload::PayloadSink;
 
-pub use http::serve;
+pub use http::{serve, serve_sharded};
 
 /// How the server behaves.
 #[derive(Debug, Clone)]

@@ -98,17 +98,22 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         xacct_wire::Models::load().map_err(|e| format!("cannot load the service models: {e}"))?;
     let app = Arc::new(App::new(services, models, options));
     let stopping = Arc::clone(&app);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread accepts and handles signals; connections run on one single-threaded runtime
+    // per core (see `xacct_server::serve_sharded`).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let shards = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         tracing::info!(listen = %local, auth = ?matches!(args.auth, AuthMode::On), "xacct serving");
-        xacct_server::serve(app, listener, shutdown_signal()).await.map_err(|e| e.to_string())
+        xacct_server::serve_sharded(app, listener, shards, shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())
     })?;
     // CloudTrail events of calls that changed nothing are written in batches: write what is
     // queued before exiting.
