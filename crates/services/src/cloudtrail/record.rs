@@ -330,6 +330,9 @@ pub fn user_identity(caller: &Caller) -> Value {
             context.insert("sourceIdentity".into(), Value::from(si.as_str()));
         }
         m.insert("sessionContext".into(), Value::Object(context));
+        if let Some(service) = &s.invoked_by {
+            m.insert("invokedBy".into(), Value::from(service.as_str()));
+        }
     }
     Value::Object(m)
 }
