@@ -250,7 +250,8 @@ impl Deployer<'_> {
             caller: &self.session,
             input,
             request_id: self.parent.request_id,
-            source_ip: SERVICE_PRINCIPAL,
+            // AWS sets no source address a policy could test for calls a service makes.
+            source_ip: "",
             user_agent: SERVICE_PRINCIPAL,
             streams: None,
         };
@@ -574,11 +575,21 @@ pub fn list_environments(services: &Services, call: &Call<'_>) -> Result<Value, 
     Ok(with_next(json!({ "environments": items }), next))
 }
 
-fn refuse_while_busy(e: &EnvironmentRecord) -> Result<(), ServiceError> {
-    if matches!(
-        e.deployment_status,
-        DeploymentStatus::InProgress | DeploymentStatus::DeleteInProgress
-    ) {
+/// How long a deployment may stay in progress before it counts as interrupted (the server
+/// stopped while it ran): deployments run within their request, so one this old is not running.
+pub const INTERRUPTED_AFTER_SECONDS: f64 = 600.0;
+
+/// Refuses to start a deployment while another runs; one left in progress longer than
+/// [`INTERRUPTED_AFTER_SECONDS`] was interrupted and may be retried.
+fn refuse_while_busy(services: &Services, e: &EnvironmentRecord) -> Result<(), ServiceError> {
+    let running = services.clock().now_epoch_f64() - e.last_deployment_attempted_at
+        < INTERRUPTED_AFTER_SECONDS;
+    if running
+        && matches!(
+            e.deployment_status,
+            DeploymentStatus::InProgress | DeploymentStatus::DeleteInProgress
+        )
+    {
         return Err(conflict(format!(
             "Environment {} has a deployment in progress ({})",
             e.name,
@@ -606,7 +617,7 @@ pub fn update_environment(services: &Services, call: &Call<'_>) -> Result<Value,
     let minor = super::version_part(call, "templateMinorVersion")?;
     let tx = services.store().read()?;
     let mut e = find(&*tx, call, name)?;
-    refuse_while_busy(&e)?;
+    refuse_while_busy(services, &e)?;
     if new_service_role.is_some() && e.environment_account_connection_id.is_some() {
         return Err(validation(format!(
             "Environment {name} is provisioned through an environment account connection; it can't use protonServiceRoleArn"
@@ -693,7 +704,7 @@ pub fn delete_environment(services: &Services, call: &Call<'_>) -> Result<Value,
     let (mut e, connection) = {
         let tx = services.store().read()?;
         let e = find(&*tx, call, name)?;
-        refuse_while_busy(&e)?;
+        refuse_while_busy(services, &e)?;
         let connection = current_connection(&*tx, call, &e, None)?;
         (e, connection)
     };
@@ -706,6 +717,7 @@ pub fn delete_environment(services: &Services, call: &Call<'_>) -> Result<Value,
         (Some(stack), Some(role)) => {
             e.deployment_status = DeploymentStatus::DeleteInProgress;
             e.deployment_status_message = None;
+            e.last_deployment_attempted_at = services.clock().now_epoch_f64();
             save(services, &e)?;
             Deployer::assume(services, call, &e, &role).and_then(|d| d.destroy(stack))
         }

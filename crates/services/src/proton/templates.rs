@@ -273,7 +273,8 @@ fn fetch_bundle(
         caller: call.caller,
         input: &input,
         request_id: call.request_id,
-        source_ip: super::SERVICE_PRINCIPAL,
+        // A forward-access call: no source address a policy could test.
+        source_ip: "",
         user_agent: super::SERVICE_PRINCIPAL,
         streams: Some(&streams),
     };
