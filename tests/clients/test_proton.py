@@ -433,7 +433,7 @@ def test_an_environment_provisions_its_bucket_in_the_environment_account(world, 
     assert assumed and assumed[0]["userIdentity"] == {"type": "AWSService", "invokedBy": "proton.amazonaws.com"}
     created = [e for e in events(world, ENV, "CreateBucket") if e["requestParameters"].get("bucket") == "prod-env-shared-222"]
     assert created[0]["userIdentity"]["type"] == "AssumedRole"
-    assert created[0]["userIdentity"]["invokedBy"] == "cloudformation.amazonaws.com" or created[0]["userIdentity"]["invokedBy"] == "proton.amazonaws.com"
+    assert created[0]["userIdentity"]["invokedBy"] == "cloudformation.amazonaws.com"
     assert created[0]["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] == ROLE_ARN
     assert events(world, ENV, "CreateStack")[0]["userIdentity"]["invokedBy"] == "proton.amazonaws.com"
     assert events(world, MGMT, "CreateEnvironment")[0]["userIdentity"]["type"] == "Root"
@@ -529,3 +529,34 @@ def test_an_environment_needs_a_usable_connection_and_a_valid_spec(world, templa
         proton.get_environment(name="guarded")
     assert error_of(e)[0] == "ResourceNotFoundException"
     delete_all_connections(world)
+
+
+def test_a_single_account_environment_uses_a_proton_service_role_passed_by_the_caller(world, template):
+    s, creds = world
+    iam = client(world, MGMT, "iam")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "proton.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": MGMT}}}]})
+    role_arn = iam.create_role(RoleName="proton-service-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    iam.put_role_policy(RoleName="proton-service-role", PolicyName="p", PolicyDocument=provisioning_policy(["cloudformation:*", "s3:*"]))
+    # A user who may use Proton but not pass the role cannot create the environment.
+    iam.create_user(UserName="platform")
+    iam.put_user_policy(UserName="platform", PolicyName="p", PolicyDocument=provisioning_policy(["proton:*"]))
+    key = iam.create_access_key(UserName="platform")["AccessKey"]
+    platform = s.client("proton", key["AccessKeyId"], key["SecretAccessKey"])
+    spec = "proton: EnvironmentSpec\nspec:\n  bucket_name: single-account-111\n"
+    args = dict(name="single", templateName="shared-bucket", templateMajorVersion="1", spec=spec, protonServiceRoleArn=role_arn)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        platform.create_environment(**args)
+    code, status, message = error_of(e)
+    assert (code, status) == ("AccessDeniedException", 400) and "iam:PassRole" in message
+    iam.put_user_policy(UserName="platform", PolicyName="pass", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "iam:PassRole", "Resource": role_arn,
+        "Condition": {"StringEquals": {"iam:PassedToService": "proton.amazonaws.com"}}}]}))
+    env = platform.create_environment(**args)["environment"]
+    assert env["deploymentStatus"] == "SUCCEEDED", env.get("deploymentStatusMessage")
+    assert env["environmentAccountId"] == MGMT and env["protonServiceRoleArn"] == role_arn
+    client(world, MGMT, "s3").head_bucket(Bucket="single-account-111")
+    assert platform.delete_environment(name="single")["environment"]["deploymentStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(botocore.exceptions.ClientError):
+        client(world, MGMT, "s3").head_bucket(Bucket="single-account-111")

@@ -40,17 +40,30 @@ pub const CLOUDFORMATION_AGENT: &str = "cloudformation.amazonaws.com";
 /// Runs one operation of another service on behalf of a stack: the single place where
 /// CloudFormation calls other services (authorization, and later per-call recording, happen in
 /// [`Services::call`]). The source IP is left out: AWS sets none for calls a service makes.
+/// A session caller's events show `invokedBy` CloudFormation, as AWS records calls a service
+/// makes with a caller's session.
 pub fn invoke(
     inv: &Invoker<'_>,
     service: &str,
     operation: &str,
     input: &Value,
 ) -> Result<Value, ServiceError> {
+    let via_cloudformation;
+    let caller = match inv.caller.session.as_deref() {
+        Some(s) if s.invoked_by.as_deref() != Some(CLOUDFORMATION_AGENT) => {
+            let mut session = s.clone();
+            session.invoked_by = Some(CLOUDFORMATION_AGENT.to_owned());
+            via_cloudformation =
+                Caller { session: Some(std::sync::Arc::new(session)), ..inv.caller.clone() };
+            &via_cloudformation
+        }
+        _ => inv.caller,
+    };
     let call = Call {
         service,
         operation,
         region: inv.parent.region,
-        caller: inv.caller,
+        caller,
         input,
         request_id: inv.parent.request_id,
         source_ip: "",
