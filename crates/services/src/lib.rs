@@ -17,6 +17,7 @@ pub mod iam;
 pub mod ids;
 pub mod kms;
 pub mod organizations;
+pub mod proton;
 pub mod s3;
 pub mod sts;
 
@@ -304,6 +305,7 @@ impl Services {
             "organizations" => organizations::actions::requests(self, call)?,
             "cloudtrail" => cloudtrail::actions::requests(call)?,
             "cloudformation" => cloudformation::actions::requests(self, call)?,
+            "proton" => proton::actions::requests(self, call)?,
             // S3 authorizes inside its handlers: the bucket policy takes part (see `s3`).
             _ => Vec::new(),
         };
@@ -317,6 +319,7 @@ impl Services {
             "cloudtrail" => cloudtrail::dispatch(self, call),
             "cloudformation" => cloudformation::dispatch(self, call),
             "s3" => s3::dispatch(self, call),
+            "proton" => proton::dispatch(self, call),
             _ => Err(unknown_operation(call)),
         }
     }
@@ -341,6 +344,7 @@ impl Services {
             .chain(kms::model::TABLE_NAMES)
             .chain(cloudtrail::model::TABLE_NAMES)
             .chain(cloudformation::model::TABLE_NAMES)
+            .chain(proton::model::TABLE_NAMES)
         {
             loop {
                 let batch = tx.scan(table, "", None, 500)?;

@@ -673,7 +673,8 @@ pub fn access_denied(service: &str, message: String) -> ServiceError {
         "iam" | "sts" | "s3" | "cloudformation" => {
             ServiceError::client("AccessDenied", 403, message)
         }
-        "organizations" => ServiceError::client("AccessDeniedException", 400, message),
+        // Proton's API reference lists AccessDeniedException with HTTP 400 too.
+        "organizations" | "proton" => ServiceError::client("AccessDeniedException", 400, message),
         _ => ServiceError::client("AccessDeniedException", 403, message),
     }
 }

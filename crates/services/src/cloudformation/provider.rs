@@ -4,8 +4,12 @@
 //! (or the stack's service role), so it is authorized exactly like a direct API call.
 //!
 //! Emulated: `AWS::IAM::Role`, `User`, `Group`, `InstanceProfile`, `Policy`, `ManagedPolicy`,
-//! `AccessKey`, `UserToGroupAddition`, `RolePolicy`, `UserPolicy`, `GroupPolicy`. Any other type
-//! fails with "Resource type X is not emulated by xacct".
+//! `AccessKey`, `UserToGroupAddition`, `RolePolicy`, `UserPolicy`, `GroupPolicy`;
+//! `AWS::S3::Bucket` (`BucketName`, `Tags`; `Ref` is the name, `Arn`, `DomainName`,
+//! `RegionalDomainName` attributes) and `AWS::KMS::Key` (`Description`, `KeyPolicy`, `KeyUsage`,
+//! `KeySpec`, `EnableKeyRotation`, `PendingWindowInDays`, `Tags`; `Ref` is the key id, `Arn`
+//! and `KeyId` attributes). Any other type fails with "Resource type X is not emulated by
+//! xacct".
 //!
 //! Deletes treat a resource that is already gone as deleted, as CloudFormation does. Role,
 //! user, group and managed policy deletes first remove what IAM would refuse to delete around
@@ -36,17 +40,30 @@ pub const CLOUDFORMATION_AGENT: &str = "cloudformation.amazonaws.com";
 /// Runs one operation of another service on behalf of a stack: the single place where
 /// CloudFormation calls other services (authorization, and later per-call recording, happen in
 /// [`Services::call`]). The source IP is left out: AWS sets none for calls a service makes.
+/// A session caller's events show `invokedBy` CloudFormation, as AWS records calls a service
+/// makes with a caller's session.
 pub fn invoke(
     inv: &Invoker<'_>,
     service: &str,
     operation: &str,
     input: &Value,
 ) -> Result<Value, ServiceError> {
+    let via_cloudformation;
+    let caller = match inv.caller.session.as_deref() {
+        Some(s) if s.invoked_by.as_deref() != Some(CLOUDFORMATION_AGENT) => {
+            let mut session = s.clone();
+            session.invoked_by = Some(CLOUDFORMATION_AGENT.to_owned());
+            via_cloudformation =
+                Caller { session: Some(std::sync::Arc::new(session)), ..inv.caller.clone() };
+            &via_cloudformation
+        }
+        _ => inv.caller,
+    };
     let call = Call {
         service,
         operation,
         region: inv.parent.region,
-        caller: inv.caller,
+        caller,
         input,
         request_id: inv.parent.request_id,
         source_ip: "",
@@ -176,6 +193,26 @@ fn spec(resource_type: &str) -> Option<TypeSpec> {
         "AWS::IAM::RolePolicy" => s(&["PolicyName", "RoleName"], &["PolicyDocument"], &[], None),
         "AWS::IAM::UserPolicy" => s(&["PolicyName", "UserName"], &["PolicyDocument"], &[], None),
         "AWS::IAM::GroupPolicy" => s(&["GroupName", "PolicyName"], &["PolicyDocument"], &[], None),
+        "AWS::S3::Bucket" => s(
+            &[],
+            &["BucketName", "Tags"],
+            &["Arn", "DomainName", "RegionalDomainName"],
+            Some(("BucketName", 63)),
+        ),
+        "AWS::KMS::Key" => s(
+            &[],
+            &[
+                "Description",
+                "EnableKeyRotation",
+                "KeyPolicy",
+                "KeySpec",
+                "KeyUsage",
+                "PendingWindowInDays",
+                "Tags",
+            ],
+            &["Arn", "KeyId"],
+            None,
+        ),
         _ => return None,
     })
 }
@@ -485,6 +522,128 @@ impl Iam<'_, '_> {
     }
 }
 
+/// One call of a non-IAM service on the stack's behalf, as a provider failure when it fails.
+fn svc(inv: &Invoker<'_>, service: &str, operation: &str, input: Value) -> Result<Value, Failure> {
+    invoke(inv, service, operation, &input)
+        .map_err(|e| Failure::from_service(service, &e, inv.parent.request_id))
+}
+
+/// [`svc`] where one of `gone` codes means the work is already done (deletes).
+fn svc_gone_ok(
+    inv: &Invoker<'_>,
+    service: &str,
+    operation: &str,
+    input: Value,
+    gone: &[&str],
+) -> Result<(), Failure> {
+    match invoke(inv, service, operation, &input) {
+        Ok(_) => Ok(()),
+        Err(e) if gone.contains(&e.code) => Ok(()),
+        Err(e) => Err(Failure::from_service(service, &e, inv.parent.request_id)),
+    }
+}
+
+/// `Tags: [{Key, Value}]` as S3's `TagSet` or KMS's `Tags` members.
+fn s3_tag_set(tags: &[(String, String)]) -> Value {
+    Value::Array(tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
+}
+
+fn kms_tags(tags: &[(String, String)]) -> Value {
+    Value::Array(tags.iter().map(|(k, v)| json!({"TagKey": k, "TagValue": v})).collect())
+}
+
+/// The attributes of bucket `name` in `region`.
+fn bucket_attributes(name: &str, region: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("Arn".to_owned(), format!("arn:aws:s3:::{name}")),
+        ("DomainName".to_owned(), format!("{name}.s3.amazonaws.com")),
+        ("RegionalDomainName".to_owned(), format!("{name}.s3.{region}.amazonaws.com")),
+    ])
+}
+
+/// Creates an `AWS::S3::Bucket`: the name given, or a generated lower-case one (S3 names are
+/// lower case), in the stack's region; then its tags.
+fn create_bucket(
+    inv: &Invoker<'_>,
+    stack: &str,
+    logical_id: &str,
+    props: &Value,
+) -> Result<Created, Failure> {
+    let name = match text(props, "BucketName") {
+        Some(n) => n,
+        None => {
+            generated_name(stack, logical_id, 63).map_err(|e| Failure(e.message))?.to_lowercase()
+        }
+    };
+    let region = inv.parent.region;
+    let mut input = json!({"Bucket": name});
+    if !region.is_empty() && region != "us-east-1" {
+        opt_insert(
+            &mut input,
+            "CreateBucketConfiguration",
+            Some(json!({"LocationConstraint": region})),
+        );
+    }
+    svc(inv, "s3", "CreateBucket", input)?;
+    let t = tags(props);
+    if !t.is_empty() {
+        let tagged = svc(
+            inv,
+            "s3",
+            "PutBucketTagging",
+            json!({"Bucket": name, "Tagging": {"TagSet": s3_tag_set(&t)}}),
+        );
+        if let Err(f) = tagged {
+            let _ =
+                svc_gone_ok(inv, "s3", "DeleteBucket", json!({"Bucket": name}), &["NoSuchBucket"]);
+            return Err(f);
+        }
+    }
+    Ok(Created { attributes: bucket_attributes(&name, region), physical_id: name })
+}
+
+/// Creates an `AWS::KMS::Key` (CloudFormation's default key policy when `KeyPolicy` is absent is
+/// KMS's own default, which `CreateKey` applies).
+fn create_key(inv: &Invoker<'_>, props: &Value) -> Result<Created, Failure> {
+    let mut input = json!({});
+    opt_insert(&mut input, "Description", text(props, "Description").map(Value::String));
+    opt_insert(&mut input, "Policy", document(props, "KeyPolicy").map(Value::String));
+    opt_insert(&mut input, "KeyUsage", text(props, "KeyUsage").map(Value::String));
+    opt_insert(&mut input, "KeySpec", text(props, "KeySpec").map(Value::String));
+    let t = tags(props);
+    if !t.is_empty() {
+        opt_insert(&mut input, "Tags", Some(kms_tags(&t)));
+    }
+    let out = svc(inv, "kms", "CreateKey", input)?;
+    let meta = out.get("KeyMetadata").cloned().unwrap_or(Value::Null);
+    let key_id = text(&meta, "KeyId").unwrap_or_default();
+    if text(props, "EnableKeyRotation").as_deref() == Some("true") {
+        if let Err(f) = svc(inv, "kms", "EnableKeyRotation", json!({"KeyId": key_id})) {
+            let _ = delete_key(inv, &key_id, props);
+            return Err(f);
+        }
+    }
+    let attributes = BTreeMap::from([
+        ("Arn".to_owned(), text(&meta, "Arn").unwrap_or_default()),
+        ("KeyId".to_owned(), key_id.clone()),
+    ]);
+    Ok(Created { physical_id: key_id, attributes })
+}
+
+/// Schedules a key's deletion (`PendingWindowInDays`, 30 by default, as CloudFormation does).
+fn delete_key(inv: &Invoker<'_>, key_id: &str, props: &Value) -> Result<(), Failure> {
+    let mut input = json!({"KeyId": key_id});
+    let days = text(props, "PendingWindowInDays").and_then(|d| d.parse::<i64>().ok()).unwrap_or(30);
+    opt_insert(&mut input, "PendingWindowInDays", Some(json!(days)));
+    svc_gone_ok(
+        inv,
+        "kms",
+        "ScheduleKeyDeletion",
+        input,
+        &["NotFoundException", "KMSInvalidStateException"],
+    )
+}
+
 /// The holders of an `AWS::IAM::Policy`: (kind, member, name).
 fn policy_holders(props: &Value) -> Vec<(&'static str, &'static str, String)> {
     let mut out = Vec::new();
@@ -774,6 +933,8 @@ pub fn create(
             }
             generated_name(stack, logical_id, 128).map_err(|e| Failure(e.message))?
         }
+        "AWS::S3::Bucket" => return create_bucket(inv, stack, logical_id, props),
+        "AWS::KMS::Key" => return create_key(inv, props),
         other => return Err(not_emulated(other)),
     };
     Ok(Created { physical_id, attributes })
@@ -826,6 +987,8 @@ pub fn needs_replacement(resource_type: &str, old: &Value, new: &Value) -> bool 
         "AWS::IAM::RolePolicy" => &["PolicyName", "RoleName"],
         "AWS::IAM::UserPolicy" => &["PolicyName", "UserName"],
         "AWS::IAM::GroupPolicy" => &["PolicyName", "GroupName"],
+        "AWS::S3::Bucket" => &["BucketName"],
+        "AWS::KMS::Key" => &["KeySpec", "KeyUsage"],
         _ => &[],
     };
     immutable.iter().any(|k| changed(old, new, k))
@@ -1060,6 +1223,63 @@ pub fn update(
                 )?;
             }
         }
+        "AWS::S3::Bucket" => {
+            if changed(old, new, "Tags") {
+                let t = tags(new);
+                if t.is_empty() {
+                    svc(inv, "s3", "DeleteBucketTagging", json!({"Bucket": id}))?;
+                } else {
+                    svc(
+                        inv,
+                        "s3",
+                        "PutBucketTagging",
+                        json!({"Bucket": id, "Tagging": {"TagSet": s3_tag_set(&t)}}),
+                    )?;
+                }
+            }
+        }
+        "AWS::KMS::Key" => {
+            if changed(old, new, "Description") {
+                svc(
+                    inv,
+                    "kms",
+                    "UpdateKeyDescription",
+                    json!({"KeyId": id, "Description": text(new, "Description").unwrap_or_default()}),
+                )?;
+            }
+            if changed(old, new, "KeyPolicy") {
+                if let Some(policy) = document(new, "KeyPolicy") {
+                    svc(
+                        inv,
+                        "kms",
+                        "PutKeyPolicy",
+                        json!({"KeyId": id, "PolicyName": "default", "Policy": policy}),
+                    )?;
+                }
+            }
+            if changed(old, new, "EnableKeyRotation") {
+                let op = if text(new, "EnableKeyRotation").as_deref() == Some("true") {
+                    "EnableKeyRotation"
+                } else {
+                    "DisableKeyRotation"
+                };
+                svc(inv, "kms", op, json!({"KeyId": id}))?;
+            }
+            if changed(old, new, "Tags") {
+                let (before, after) = (tags(old), tags(new));
+                let removed: Vec<&String> = before
+                    .iter()
+                    .filter(|(k, _)| !after.iter().any(|(nk, _)| nk == k))
+                    .map(|(k, _)| k)
+                    .collect();
+                if !removed.is_empty() {
+                    svc(inv, "kms", "UntagResource", json!({"KeyId": id, "TagKeys": removed}))?;
+                }
+                if !after.is_empty() {
+                    svc(inv, "kms", "TagResource", json!({"KeyId": id, "Tags": kms_tags(&after)}))?;
+                }
+            }
+        }
         other => return Err(not_emulated(other)),
     }
     Ok(out)
@@ -1195,6 +1415,10 @@ pub fn delete(
             }
             Ok(())
         }
+        "AWS::S3::Bucket" => {
+            svc_gone_ok(inv, "s3", "DeleteBucket", json!({"Bucket": id}), &["NoSuchBucket"])
+        }
+        "AWS::KMS::Key" => delete_key(inv, id, props),
         _ => Ok(()),
     }
 }

@@ -394,7 +394,7 @@ fn a_failing_resource_rolls_back_what_was_created() {
     let root = Caller::root("000000000000", "AKIA");
     let body = r#"{"Resources": {
         "Existing": {"Type": "AWS::IAM::User", "Properties": {"UserName": "taken"}},
-        "Bucket": {"Type": "AWS::S3::Bucket", "DependsOn": "Existing"}
+        "Bucket": {"Type": "AWS::SQS::Queue", "DependsOn": "Existing"}
     }}"#;
     let out = call(
         &s,
@@ -421,8 +421,72 @@ fn a_failing_resource_rolls_back_what_was_created() {
     assert_eq!(failed["LogicalResourceId"], "Bucket");
     assert_eq!(
         failed["ResourceStatusReason"],
-        "Resource type AWS::S3::Bucket is not emulated by xacct"
+        "Resource type AWS::SQS::Queue is not emulated by xacct"
     );
+}
+
+#[test]
+fn buckets_and_keys_are_created_updated_and_deleted_through_s3_and_kms() {
+    let (_dir, s) = services();
+    let root = Caller::root("000000000000", "AKIA");
+    let body = r#"{"Resources": {
+        "Logs": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "team-logs", "Tags": [{"Key": "team", "Value": "blue"}]}},
+        "Scratch": {"Type": "AWS::S3::Bucket"},
+        "Key": {"Type": "AWS::KMS::Key", "Properties": {"Description": "logs key"}}
+    }, "Outputs": {
+        "LogsArn": {"Value": {"Fn::GetAtt": ["Logs", "Arn"]}},
+        "KeyArn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}},
+        "KeyId": {"Value": {"Ref": "Key"}}
+    }}"#;
+    call(
+        &s,
+        &root,
+        "cloudformation",
+        "CreateStack",
+        json!({"StackName": "data", "TemplateBody": body}),
+    )
+    .unwrap();
+    let d =
+        call(&s, &root, "cloudformation", "DescribeStacks", json!({"StackName": "data"})).unwrap();
+    let stack = &d["Stacks"][0];
+    assert_eq!(stack["StackStatus"], "CREATE_COMPLETE");
+    let outputs = stack["Outputs"].as_array().unwrap();
+    let out = |k: &str| {
+        outputs.iter().find(|o| o["OutputKey"] == k).unwrap()["OutputValue"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(out("LogsArn"), "arn:aws:s3:::team-logs");
+    let key_id = out("KeyId");
+    assert_eq!(out("KeyArn"), format!("arn:aws:kms:us-east-1:000000000000:key/{key_id}"));
+    call(&s, &root, "s3", "HeadBucket", json!({"Bucket": "team-logs"})).unwrap();
+    let tags = call(&s, &root, "s3", "GetBucketTagging", json!({"Bucket": "team-logs"})).unwrap();
+    assert_eq!(tags["TagSet"][0]["Key"], "team");
+    let key = call(&s, &root, "kms", "DescribeKey", json!({"KeyId": key_id})).unwrap();
+    assert_eq!(key["KeyMetadata"]["Description"], "logs key");
+    let resources =
+        call(&s, &root, "cloudformation", "DescribeStackResources", json!({"StackName": "data"}))
+            .unwrap();
+    let scratch = resources["StackResources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["LogicalResourceId"] == "Scratch")
+        .unwrap()["PhysicalResourceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(scratch.starts_with("data-scratch-"), "{scratch}");
+    assert_eq!(scratch, scratch.to_lowercase());
+
+    call(&s, &root, "cloudformation", "DeleteStack", json!({"StackName": "data"})).unwrap();
+    for bucket in ["team-logs", scratch.as_str()] {
+        let gone = call(&s, &root, "s3", "HeadBucket", json!({"Bucket": bucket})).unwrap_err();
+        assert_eq!(gone.status, 404);
+    }
+    let key = call(&s, &root, "kms", "DescribeKey", json!({"KeyId": key_id})).unwrap();
+    assert_eq!(key["KeyMetadata"]["KeyState"], "PendingDeletion");
 }
 
 #[test]

@@ -374,6 +374,9 @@ fn write_user_identity(buf: &mut String, caller: &Caller) {
             push_str_member(buf, "sourceIdentity", si);
         }
         buf.push('}');
+        if let Some(service) = &s.invoked_by {
+            push_str_member(buf, "invokedBy", service);
+        }
     }
     buf.push('}');
 }

@@ -599,6 +599,7 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
         chain_depth: parent.map_or(0, |p| if p.role_arn.is_some() { p.chain_depth + 1 } else { 0 }),
         issuer: None,
         federated_name: None,
+        invoked_by: None,
     };
     let credentials = issue(services, &context)?;
     let mut out = json!({
@@ -630,6 +631,20 @@ pub fn assume_role_for_service(
     session_name: &str,
     region: &str,
 ) -> Result<Caller, ServiceError> {
+    assume_role_for_service_with(services, role_arn, service, session_name, region, &[])
+}
+
+/// [`assume_role_for_service`] with the condition keys the service sets for the trust policy
+/// (`aws:SourceAccount`, `aws:SourceArn` when it acts for a customer's resource). The session
+/// remembers `service` as the principal that invoked it (CloudTrail's `invokedBy`).
+pub fn assume_role_for_service_with(
+    services: &Services,
+    role_arn: &str,
+    service: &str,
+    session_name: &str,
+    region: &str,
+    context: &[(String, ContextValue)],
+) -> Result<Caller, ServiceError> {
     let not_authorized = || {
         denied(format!(
             "User: {service} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
@@ -656,7 +671,8 @@ pub fn assume_role_for_service(
             session: None,
         };
         let gathered = authz::gather_service(services, region);
-        let request = ActionRequest::new("sts:AssumeRole", role_arn, Some(role_account));
+        let mut request = ActionRequest::new("sts:AssumeRole", role_arn, Some(role_account));
+        request.context.extend(context.iter().cloned());
         let trust_key = format!(
             "{}/trust@{}-{:016x}",
             role.role_id,
@@ -686,9 +702,64 @@ pub fn assume_role_for_service(
         session_name: Some(session_name.to_owned()),
         issued_at: now,
         expires_at: now + DEFAULT_ROLE_SESSION,
+        invoked_by: Some(service.to_owned()),
         ..SessionContext::default()
     });
     Ok(context.caller())
+}
+
+/// [`assume_role_for_service_with`] recorded as the `AssumeRole` event AWS writes in the role's
+/// account when a service assumes a customer's role: `userIdentity` of type `AWSService` with
+/// `invokedBy` the service, and the service as the source address. `request_id` ties it to
+/// the request the service acts for.
+pub fn assume_role_for_service_recorded(
+    services: &Services,
+    role_arn: &str,
+    service: &str,
+    session_name: &str,
+    region: &str,
+    context: &[(String, ContextValue)],
+    request_id: &str,
+) -> Result<Caller, ServiceError> {
+    let account = parse_role_arn(role_arn).map(|(a, _)| a.to_owned()).unwrap_or_default();
+    let principal = Caller {
+        kind: PrincipalKind::Service,
+        account,
+        arn: service.to_owned(),
+        user_id: service.to_owned(),
+        access_key_id: String::new(),
+        name: String::new(),
+        session: None,
+    };
+    let input = json!({ "RoleArn": role_arn, "RoleSessionName": session_name });
+    let call = Call {
+        service: "sts",
+        operation: "AssumeRole",
+        region,
+        caller: &principal,
+        input: &input,
+        request_id,
+        source_ip: service,
+        user_agent: service,
+        streams: None,
+    };
+    let mut assumed = None;
+    crate::cloudtrail::recorded(services, &call, || {
+        let caller = assume_role_for_service_with(
+            services,
+            role_arn,
+            service,
+            session_name,
+            region,
+            context,
+        )?;
+        let out = json!({
+            "AssumedRoleUser": { "Arn": caller.arn, "AssumedRoleId": caller.user_id },
+        });
+        assumed = Some(caller);
+        Ok(out)
+    })?;
+    assumed.ok_or_else(|| ServiceError::internal("service AssumeRole returned no session"))
 }
 
 fn fnv(s: &str) -> u64 {

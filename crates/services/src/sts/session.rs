@@ -87,6 +87,10 @@ pub struct SessionContext {
     /// `GetFederationToken` sessions: the federated user's name (`Name`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub federated_name: Option<String>,
+    /// Sessions an AWS service assumed to act for a customer (never sealed into a token): the
+    /// service principal, e.g. `proton.amazonaws.com` (CloudTrail's `invokedBy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoked_by: Option<String>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -350,6 +354,7 @@ mod tests {
             chain_depth: 0,
             issuer: None,
             federated_name: None,
+            invoked_by: None,
         }
     }
 
