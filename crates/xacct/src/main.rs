@@ -7,6 +7,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// mimalloc: on the AssumeRole benchmark the server spends about 11% less CPU per request
+/// than with glibc's allocator (interleaved runs, 40.3 vs 36.0 µs). Built without transparent
+/// huge pages: with them, partly used 2 MiB regions count whole and the 100 MiB `aws s3 cp`
+/// round trip peaked at 105 MiB RSS instead of 71 MiB.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "xacct",
