@@ -53,9 +53,29 @@ impl XmlWriter {
 
 /// Appends `text` with XML's five special characters escaped, plus CR (which XML parsers would
 /// otherwise normalise away) and other control characters as character references.
+/// Bytes [`escape_into`] may have to replace: markup, quotes and control characters.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: a bad index fails the build"
+)]
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t
+};
+
 pub(crate) fn escape_into(out: &mut String, text: &str) {
     // Fast path: most values (ids, tokens, ARNs) need no escaping at all.
-    if !text.bytes().any(|b| matches!(b, b'<' | b'>' | b'&' | b'"' | b'\'' | b'\r') || b < 0x20) {
+    if !text.bytes().any(|b| SPECIAL.get(usize::from(b)).copied().unwrap_or(false)) {
         out.push_str(text);
         return;
     }

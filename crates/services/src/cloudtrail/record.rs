@@ -157,28 +157,28 @@ fn push_json_str(buf: &mut String, s: &str) {
     buf.push('"');
 }
 
-/// Appends `s` escaped for the inside of a JSON string literal.
+/// Appends `s` escaped for the inside of a JSON string literal. Only ASCII bytes need
+/// escaping, so the scan is bytewise and copies the runs between them whole.
 fn push_json_escaped(buf: &mut String, s: &str) {
     use std::fmt::Write;
     let mut plain = 0;
-    for (i, c) in s.char_indices() {
-        let escape = match c {
-            '"' => Some("\\\""),
-            '\\' => Some("\\\\"),
-            '\n' => Some("\\n"),
-            '\r' => Some("\\r"),
-            '\t' => Some("\\t"),
-            c if (c as u32) < 0x20 => None,
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            b if b < 0x20 => "",
             _ => continue,
         };
         buf.push_str(s.get(plain..i).unwrap_or_default());
-        match escape {
-            Some(e) => buf.push_str(e),
-            None => {
-                let _ = write!(buf, "\\u{:04x}", c as u32);
-            }
+        if escape.is_empty() {
+            let _ = write!(buf, "\\u{:04x}", b);
+        } else {
+            buf.push_str(escape);
         }
-        plain = i + c.len_utf8();
+        plain = i + 1;
     }
     buf.push_str(s.get(plain..).unwrap_or_default());
 }
