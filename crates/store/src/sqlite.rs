@@ -95,9 +95,12 @@ impl SqliteStore {
         }
         writer
             // journal_size_limit: truncate the WAL after a checkpoint if a burst grew it past 64 MiB.
+            // cache_size: 16 MiB (negative = KiB) for the writer, so a batch of CloudTrail events
+            // (thousands of rows under load) fits without spilling dirty pages mid-transaction
+            // and reading them back; SQLite's default is 2 MiB.
             .execute_batch(
                 "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-                 PRAGMA journal_size_limit = 67108864;",
+                 PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -16384;",
             )
             .map_err(db_err("configure the writer connection"))?;
         migrate(&writer)?;
