@@ -158,12 +158,16 @@ pub(crate) fn peek_action(req: &HttpRequest<'_>) -> (Option<String>, Option<Stri
     let mut action = None;
     let mut version = None;
     let body: &[u8] = if has_form_body(req) { req.body } else { &[] };
-    for raw in [req.query.as_bytes(), body] {
+    'sources: for raw in [req.query.as_bytes(), body] {
         for (k, v) in form_urlencoded::parse(raw) {
             match k.as_ref() {
                 "Action" if action.is_none() => action = Some(v.into_owned()),
                 "Version" if version.is_none() => version = Some(v.into_owned()),
                 _ => {}
+            }
+            // Clients put both first: the rest of the body need not be decoded.
+            if action.is_some() && version.is_some() {
+                break 'sources;
             }
         }
     }
