@@ -171,6 +171,10 @@ impl WriteTx for TrackedWrite<'_> {
         self.tx.append_event(account, event_json)
     }
 
+    fn append_events(&mut self, events: &[(String, String)]) -> Result<(), StoreError> {
+        self.tx.append_events(events)
+    }
+
     fn replace_event(
         &mut self,
         account: &str,

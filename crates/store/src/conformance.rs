@@ -24,6 +24,7 @@ pub fn run_all(store: &dyn Store) -> Result<(), StoreError> {
     read_snapshot_isolation(store)?;
     versioned_records_round_trip(store)?;
     events_append_and_order(store)?;
+    events_append_many_in_order(store)?;
     events_roll_back_with_their_transaction(store)?;
     events_newest_first_pages_backwards(store)?;
     events_replace_and_clear(store)?;
@@ -442,6 +443,34 @@ pub fn events_append_and_order(store: &dyn Store) -> Result<(), StoreError> {
     assert!(r.events(a, seqs.last().copied(), 10)?.is_empty());
     assert!(r.events(a, None, 0)?.is_empty());
     assert_eq!(r.events(a, Some(0), 1)?.first().map(|e| e.seq), seqs.first().copied());
+    Ok(())
+}
+
+/// `append_events` writes in order, across accounts, as many single appends would: 75 events
+/// (more than one multi-row statement's worth, plus a remainder).
+pub fn events_append_many_in_order(store: &dyn Store) -> Result<(), StoreError> {
+    let (a, b) = ("conf-many-111111111111", "conf-many-222222222222");
+    let events: Vec<(String, String)> = (0..75)
+        .map(|i| ((if i % 3 == 0 { b } else { a }).to_owned(), format!(r#"{{"i":{i}}}"#)))
+        .collect();
+    let mut tx = store.write()?;
+    let first = tx.append_event(a, r#"{"first":true}"#)?;
+    tx.append_events(&events)?;
+    let last = tx.append_event(b, r#"{"last":true}"#)?;
+    tx.commit()?;
+    assert_eq!(last, first + 76, "sequence numbers follow the order of appending");
+    let r = store.read()?;
+    let got_a: Vec<String> = r.events(a, None, 1000)?.into_iter().map(|e| e.body).collect();
+    let want_a: Vec<String> = std::iter::once(r#"{"first":true}"#.to_owned())
+        .chain(events.iter().filter(|(acct, _)| acct == a).map(|(_, body)| body.clone()))
+        .collect();
+    assert_eq!(got_a, want_a);
+    let got_b = r.events(b, None, 1000)?;
+    assert_eq!(got_b.len(), 26);
+    assert!(got_b.windows(2).all(|w| matches!(w, [x, y] if x.seq < y.seq)));
+    let mut empty = store.write()?;
+    empty.append_events(&[])?;
+    empty.commit()?;
     Ok(())
 }
 

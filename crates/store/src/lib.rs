@@ -150,6 +150,16 @@ pub trait WriteTx: ReadTx {
     /// Appends an audit event for `account` in this transaction and returns its sequence number.
     fn append_event(&mut self, account: &str, event_json: &str) -> Result<u64, StoreError>;
 
+    /// Appends many events (account, body) in order, as [`WriteTx::append_event`] one by one
+    /// would, without reporting their sequence numbers. Backends may write them in fewer
+    /// statements.
+    fn append_events(&mut self, events: &[(String, String)]) -> Result<(), StoreError> {
+        for (account, body) in events {
+            self.append_event(account, body)?;
+        }
+        Ok(())
+    }
+
     /// Replaces the body of event `seq` of `account` (completing an event appended before its
     /// outcome was known); returns whether there was such an event. Its `seq` does not change.
     fn replace_event(

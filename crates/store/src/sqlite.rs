@@ -52,6 +52,18 @@ const MIGRATIONS: &[(u32, &str)] = &[(
      CREATE INDEX events_by_account ON events (account, seq);",
 )];
 
+/// Rows per multi-row event INSERT (see `append_events`).
+const EVENTS_PER_INSERT: usize = 32;
+
+/// `INSERT INTO events (account, body) VALUES (?, ?), ...` for [`EVENTS_PER_INSERT`] rows.
+fn multi_insert_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let rows = vec!["(?, ?)"; EVENTS_PER_INSERT].join(", ");
+        format!("INSERT INTO events (account, body) VALUES {rows}")
+    })
+}
+
 /// The SQLite store. Most callers hold it as `Arc<dyn Store>` from [`crate::open_sqlite`].
 #[derive(Debug)]
 pub struct SqliteStore {
@@ -330,6 +342,24 @@ impl WriteTx for SqliteWrite<'_> {
             op: "append an event",
             message: "the event sequence number is negative".to_owned(),
         })
+    }
+
+    fn append_events(&mut self, events: &[(String, String)]) -> Result<(), StoreError> {
+        // Full chunks go through one cached multi-row INSERT each (one statement's overhead per
+        // EVENTS_PER_INSERT rows); the rest one by one. Rows keep their order, so sequence
+        // numbers follow it as with single appends.
+        let mut chunks = events.chunks_exact(EVENTS_PER_INSERT);
+        for chunk in chunks.by_ref() {
+            let mut stmt =
+                self.conn.prepare_cached(multi_insert_sql()).map_err(db_err("append events"))?;
+            let values = chunk.iter().flat_map(|(a, b)| [a as &dyn rusqlite::ToSql, b]);
+            let params: Vec<&dyn rusqlite::ToSql> = values.collect();
+            stmt.execute(params.as_slice()).map_err(db_err("append events"))?;
+        }
+        for (account, body) in chunks.remainder() {
+            self.append_event(account, body)?;
+        }
+        Ok(())
     }
 
     fn replace_event(

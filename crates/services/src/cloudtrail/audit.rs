@@ -217,6 +217,10 @@ impl WriteTx for AuditedWrite<'_> {
         self.inner.append_event(account, event_json)
     }
 
+    fn append_events(&mut self, events: &[(String, String)]) -> Result<(), StoreError> {
+        self.inner.append_events(events)
+    }
+
     fn replace_event(
         &mut self,
         account: &str,
@@ -385,11 +389,7 @@ fn write_batch(store: &dyn Store, batch: &[Job]) -> Result<(), StoreError> {
     let mut tx = store.write()?;
     for job in batch {
         match job {
-            Job::Append(events) => {
-                for (account, body) in events {
-                    tx.append_event(account, body)?;
-                }
-            }
+            Job::Append(events) => tx.append_events(events)?,
             Job::Amend(events) => {
                 for (account, seq, body) in events {
                     tx.replace_event(account, *seq, body)?;
