@@ -90,6 +90,8 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     }
     let mut auth = Authorizer::new(services, call);
     auth.check(None, &s3::request(call, name, None, &call.caller.account)?)?;
+    // Object Ownership, ACL, and the defaults of new buckets.
+    let configs = super::config::initial(call)?;
 
     let record = BucketRecord {
         name: name.to_owned(),
@@ -117,6 +119,9 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
             }
             _ => Err(s3::bucket_already_exists(name)),
         };
+    }
+    for (kind, value) in &configs {
+        model::BUCKET_CONFIGS.put(&mut *tx, &model::config_key(name, kind), value)?;
     }
     tx.commit()?;
     let location = if region == "us-east-1" {
@@ -207,6 +212,9 @@ pub fn delete_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     }
     if !model::BUCKETS.delete(&mut *tx, &b.name)? {
         return Err(s3::no_such_bucket(&b.name));
+    }
+    for key in super::config::keys_of(&*tx, &b.name)? {
+        model::BUCKET_CONFIGS.delete(&mut *tx, &key)?;
     }
     tx.commit()?;
     s3::delete_blobs(services, &blobs);

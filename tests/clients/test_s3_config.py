@@ -1,0 +1,342 @@
+"""S3 bucket sub-resources through boto3: ACLs and Object Ownership, lifecycle, CORS, website,
+notification, logging, default encryption, public access block, replication, acceleration and
+request payment. The Production account (999999999999) owns the buckets; Development
+(111111111111) is denied by default.
+"""
+
+import datetime
+
+import botocore.exceptions
+import pytest
+
+from conftest import make_server
+
+DEV = "111111111111"
+PROD = "999999999999"
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+
+
+def create_account(s, account_id, name):
+    proc = s.xacct("accounts", "create", "--id", account_id, "--name", name)
+    creds = dict(l[len("export "):].split("=", 1) for l in proc.stdout.splitlines() if l.startswith("export "))
+    return creds["AWS_ACCESS_KEY_ID"], creds["AWS_SECRET_ACCESS_KEY"]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_root):
+    s = make_server(tmp_root).start()
+    s.prod = create_account(s, PROD, "Production")
+    s.dev = create_account(s, DEV, "Development")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def prod(world):
+    return world.client("s3", key_id=world.prod[0], secret=world.prod[1], region="us-east-1")
+
+
+@pytest.fixture(scope="module")
+def dev(world):
+    return world.client("s3", key_id=world.dev[0], secret=world.dev[1], region="us-east-1")
+
+
+_n = [0]
+
+
+@pytest.fixture()
+def bucket(prod):
+    _n[0] += 1
+    name = f"cfg-bucket-{_n[0]}"
+    prod.create_bucket(Bucket=name)
+    return name
+
+
+def error(excinfo):
+    r = excinfo.value.response
+    return r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def fails(fn, **kwargs):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        fn(**kwargs)
+    return error(e)
+
+
+# ACLs and Object Ownership
+
+
+def test_new_buckets_enforce_bucket_owner_and_refuse_acls(prod, bucket):
+    own = prod.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert own == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    acl = prod.get_bucket_acl(Bucket=bucket)
+    owner = acl["Owner"]["ID"]
+    assert len(owner) == 64
+    assert acl["Grants"] == [{"Grantee": {"Type": "CanonicalUser", "ID": owner}, "Permission": "FULL_CONTROL"}]
+    assert fails(prod.put_bucket_acl, Bucket=bucket, ACL="public-read") == ("AccessControlListNotSupported", 400)
+    assert fails(prod.put_object, Bucket=bucket, Key="k", Body=b"x", ACL="public-read") == (
+        "AccessControlListNotSupported", 400)
+    # The bucket owner's full control is accepted, and is what reading shows.
+    prod.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="bucket-owner-full-control")
+    grants = prod.get_object_acl(Bucket=bucket, Key="k")["Grants"]
+    assert grants == [{"Grantee": {"Type": "CanonicalUser", "ID": owner}, "Permission": "FULL_CONTROL"}]
+    assert fails(prod.create_bucket, Bucket="cfg-public-acl", ACL="public-read") == (
+        "InvalidBucketAclWithObjectOwnership", 400)
+    assert fails(prod.head_bucket, Bucket="cfg-public-acl") == ("404", 404)
+
+
+def test_acls_with_object_writer_ownership(prod):
+    prod.create_bucket(Bucket="cfg-acl-writer", ObjectOwnership="ObjectWriter", ACL="public-read")
+    grants = prod.get_bucket_acl(Bucket="cfg-acl-writer")["Grants"]
+    assert {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"} in grants
+    prod.put_object(Bucket="cfg-acl-writer", Key="k", Body=b"x", ACL="public-read")
+    grants = prod.get_object_acl(Bucket="cfg-acl-writer", Key="k")["Grants"]
+    assert {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"} in grants
+    prod.put_object_acl(Bucket="cfg-acl-writer", Key="k", ACL="private")
+    assert len(prod.get_object_acl(Bucket="cfg-acl-writer", Key="k")["Grants"]) == 1
+    assert fails(prod.put_object_acl, Bucket="cfg-acl-writer", Key="missing", ACL="private")[0] == "NoSuchKey"
+    owner = prod.get_bucket_acl(Bucket="cfg-acl-writer")["Owner"]
+    prod.put_bucket_acl(Bucket="cfg-acl-writer", AccessControlPolicy={"Owner": owner, "Grants": [
+        {"Grantee": {"Type": "Group", "URI": LOG_DELIVERY}, "Permission": "WRITE"},
+        {"Grantee": {"Type": "Group", "URI": LOG_DELIVERY}, "Permission": "READ_ACP"},
+    ]})
+    assert len(prod.get_bucket_acl(Bucket="cfg-acl-writer")["Grants"]) == 2
+    assert fails(prod.put_bucket_acl, Bucket="cfg-acl-writer", AccessControlPolicy={"Grants": []}) == (
+        "MalformedACLError", 400)
+    assert fails(prod.put_bucket_acl, Bucket="cfg-acl-writer", AccessControlPolicy={"Owner": owner, "Grants": [
+        {"Grantee": {"Type": "Group", "URI": LOG_DELIVERY}, "Permission": "EVERYTHING"}]}) == ("MalformedACLError", 400)
+    assert fails(prod.put_object, Bucket="cfg-acl-writer", Key="k", Body=b"x", ACL="private",
+                 GrantRead=f'uri="{ALL_USERS}"') == ("InvalidRequest", 400)
+    assert fails(prod.put_object_acl, Bucket="cfg-acl-writer", Key="k", GrantRead="id=AllUsers") == (
+        "InvalidArgument", 400)
+    # ACLs cannot be disabled while the bucket ACL grants others.
+    assert fails(prod.put_bucket_ownership_controls, Bucket="cfg-acl-writer",
+                 OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}) == (
+        "InvalidBucketAclWithObjectOwnership", 400)
+
+
+def test_ownership_controls_delete_and_validation(prod, bucket):
+    prod.delete_bucket_ownership_controls(Bucket=bucket)
+    assert fails(prod.get_bucket_ownership_controls, Bucket=bucket) == ("OwnershipControlsNotFoundError", 404)
+    # Without ownership controls ACLs apply again.
+    prod.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    assert len(prod.get_bucket_acl(Bucket=bucket)["Grants"]) == 2
+    assert fails(prod.put_bucket_ownership_controls, Bucket=bucket,
+                 OwnershipControls={"Rules": [{"ObjectOwnership": "Everyone"}]}) == ("MalformedXML", 400)
+    prod.put_bucket_acl(Bucket=bucket, ACL="private")
+    prod.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    assert prod.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"][0]["ObjectOwnership"] == "ObjectWriter"
+
+
+def test_other_accounts_are_denied(dev, bucket):
+    assert fails(dev.get_bucket_acl, Bucket=bucket) == ("AccessDenied", 403)
+    assert fails(dev.put_bucket_cors, Bucket=bucket, CORSConfiguration={
+        "CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]}) == ("AccessDenied", 403)
+    assert fails(dev.get_bucket_lifecycle_configuration, Bucket=bucket) == ("AccessDenied", 403)
+
+
+# Lifecycle
+
+
+def test_lifecycle_round_trip_and_validation(prod, bucket):
+    assert fails(prod.get_bucket_lifecycle_configuration, Bucket=bucket) == ("NoSuchLifecycleConfiguration", 404)
+    date = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+    rules = [
+        {"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 7}},
+        {"ID": "tags", "Status": "Disabled", "Filter": {"And": {"Prefix": "a/", "Tags": [{"Key": "k", "Value": "v"}]}},
+         "Transitions": [{"Date": date, "StorageClass": "GLACIER"}]},
+        {"ID": "nc", "Status": "Enabled", "Filter": {},
+         "NoncurrentVersionTransitions": [{"NoncurrentDays": 30, "StorageClass": "ONEZONE_IA"}],
+         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 3}},
+    ]
+    out = prod.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    assert out["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+    got = prod.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert [r["ID"] for r in got] == ["expire", "tags", "nc"]
+    assert got[0]["Filter"] == {"Prefix": "logs/"} and got[0]["Expiration"] == {"Days": 7}
+    assert got[1]["Transitions"][0]["Date"] == date
+    assert got[1]["Filter"]["And"]["Tags"] == [{"Key": "k", "Value": "v"}]
+    bad = [
+        ({"ID": "x", "Status": "Enabled", "Expiration": {"Days": 1}}, "MalformedXML"),
+        ({"ID": "x", "Status": "Enabled", "Filter": {}, "Prefix": "", "Expiration": {"Days": 1}}, "MalformedXML"),
+        ({"ID": "x", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 1, "ExpiredObjectDeleteMarker": True}},
+         "MalformedXML"),
+        ({"ID": "x", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 0}}, "InvalidArgument"),
+        ({"ID": "x", "Status": "Enabled", "Filter": {}, "Transitions": [{"Days": 5, "StorageClass": "STANDARD_IA"}]},
+         "InvalidArgument"),
+    ]
+    for rule, code in bad:
+        assert fails(prod.put_bucket_lifecycle_configuration, Bucket=bucket,
+                     LifecycleConfiguration={"Rules": [rule]})[0] == code, rule
+    # Failed puts changed nothing.
+    assert len(prod.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]) == 3
+    assert prod.delete_bucket_lifecycle(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert fails(prod.get_bucket_lifecycle_configuration, Bucket=bucket) == ("NoSuchLifecycleConfiguration", 404)
+
+
+# CORS, website
+
+
+def test_cors_round_trip_and_validation(prod, bucket):
+    assert fails(prod.get_bucket_cors, Bucket=bucket) == ("NoSuchCORSConfiguration", 404)
+    rules = [{"ID": "r", "AllowedOrigins": ["https://example.com"], "AllowedMethods": ["GET", "PUT"],
+              "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 300}]
+    prod.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    assert prod.get_bucket_cors(Bucket=bucket)["CORSRules"] == rules
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        prod.put_bucket_cors(Bucket=bucket, CORSConfiguration={
+            "CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["PATCH"]}]})
+    assert error(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"].endswith("Unsupported method is PATCH")
+    assert fails(prod.put_bucket_cors, Bucket=bucket, CORSConfiguration={"CORSRules": []}) == ("MalformedXML", 400)
+    prod.delete_bucket_cors(Bucket=bucket)
+    assert fails(prod.get_bucket_cors, Bucket=bucket) == ("NoSuchCORSConfiguration", 404)
+
+
+def test_website_round_trip_and_validation(prod, bucket):
+    assert fails(prod.get_bucket_website, Bucket=bucket) == ("NoSuchWebsiteConfiguration", 404)
+    config = {"IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "error.html"},
+              "RoutingRules": [{"Condition": {"KeyPrefixEquals": "docs/"},
+                                "Redirect": {"ReplaceKeyPrefixWith": "documents/"}}]}
+    prod.put_bucket_website(Bucket=bucket, WebsiteConfiguration=config)
+    got = prod.get_bucket_website(Bucket=bucket)
+    assert got["IndexDocument"] == {"Suffix": "index.html"}
+    assert got["RoutingRules"] == config["RoutingRules"]
+    assert fails(prod.put_bucket_website, Bucket=bucket, WebsiteConfiguration={"ErrorDocument": {"Key": "e"}}) == (
+        "InvalidArgument", 400)
+    prod.delete_bucket_website(Bucket=bucket)
+    assert fails(prod.get_bucket_website, Bucket=bucket) == ("NoSuchWebsiteConfiguration", 404)
+
+
+# Notification, logging
+
+
+def test_notification_configuration(prod, bucket):
+    assert prod.get_bucket_notification_configuration(Bucket=bucket).get("QueueConfigurations") is None
+    queue = {"QueueArn": "arn:aws:sqs:us-east-1:999999999999:events", "Events": ["s3:ObjectCreated:*"],
+             "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "in/"}]}}}
+    # xacct serves no SQS: the destination cannot be validated unless validation is skipped.
+    assert fails(prod.put_bucket_notification_configuration, Bucket=bucket,
+                 NotificationConfiguration={"QueueConfigurations": [queue]}) == ("InvalidArgument", 400)
+    prod.put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [queue], "EventBridgeConfiguration": {}},
+        SkipDestinationValidation=True)
+    got = prod.get_bucket_notification_configuration(Bucket=bucket)
+    assert got["QueueConfigurations"][0]["QueueArn"] == queue["QueueArn"]
+    assert got["QueueConfigurations"][0]["Id"]
+    assert "EventBridgeConfiguration" in got
+    bad = dict(queue, Events=["s3:Everything"])
+    assert fails(prod.put_bucket_notification_configuration, Bucket=bucket, SkipDestinationValidation=True,
+                 NotificationConfiguration={"QueueConfigurations": [bad]}) == ("InvalidArgument", 400)
+    prod.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+    assert "QueueConfigurations" not in prod.get_bucket_notification_configuration(Bucket=bucket)
+
+
+def test_logging_target_checks(prod, world):
+    prod.create_bucket(Bucket="cfg-logged")
+    assert "LoggingEnabled" not in prod.get_bucket_logging(Bucket="cfg-logged")
+    enable = lambda target: prod.put_bucket_logging(  # noqa: E731
+        Bucket="cfg-logged", BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": "l/"}})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        enable("cfg-no-such-target")
+    assert error(e) == ("InvalidTargetBucketForLogging", 400)
+    prod.create_bucket(Bucket="cfg-logs-acl", ObjectOwnership="ObjectWriter")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        enable("cfg-logs-acl")
+    assert error(e) == ("InvalidTargetBucketForLogging", 400)
+    prod.put_bucket_acl(Bucket="cfg-logs-acl", ACL="log-delivery-write")
+    enable("cfg-logs-acl")
+    got = prod.get_bucket_logging(Bucket="cfg-logged")["LoggingEnabled"]
+    assert got == {"TargetBucket": "cfg-logs-acl", "TargetPrefix": "l/"}
+    west = world.client("s3", key_id=world.prod[0], secret=world.prod[1], region="us-west-2")
+    west.create_bucket(Bucket="cfg-logs-west", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        enable("cfg-logs-west")
+    assert error(e)[0] == "CrossLocationLoggingProhibited"
+    prod.put_bucket_logging(Bucket="cfg-logged", BucketLoggingStatus={})
+    assert "LoggingEnabled" not in prod.get_bucket_logging(Bucket="cfg-logged")
+
+
+# Encryption, public access block
+
+
+def test_default_encryption(prod, bucket):
+    default = prod.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    assert default["Rules"] == [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                                 "BucketKeyEnabled": False}]
+    kms = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/k"},
+                      "BucketKeyEnabled": True}]}
+    prod.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms)
+    assert prod.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == kms
+    bad = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256", "KMSMasterKeyID": "k"}}]}
+    assert fails(prod.put_bucket_encryption, Bucket=bucket, ServerSideEncryptionConfiguration=bad) == (
+        "InvalidArgument", 400)
+    prod.delete_bucket_encryption(Bucket=bucket)
+    assert prod.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == default
+
+
+def test_public_access_block(prod, bucket):
+    on = prod.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert on == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                  "RestrictPublicBuckets": True}
+    prod.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicAcls": True})
+    got = prod.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert got == {"BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
+                   "RestrictPublicBuckets": False}
+    assert fails(prod.put_public_access_block, Bucket=bucket, PublicAccessBlockConfiguration={}) == (
+        "InvalidRequest", 400)
+    prod.delete_public_access_block(Bucket=bucket)
+    assert fails(prod.get_public_access_block, Bucket=bucket) == ("NoSuchPublicAccessBlockConfiguration", 404)
+
+
+# Replication, acceleration, request payment
+
+
+def test_replication_requires_versioning(prod, bucket):
+    assert fails(prod.get_bucket_replication, Bucket=bucket) == ("ReplicationConfigurationNotFoundError", 404)
+    config = {"Role": "arn:aws:iam::999999999999:role/replication",
+              "Rules": [{"ID": "r", "Status": "Enabled", "Prefix": "", "Destination": {"Bucket": "arn:aws:s3:::dst"}}]}
+    assert fails(prod.put_bucket_replication, Bucket=bucket, ReplicationConfiguration=config) == (
+        "InvalidRequest", 400)
+    prod.delete_bucket_replication(Bucket=bucket)
+    assert fails(prod.get_bucket_replication, Bucket="cfg-none-such") == ("NoSuchBucket", 404)
+
+
+def test_accelerate_and_request_payment(prod, bucket):
+    assert "Status" not in prod.get_bucket_accelerate_configuration(Bucket=bucket)
+    prod.put_bucket_accelerate_configuration(Bucket=bucket, AccelerateConfiguration={"Status": "Enabled"})
+    assert prod.get_bucket_accelerate_configuration(Bucket=bucket)["Status"] == "Enabled"
+    assert fails(prod.put_bucket_accelerate_configuration, Bucket=bucket,
+                 AccelerateConfiguration={"Status": "On"}) == ("MalformedXML", 400)
+    prod.create_bucket(Bucket="cfg.dotted")
+    assert fails(prod.put_bucket_accelerate_configuration, Bucket="cfg.dotted",
+                 AccelerateConfiguration={"Status": "Enabled"}) == ("InvalidRequest", 400)
+    assert prod.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
+    prod.put_bucket_request_payment(Bucket=bucket, RequestPaymentConfiguration={"Payer": "Requester"})
+    assert prod.get_bucket_request_payment(Bucket=bucket)["Payer"] == "Requester"
+
+
+def test_configurations_go_with_the_bucket(prod):
+    prod.create_bucket(Bucket="cfg-recreated")
+    prod.put_bucket_cors(Bucket="cfg-recreated", CORSConfiguration={
+        "CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]})
+    prod.delete_bucket(Bucket="cfg-recreated")
+    prod.create_bucket(Bucket="cfg-recreated")
+    assert fails(prod.get_bucket_cors, Bucket="cfg-recreated") == ("NoSuchCORSConfiguration", 404)
+
+
+def test_configurations_survive_a_restart(tmp_root):
+    s = make_server(tmp_root).start()
+    try:
+        keys = create_account(s, PROD, "Production")
+        c = s.client("s3", key_id=keys[0], secret=keys[1], region="us-east-1")
+        c.create_bucket(Bucket="cfg-durable")
+        c.put_bucket_cors(Bucket="cfg-durable", CORSConfiguration={
+            "CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]})
+        s.stop()
+        s.start()
+        c = s.client("s3", key_id=keys[0], secret=keys[1], region="us-east-1")
+        assert c.get_bucket_cors(Bucket="cfg-durable")["CORSRules"][0]["AllowedMethods"] == ["GET"]
+    finally:
+        s.stop()
