@@ -90,6 +90,27 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     }
     let mut auth = Authorizer::new(services, call);
     auth.check(None, &s3::request(call, name, None, &call.caller.account)?)?;
+    // Setting Object Ownership or an ACL at creation needs those permissions too (CreateBucket
+    // API reference, "Permissions").
+    let extra = [
+        ("s3:PutBucketOwnershipControls", call.input.get("ObjectOwnership").is_some()),
+        (
+            "s3:PutBucketAcl",
+            ["ACL", "GrantFullControl", "GrantRead", "GrantReadACP", "GrantWrite", "GrantWriteACP"]
+                .iter()
+                .any(|m| call.input.get(*m).is_some()),
+        ),
+    ];
+    for (action, needed) in extra {
+        if needed {
+            let r = crate::authz::ActionRequest::new(
+                action,
+                crate::s3::actions::bucket_arn(name),
+                Some(&call.caller.account),
+            );
+            auth.check(None, &r)?;
+        }
+    }
     // Object Ownership, ACL, and the defaults of new buckets.
     let configs = super::config::initial(call)?;
 
