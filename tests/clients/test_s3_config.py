@@ -87,7 +87,13 @@ def test_new_buckets_enforce_bucket_owner_and_refuse_acls(prod, bucket):
 
 
 def test_acls_with_object_writer_ownership(prod):
-    prod.create_bucket(Bucket="cfg-acl-writer", ObjectOwnership="ObjectWriter", ACL="public-read")
+    # New buckets have Block Public Access on: no public ACL at creation.
+    assert fails(prod.create_bucket, Bucket="cfg-acl-writer", ObjectOwnership="ObjectWriter",
+                 ACL="public-read") == ("InvalidBucketAclWithBlockPublicAccessError", 400)
+    prod.create_bucket(Bucket="cfg-acl-writer", ObjectOwnership="ObjectWriter")
+    assert fails(prod.put_bucket_acl, Bucket="cfg-acl-writer", ACL="public-read") == ("AccessDenied", 403)
+    prod.delete_public_access_block(Bucket="cfg-acl-writer")
+    prod.put_bucket_acl(Bucket="cfg-acl-writer", ACL="public-read")
     grants = prod.get_bucket_acl(Bucket="cfg-acl-writer")["Grants"]
     assert {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"} in grants
     prod.put_object(Bucket="cfg-acl-writer", Key="k", Body=b"x", ACL="public-read")
@@ -119,7 +125,9 @@ def test_acls_with_object_writer_ownership(prod):
 def test_ownership_controls_delete_and_validation(prod, bucket):
     prod.delete_bucket_ownership_controls(Bucket=bucket)
     assert fails(prod.get_bucket_ownership_controls, Bucket=bucket) == ("OwnershipControlsNotFoundError", 404)
-    # Without ownership controls ACLs apply again.
+    # Without ownership controls ACLs apply again (and Block Public Access still refuses public ones).
+    assert fails(prod.put_bucket_acl, Bucket=bucket, ACL="public-read") == ("AccessDenied", 403)
+    prod.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicPolicy": True})
     prod.put_bucket_acl(Bucket=bucket, ACL="public-read")
     assert len(prod.get_bucket_acl(Bucket=bucket)["Grants"]) == 2
     assert fails(prod.put_bucket_ownership_controls, Bucket=bucket,
@@ -274,6 +282,16 @@ def test_default_encryption(prod, bucket):
         "InvalidArgument", 400)
     prod.delete_bucket_encryption(Bucket=bucket)
     assert prod.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == default
+
+
+def test_block_public_policy(prod, bucket):
+    import json
+    public = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+                         "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]})
+    assert fails(prod.put_bucket_policy, Bucket=bucket, Policy=public) == ("AccessDenied", 403)
+    prod.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicAcls": True})
+    prod.put_bucket_policy(Bucket=bucket, Policy=public)
+    assert prod.get_bucket_policy(Bucket=bucket)["Policy"] == public
 
 
 def test_public_access_block(prod, bucket):

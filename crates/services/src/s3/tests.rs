@@ -517,12 +517,12 @@ fn object_acls_follow_object_ownership() {
         json!({"Bucket": "productionapp", "ObjectOwnership": "BucketOwnerPreferred"}),
     )
     .unwrap();
-    w.put_with(
-        &prod(),
-        json!({"Bucket": "productionapp", "Key": "a.txt", "ACL": "authenticated-read"}),
-        b"a",
-    )
-    .unwrap();
+    // Block Public Access (on for new buckets) refuses public ACLs until it is lifted.
+    let public = json!({"Bucket": "productionapp", "Key": "a.txt", "ACL": "authenticated-read"});
+    let e = w.put_with(&prod(), public.clone(), b"a").unwrap_err();
+    assert_eq!((e.code, e.status), ("AccessDenied", 403));
+    w.s3(&prod(), "DeletePublicAccessBlock", json!({"Bucket": "productionapp"})).unwrap();
+    w.put_with(&prod(), public, b"a").unwrap();
     let acl =
         w.s3(&prod(), "GetObjectAcl", json!({"Bucket": "productionapp", "Key": "a.txt"})).unwrap();
     assert_eq!(acl["Grants"].as_array().unwrap().len(), 2);
@@ -552,4 +552,35 @@ fn object_acls_follow_object_ownership() {
         .s3(&prod(), "GetObjectAcl", json!({"Bucket": "productionapp", "Key": "nope"}))
         .unwrap_err();
     assert_eq!(e.code, "NoSuchKey");
+}
+
+#[test]
+fn block_public_policy_refuses_public_bucket_policies() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let public = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::productionapp/*"}]});
+    let input = json!({"Bucket": "productionapp", "Policy": public.to_string()});
+    let e = w.s3(&prod(), "PutBucketPolicy", input.clone()).unwrap_err();
+    assert_eq!((e.code, e.status), ("AccessDenied", 403));
+    assert!(e.message.contains("BlockPublicPolicy"), "{}", e.message);
+    let e = w.s3(&prod(), "GetBucketPolicy", json!({"Bucket": "productionapp"})).unwrap_err();
+    assert_eq!(e.code, "NoSuchBucketPolicy");
+    // A policy for a named account is not public.
+    let named = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{DEV}:root")}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::productionapp/*"}]});
+    w.s3(
+        &prod(),
+        "PutBucketPolicy",
+        json!({"Bucket": "productionapp", "Policy": named.to_string()}),
+    )
+    .unwrap();
+    w.s3(
+        &prod(),
+        "PutPublicAccessBlock",
+        json!({"Bucket": "productionapp", "PublicAccessBlockConfiguration": {"BlockPublicAcls": true}}),
+    )
+    .unwrap();
+    w.s3(&prod(), "PutBucketPolicy", input).unwrap();
 }

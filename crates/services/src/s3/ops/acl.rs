@@ -13,6 +13,8 @@ use crate::s3::model::{self, Acl, BucketRecord, Grant, Grantee};
 use crate::s3::{self as s3, Authorizer};
 use crate::{input_str, Call, ServiceError, Services};
 
+use super::public;
+
 pub(crate) const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
 pub(crate) const AUTHENTICATED_USERS: &str =
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
@@ -320,6 +322,10 @@ pub(crate) fn create_bucket_acl(call: &Call<'_>) -> Result<(String, Option<Acl>)
         // An owner-only ACL is the default: nothing to keep.
         return Ok((ownership, None));
     }
+    // New buckets start with Block Public Access on.
+    if acl.as_ref().is_some_and(public::acl_is_public) {
+        return Err(public::invalid_bucket_acl_with_block_public_access());
+    }
     Ok((ownership, acl))
 }
 
@@ -334,6 +340,7 @@ pub(crate) fn new_object_acl(
 ) -> Result<Option<Acl>, ServiceError> {
     let tx = services.store().read()?;
     let disabled = acls_disabled(&*tx, &bucket.name)?;
+    let block = public::blocks(&*tx, &bucket.name, "BlockPublicAcls")?;
     drop(tx);
     let acl = requested_acl(input, AclTarget::Object, writer_account, &bucket.account)?;
     let Some(acl) = acl else { return Ok(None) };
@@ -344,6 +351,9 @@ pub(crate) fn new_object_acl(
             return Ok(None);
         }
         return Err(access_control_list_not_supported());
+    }
+    if block && public::acl_is_public(&acl) {
+        return Err(public::public_acl_blocked());
     }
     Ok(Some(acl))
 }
@@ -380,6 +390,8 @@ pub fn put_bucket_acl(services: &Services, call: &Call<'_>) -> Result<Value, Ser
         }
         // The owner's full control is what a bucket without ACLs has already.
         model::BUCKET_CONFIGS.delete(&mut *tx, &key)?;
+    } else if public::acl_is_public(&acl) && public::blocks(&*tx, &b.name, "BlockPublicAcls")? {
+        return Err(public::public_acl_blocked());
     } else {
         let v = serde_json::to_value(&acl)
             .map_err(|e| ServiceError::internal(format!("bucket ACL: {e}")))?;
@@ -444,6 +456,8 @@ pub fn put_object_acl(services: &Services, call: &Call<'_>) -> Result<Value, Ser
             return Err(access_control_list_not_supported());
         }
         o.acl = None;
+    } else if public::acl_is_public(&acl) && public::blocks(&*tx, &b.name, "BlockPublicAcls")? {
+        return Err(public::public_acl_blocked());
     } else {
         o.acl = Some(acl);
     }

@@ -247,6 +247,12 @@ pub fn put_bucket_policy(services: &Services, call: &Call<'_>) -> Result<Value, 
     let b = s3::authorized_bucket(services, call, &mut auth, None)?;
     let doc = input_str(call.input, "Policy").unwrap_or("");
     validate_policy(doc, &b.name)?;
+    if super::public::policy_is_public(doc) {
+        let tx = services.store().read()?;
+        if super::public::blocks(&*tx, &b.name, "BlockPublicPolicy")? {
+            return Err(super::public::public_policy_blocked(call, &b.name));
+        }
+    }
     update_bucket(services, &b.name, |rec| {
         rec.policy = Some(doc.to_owned());
         Ok(())

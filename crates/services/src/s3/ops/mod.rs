@@ -5,3 +5,4 @@ pub mod buckets;
 pub mod config;
 pub mod multipart;
 pub mod objects;
+pub mod public;
