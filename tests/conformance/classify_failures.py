@@ -67,6 +67,8 @@ RULES = [
     ("aws", "GetAccountSummary counts the management root's own access key", r"test_get_account_summary", None),
     ("aws", "S3 Object Ownership: since April 2023 new buckets are BucketOwnerEnforced (ACLs disabled); setting an ACL other than bucket-owner-full-control is AccessControlListNotSupported, CreateBucket with a public ACL InvalidBucketAclWithObjectOwnership (S3 User Guide, 'Troubleshooting' Object Ownership, object-ownership-error-responses)",
      r"test_s3", r"AccessControlListNotSupported|InvalidBucketAclWithObjectOwnership"),
+    ("aws", "S3 Block Public Access is on for new buckets since April 2023: BlockPublicPolicy refuses a bucket policy granting a wildcard principal (AccessDenied), BlockPublicAcls public ACLs, CreateBucket with a public ACL is InvalidBucketAclWithBlockPublicAccessError (S3 User Guide, 'Blocking public access to your Amazon S3 storage')",
+     r"test_s3", r"BlockPublicPolicy block public access|InvalidBucketAclWithBlockPublicAccessError"),
     ("aws", "S3 grant headers: id= must be a canonical user id and uri= a predefined group URI ('AllUsers' is neither; moto's 'url=' is no grantee type); the bucket also has ACLs disabled by default (S3 User Guide, 'Access control list (ACL) overview', x-amz-grant-* in the PutObjectAcl API reference)",
      r"test_put_object_acl_using_grant", r"InvalidArgument"),
     ("aws", "S3 default encryption: every bucket has SSE-S3 default encryption since January 2023 and DeleteBucketEncryption resets it to SSE-S3 (DeleteBucketEncryption API reference), so GetBucketEncryption never answers ServerSideEncryptionConfigurationNotFoundError",
