@@ -264,6 +264,19 @@ def test_logging_target_checks(prod, world):
     assert error(e)[0] == "CrossLocationLoggingProhibited"
     prod.put_bucket_logging(Bucket="cfg-logged", BucketLoggingStatus={})
     assert "LoggingEnabled" not in prod.get_bucket_logging(Bucket="cfg-logged")
+    # A bucket policy letting the logging service put the log objects also qualifies.
+    import json
+    prod.create_bucket(Bucket="cfg-logs-policy")
+    policy = lambda resource: json.dumps({"Version": "2012-10-17", "Statement": [{  # noqa: E731
+        "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject", "Resource": resource}]})
+    prod.put_bucket_policy(Bucket="cfg-logs-policy", Policy=policy("arn:aws:s3:::cfg-logs-policy/other/*"))
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        enable("cfg-logs-policy")
+    assert error(e) == ("InvalidTargetBucketForLogging", 400)
+    prod.put_bucket_policy(Bucket="cfg-logs-policy", Policy=policy("arn:aws:s3:::cfg-logs-policy/l/*"))
+    enable("cfg-logs-policy")
+    assert prod.get_bucket_logging(Bucket="cfg-logged")["LoggingEnabled"]["TargetBucket"] == "cfg-logs-policy"
 
 
 # Encryption, public access block

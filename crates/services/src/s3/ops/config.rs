@@ -674,9 +674,14 @@ fn invalid_target(message: &str, target: &str) -> ServiceError {
         .with_field("TargetBucket", target)
 }
 
-/// Whether the target bucket lets S3 write logs: the log delivery group's WRITE and READ_ACP
-/// grants in its ACL, or a bucket policy naming the logging service principal.
-fn log_delivery_allowed(tx: &dyn ReadTx, target: &BucketRecord) -> Result<bool, ServiceError> {
+/// Whether the target bucket lets S3 write logs under `prefix`: the log delivery group's WRITE
+/// and READ_ACP grants in its ACL, or a bucket policy statement allowing the logging service
+/// principal `s3:PutObject` on the log objects (S3 User Guide, "Permissions for log delivery").
+fn log_delivery_allowed(
+    tx: &dyn ReadTx,
+    target: &BucketRecord,
+    prefix: &str,
+) -> Result<bool, ServiceError> {
     let grants = acl::bucket_grants(tx, target)?;
     let has = |p: &str| {
         grants.iter().any(|g| {
@@ -687,7 +692,33 @@ fn log_delivery_allowed(tx: &dyn ReadTx, target: &BucketRecord) -> Result<bool, 
     if has("WRITE") && has("READ_ACP") {
         return Ok(true);
     }
-    Ok(target.policy.as_deref().is_some_and(|p| p.contains("logging.s3.amazonaws.com")))
+    let Some(doc) = target.policy.as_deref() else { return Ok(false) };
+    let Ok(policy) = serde_json::from_str::<Value>(doc) else { return Ok(false) };
+    let statements = match policy.get("Statement") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(s) => vec![s.clone()],
+        None => Vec::new(),
+    };
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        match v {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let log_arn = format!("arn:aws:s3:::{}/{prefix}", target.name);
+    Ok(statements.iter().any(|st| {
+        st.get("Effect").and_then(Value::as_str) == Some("Allow")
+            && strings(st.get("Principal").and_then(|p| p.get("Service")))
+                .iter()
+                .any(|s| s == "logging.s3.amazonaws.com")
+            && strings(st.get("Action"))
+                .iter()
+                .any(|a| xacct_policy::wildcard_match(a, "s3:PutObject", true))
+            && strings(st.get("Resource"))
+                .iter()
+                .any(|r| xacct_policy::wildcard_match(r, &log_arn, false))
+    }))
 }
 
 pub fn put_bucket_logging(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
@@ -723,7 +754,8 @@ pub fn put_bucket_logging(services: &Services, call: &Call<'_>) -> Result<Value,
         )
         .with_field("TargetBucketLocation", target.region.clone()));
     }
-    if !log_delivery_allowed(&*tx, &target)? {
+    let prefix = input_str(enabled, "TargetPrefix").unwrap_or_default();
+    if !log_delivery_allowed(&*tx, &target, prefix)? {
         return Err(invalid_target(
             "You must either provide the necessary permissions to the logging service using a bucket policy or give the log-delivery group WRITE and READ_ACP permissions to the target bucket",
             target_name,
