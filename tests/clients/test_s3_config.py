@@ -348,6 +348,28 @@ def test_accelerate_and_request_payment(prod, bucket):
     assert prod.get_bucket_request_payment(Bucket=bucket)["Payer"] == "Requester"
 
 
+def test_inventory_configurations(prod, bucket):
+    def config(i):
+        return {"Id": i, "IsEnabled": True, "IncludedObjectVersions": "Current", "Filter": {"Prefix": "data/"},
+                "Schedule": {"Frequency": "Daily"}, "OptionalFields": ["Size", "ETag"],
+                "Destination": {"S3BucketDestination": {"Bucket": f"arn:aws:s3:::{bucket}", "Format": "CSV"}}}
+    assert fails(prod.get_bucket_inventory_configuration, Bucket=bucket, Id="a") == ("NoSuchConfiguration", 404)
+    for i in ["b", "a"]:
+        prod.put_bucket_inventory_configuration(Bucket=bucket, Id=i, InventoryConfiguration=config(i))
+    assert prod.get_bucket_inventory_configuration(Bucket=bucket, Id="a")["InventoryConfiguration"] == config("a")
+    listed = prod.list_bucket_inventory_configurations(Bucket=bucket)
+    assert [c["Id"] for c in listed["InventoryConfigurationList"]] == ["a", "b"]
+    assert listed["IsTruncated"] is False
+    bad = dict(config("c"), Schedule={"Frequency": "Hourly"})
+    assert fails(prod.put_bucket_inventory_configuration, Bucket=bucket, Id="c", InventoryConfiguration=bad) == (
+        "MalformedXML", 400)
+    assert fails(prod.put_bucket_inventory_configuration, Bucket=bucket, Id="d", InventoryConfiguration=config("c"))[0] == (
+        "InvalidArgument")
+    prod.delete_bucket_inventory_configuration(Bucket=bucket, Id="a")
+    assert fails(prod.delete_bucket_inventory_configuration, Bucket=bucket, Id="a") == ("NoSuchConfiguration", 404)
+    assert len(prod.list_bucket_inventory_configurations(Bucket=bucket)["InventoryConfigurationList"]) == 1
+
+
 def test_configurations_go_with_the_bucket(prod):
     prod.create_bucket(Bucket="cfg-recreated")
     prod.put_bucket_cors(Bucket="cfg-recreated", CORSConfiguration={

@@ -64,6 +64,12 @@ pub const ACTIONS: &[(&str, &str, Target)] = &[
     ("PutBucketAccelerateConfiguration", "s3:PutAccelerateConfiguration", Target::Bucket),
     ("GetBucketAccelerateConfiguration", "s3:GetAccelerateConfiguration", Target::Bucket),
     ("PutBucketRequestPayment", "s3:PutBucketRequestPayment", Target::Bucket),
+    // Every inventory operation is authorized by s3:PutInventoryConfiguration or
+    // s3:GetInventoryConfiguration (S3 API reference of each).
+    ("PutBucketInventoryConfiguration", "s3:PutInventoryConfiguration", Target::Bucket),
+    ("DeleteBucketInventoryConfiguration", "s3:PutInventoryConfiguration", Target::Bucket),
+    ("GetBucketInventoryConfiguration", "s3:GetInventoryConfiguration", Target::Bucket),
+    ("ListBucketInventoryConfigurations", "s3:GetInventoryConfiguration", Target::Bucket),
     ("GetBucketRequestPayment", "s3:GetBucketRequestPayment", Target::Bucket),
     ("ListObjects", "s3:ListBucket", Target::Bucket),
     ("ListObjectsV2", "s3:ListBucket", Target::Bucket),

@@ -158,6 +158,18 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "GetBucketAccelerateConfiguration" => {
             config::get_bucket_accelerate_configuration(services, call)
         }
+        "PutBucketInventoryConfiguration" => {
+            config::put_bucket_inventory_configuration(services, call)
+        }
+        "GetBucketInventoryConfiguration" => {
+            config::get_bucket_inventory_configuration(services, call)
+        }
+        "DeleteBucketInventoryConfiguration" => {
+            config::delete_bucket_inventory_configuration(services, call)
+        }
+        "ListBucketInventoryConfigurations" => {
+            config::list_bucket_inventory_configurations(services, call)
+        }
         "PutBucketRequestPayment" => config::put_bucket_request_payment(services, call),
         "GetBucketRequestPayment" => config::get_bucket_request_payment(services, call),
         "ListObjects" => objects::list_objects(services, call),

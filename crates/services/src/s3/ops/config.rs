@@ -68,11 +68,15 @@ fn write(
 
 /// Every configuration key of `bucket`, for `DeleteBucket`.
 pub(crate) fn keys_of(tx: &dyn ReadTx, bucket: &str) -> Result<Vec<String>, ServiceError> {
-    Ok(model::BUCKET_CONFIGS
-        .scan(tx, &format!("{bucket}/"), None, 1000)?
-        .into_iter()
-        .map(|(k, _)| k)
-        .collect())
+    let prefix = format!("{bucket}/");
+    let mut out: Vec<String> = Vec::new();
+    loop {
+        let batch = model::BUCKET_CONFIGS.scan(tx, &prefix, out.last().map(String::as_str), 500)?;
+        if batch.is_empty() {
+            return Ok(out);
+        }
+        out.extend(batch.into_iter().map(|(k, _)| k));
+    }
 }
 
 /// The configurations a new bucket starts with (since January 2023 every bucket has SSE-S3
@@ -702,7 +706,9 @@ fn log_delivery_allowed(
     let strings = |v: Option<&Value>| -> Vec<String> {
         match v {
             Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            Some(Value::Array(a)) => {
+                a.iter().filter_map(Value::as_str).map(str::to_owned).collect()
+            }
             _ => Vec::new(),
         }
     };
@@ -1057,6 +1063,169 @@ pub fn get_bucket_request_payment(
         .unwrap_or_else(|| json!({ "Payer": "BucketOwner" })))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Inventory (configurations by id: `BUCKET/inventory/ID`)
+
+const INVENTORY_FIELDS: &[&str] = &[
+    "Size",
+    "LastModifiedDate",
+    "StorageClass",
+    "ETag",
+    "IsMultipartUploaded",
+    "ReplicationStatus",
+    "EncryptionStatus",
+    "ObjectLockRetainUntilDate",
+    "ObjectLockMode",
+    "ObjectLockLegalHoldStatus",
+    "IntelligentTieringAccessTier",
+    "BucketKeyStatus",
+    "ChecksumAlgorithm",
+    "ObjectAccessControlList",
+    "ObjectOwner",
+    "LifecycleExpirationDate",
+];
+
+fn inventory_key(bucket: &str, id: &str) -> String {
+    model::config_key(bucket, &format!("inventory/{id}"))
+}
+
+fn configuration_id<'c>(call: &'c Call<'_>) -> Result<&'c str, ServiceError> {
+    match input_str(call.input, "Id") {
+        Some(id) if !id.is_empty() && id.len() <= 64 => Ok(id),
+        _ => Err(s3::invalid_argument("Invalid configuration id.")),
+    }
+}
+
+fn no_such_configuration() -> ServiceError {
+    ServiceError::client("NoSuchConfiguration", 404, "The specified configuration does not exist.")
+}
+
+pub(crate) fn validate_inventory(id: &str, config: Option<&Value>) -> Result<Value, ServiceError> {
+    let config = config.ok_or_else(s3::malformed_xml)?;
+    if input_str(config, "Id") != Some(id) {
+        // Guessed text: the body must name the configuration the query string does.
+        return Err(s3::invalid_argument(
+            "The configuration ID in the request body does not match the ID in the query string.",
+        ));
+    }
+    let dest = config
+        .get("Destination")
+        .and_then(|d| d.get("S3BucketDestination"))
+        .ok_or_else(s3::malformed_xml)?;
+    if !input_str(dest, "Bucket").is_some_and(|b| b.starts_with("arn:aws:s3:::")) {
+        return Err(s3::invalid_argument("Invalid bucket ARN."));
+    }
+    if !matches!(input_str(dest, "Format"), Some("CSV" | "ORC" | "Parquet")) {
+        return Err(s3::malformed_xml());
+    }
+    if !matches!(input_str(config, "IncludedObjectVersions"), Some("All" | "Current")) {
+        return Err(s3::malformed_xml());
+    }
+    let frequency = config.get("Schedule").and_then(|s| input_str(s, "Frequency"));
+    if !matches!(frequency, Some("Daily" | "Weekly")) {
+        return Err(s3::malformed_xml());
+    }
+    if config.get("IsEnabled").and_then(Value::as_bool).is_none() {
+        return Err(s3::malformed_xml());
+    }
+    for f in list(config, "OptionalFields") {
+        if !f.as_str().is_some_and(|f| INVENTORY_FIELDS.contains(&f)) {
+            return Err(s3::malformed_xml());
+        }
+    }
+    Ok(config.clone())
+}
+
+pub fn put_bucket_inventory_configuration(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
+    let mut auth = Authorizer::new(services, call);
+    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
+    let id = configuration_id(call)?;
+    let config = validate_inventory(id, call.input.get("InventoryConfiguration"))?;
+    let mut tx = services.store().write()?;
+    if model::BUCKETS.get(&*tx, &b.name)?.is_none() {
+        return Err(s3::no_such_bucket(&b.name));
+    }
+    let key = inventory_key(&b.name, id);
+    // At most 1,000 inventory configurations per bucket (S3 User Guide, "Amazon S3 Inventory").
+    if model::BUCKET_CONFIGS.get(&*tx, &key)?.is_none() {
+        let prefix = model::config_key(&b.name, "inventory/");
+        if model::BUCKET_CONFIGS.scan(&*tx, &prefix, None, 1000)?.len() >= 1000 {
+            return Err(ServiceError::client(
+                "TooManyConfigurations",
+                400,
+                "You are attempting to create a new configuration but have already reached the 1,000-configuration limit.",
+            ));
+        }
+    }
+    model::BUCKET_CONFIGS.put(&mut *tx, &key, &config)?;
+    tx.commit()?;
+    Ok(json!({}))
+}
+
+pub fn get_bucket_inventory_configuration(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
+    let mut auth = Authorizer::new(services, call);
+    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
+    let id = configuration_id(call)?;
+    let tx = services.store().read()?;
+    let config = model::BUCKET_CONFIGS
+        .get(&*tx, &inventory_key(&b.name, id))?
+        .ok_or_else(no_such_configuration)?;
+    Ok(json!({ "InventoryConfiguration": config }))
+}
+
+pub fn delete_bucket_inventory_configuration(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
+    let mut auth = Authorizer::new(services, call);
+    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
+    let id = configuration_id(call)?;
+    let mut tx = services.store().write()?;
+    if !model::BUCKET_CONFIGS.delete(&mut *tx, &inventory_key(&b.name, id))? {
+        return Err(no_such_configuration());
+    }
+    tx.commit()?;
+    Ok(json!({}))
+}
+
+/// Up to 100 configurations per page; the token is the last id of the previous page.
+pub fn list_bucket_inventory_configurations(
+    services: &Services,
+    call: &Call<'_>,
+) -> Result<Value, ServiceError> {
+    let mut auth = Authorizer::new(services, call);
+    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
+    let prefix = model::config_key(&b.name, "inventory/");
+    let token = input_str(call.input, "ContinuationToken");
+    let after = token.map(|t| format!("{prefix}{t}"));
+    let tx = services.store().read()?;
+    let mut page = model::BUCKET_CONFIGS.scan(&*tx, &prefix, after.as_deref(), 101)?;
+    let truncated = page.len() > 100;
+    page.truncate(100);
+    let next = if truncated {
+        page.last().map(|(k, _)| k.trim_start_matches(prefix.as_str()).to_owned())
+    } else {
+        None
+    };
+    let mut out = json!({
+        "InventoryConfigurationList": page.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        "IsTruncated": truncated,
+    });
+    if let Some(t) = token {
+        s3::set(&mut out, "ContinuationToken", json!(t));
+    }
+    if let Some(n) = next {
+        s3::set(&mut out, "NextContinuationToken", json!(n));
+    }
+    Ok(out)
+}
+
 /// Delete* of a sub-resource: removes it (no error when unset, as S3 answers 204).
 fn delete(services: &Services, call: &Call<'_>, kind: &str) -> Result<Value, ServiceError> {
     let mut auth = Authorizer::new(services, call);
@@ -1188,6 +1357,24 @@ mod tests {
         assert_eq!(code(validate_public_access_block(Some(&json!({})))), "InvalidRequest");
         let v = validate_public_access_block(Some(&json!({"BlockPublicAcls": true}))).unwrap();
         assert_eq!(v["IgnorePublicAcls"], json!(false));
+    }
+
+    #[test]
+    fn inventory_configurations_are_validated() {
+        let ok = json!({"Id": "inv", "IsEnabled": true, "IncludedObjectVersions": "Current",
+            "Schedule": {"Frequency": "Weekly"}, "OptionalFields": ["Size"],
+            "Destination": {"S3BucketDestination": {"Bucket": "arn:aws:s3:::dest", "Format": "CSV"}}});
+        assert!(validate_inventory("inv", Some(&ok)).is_ok());
+        assert_eq!(code(validate_inventory("other", Some(&ok))), "InvalidArgument");
+        let mut bad = ok.clone();
+        bad["Schedule"]["Frequency"] = json!("Hourly");
+        assert_eq!(code(validate_inventory("inv", Some(&bad))), "MalformedXML");
+        let mut bad = ok.clone();
+        bad["OptionalFields"] = json!(["Colour"]);
+        assert_eq!(code(validate_inventory("inv", Some(&bad))), "MalformedXML");
+        let mut bad = ok;
+        bad["Destination"]["S3BucketDestination"]["Bucket"] = json!("dest");
+        assert_eq!(code(validate_inventory("inv", Some(&bad))), "InvalidArgument");
     }
 
     #[test]
