@@ -86,7 +86,7 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     };
     let mut tags = Vec::new();
     if let Some(list) = config.and_then(|c| c.get("Tags")).and_then(Value::as_array) {
-        tags = parse_tags(list)?;
+        tags = parse_bucket_tags(list)?;
     }
     let mut auth = Authorizer::new(services, call);
     auth.check(None, &s3::request(call, name, None, &call.caller.account)?)?;
@@ -328,7 +328,7 @@ pub fn put_bucket_tagging(services: &Services, call: &Call<'_>) -> Result<Value,
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let tags = parse_tags(&list)?;
+    let tags = parse_bucket_tags(&list)?;
     update_bucket(services, &b.name, |rec| {
         rec.tags = tags;
         Ok(())
@@ -367,6 +367,18 @@ fn update_bucket(
     model::BUCKETS.put(&mut *tx, name, &rec)?;
     tx.commit()?;
     Ok(())
+}
+
+/// A bucket's `TagSet`: [`parse_tags`], with S3's answer for `aws:` keys on buckets (as its
+/// PutBucketTagging answers them).
+pub(crate) fn parse_bucket_tags(list: &[Value]) -> Result<Vec<Tag>, ServiceError> {
+    let system = list
+        .iter()
+        .any(|t| input_str(t, "Key").is_some_and(|k| k.to_ascii_lowercase().starts_with("aws:")));
+    if system {
+        return Err(s3::invalid_tag("System tags cannot be added/updated by requester"));
+    }
+    parse_tags(list)
 }
 
 /// Tags from a `TagSet`, with S3's limits (50 tags, key 1..=128, value ..=256, unique keys,
@@ -424,6 +436,19 @@ mod tests {
         ] {
             assert!(!valid_bucket_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn bucket_tags_refuse_system_keys_as_s3_words_it() {
+        let tags = [json!({"Key": "aws:sometag", "Value": "v"})];
+        let e = parse_bucket_tags(&tags).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            ("InvalidTag", "System tags cannot be added/updated by requester")
+        );
+        assert!(parse_bucket_tags(&[json!({"Key": "something:aws:x", "Value": "v"})]).is_ok());
+        let dup = [json!({"Key": "k", "Value": "a"}), json!({"Key": "k", "Value": "b"})];
+        assert_eq!(parse_bucket_tags(&dup).unwrap_err().code, "InvalidTag");
     }
 
     #[test]

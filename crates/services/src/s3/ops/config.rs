@@ -574,6 +574,7 @@ pub(crate) fn validate_notification(
             }
             // Destinations are in the bucket's region.
             if arn.split(':').nth(3) != Some(bucket_region) {
+                // Text as clients report it; not in the API reference.
                 return Err(s3::invalid_argument(
                     "The notification destination service region is not valid for the bucket location constraint",
                 )
