@@ -393,3 +393,17 @@ def test_configurations_survive_a_restart(tmp_root):
         assert c.get_bucket_cors(Bucket="cfg-durable")["CORSRules"][0]["AllowedMethods"] == ["GET"]
     finally:
         s.stop()
+
+
+def test_expected_bucket_owner(prod, bucket):
+    assert fails(prod.get_bucket_acl, Bucket=bucket, ExpectedBucketOwner=DEV) == ("AccessDenied", 403)
+    assert prod.get_bucket_acl(Bucket=bucket, ExpectedBucketOwner=PROD)["Grants"]
+
+
+def test_bucket_tags_refuse_system_keys(prod, bucket):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        prod.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "aws:x", "Value": "v"}]})
+    assert error(e) == ("InvalidTag", 400)
+    assert e.value.response["Error"]["Message"] == "System tags cannot be added/updated by requester"
+    out = prod.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "team", "Value": "a"}]})
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 204

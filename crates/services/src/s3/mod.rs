@@ -383,6 +383,11 @@ pub(crate) fn authorized_bucket(
     match bucket {
         Some(b) => {
             auth.check(Some(&b), &request(call, name, key, &b.account)?)?;
+            // x-amz-expected-bucket-owner: another owner is 403 (S3 API reference, every
+            // bucket operation's ExpectedBucketOwner).
+            if crate::input_str(call.input, "ExpectedBucketOwner").is_some_and(|e| e != b.account) {
+                return Err(ServiceError::client("AccessDenied", 403, "Access Denied"));
+            }
             Ok(b)
         }
         None => {

@@ -584,3 +584,25 @@ fn block_public_policy_refuses_public_bucket_policies() {
     .unwrap();
     w.s3(&prod(), "PutBucketPolicy", input).unwrap();
 }
+
+#[test]
+fn expected_bucket_owner_must_match() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let e = w
+        .s3(
+            &prod(),
+            "GetBucketCors",
+            json!({"Bucket": "productionapp", "ExpectedBucketOwner": DEV}),
+        )
+        .unwrap_err();
+    assert_eq!((e.code, e.status), ("AccessDenied", 403));
+    let e = w
+        .s3(
+            &prod(),
+            "GetBucketCors",
+            json!({"Bucket": "productionapp", "ExpectedBucketOwner": PROD}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "NoSuchCORSConfiguration");
+}
