@@ -407,3 +407,38 @@ def test_bucket_tags_refuse_system_keys(prod, bucket):
     assert e.value.response["Error"]["Message"] == "System tags cannot be added/updated by requester"
     out = prod.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "team", "Value": "a"}]})
     assert out["ResponseMetadata"]["HTTPStatusCode"] == 204
+
+
+def test_cors_preflight(world, prod, bucket):
+    import urllib.error
+    import urllib.request
+
+    def preflight(path, origin, method, headers=None):
+        h = {"Origin": origin, "Access-Control-Request-Method": method}
+        if headers:
+            h["Access-Control-Request-Headers"] = headers
+        req = urllib.request.Request(world.endpoint + path, method="OPTIONS", headers=h)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    status, _, body = preflight(f"/{bucket}/k", "https://app.example.com", "PUT")
+    assert status == 403 and b"<Code>AccessForbidden</Code>" in body
+    prod.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": ["https://*.example.com"], "AllowedMethods": ["GET", "PUT"],
+         "AllowedHeaders": ["content-type", "x-amz-*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}]})
+    status, headers, body = preflight(f"/{bucket}/k", "https://app.example.com", "PUT", "Content-Type, x-amz-date")
+    assert status == 200 and body == b""
+    assert headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert headers["Access-Control-Allow-Methods"] == "GET, PUT"
+    assert headers["Access-Control-Allow-Headers"] == "Content-Type, x-amz-date"
+    assert headers["Access-Control-Expose-Headers"] == "ETag"
+    assert headers["Access-Control-Max-Age"] == "600"
+    for origin, method, hdrs in [("https://evil.test", "PUT", None), ("https://app.example.com", "DELETE", None),
+                                 ("https://app.example.com", "PUT", "authorization")]:
+        status, _, body = preflight(f"/{bucket}/k", origin, method, hdrs)
+        assert status == 403 and b"<Code>AccessForbidden</Code>" in body, (origin, method, hdrs)
+    status, _, _ = preflight("/cfg-no-such-bucket/k", "https://app.example.com", "PUT")
+    assert status == 403

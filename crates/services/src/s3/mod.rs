@@ -196,6 +196,8 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
     }
 }
 
+pub use ops::config::cors_preflight;
+
 /// Every blob S3 records name, for [`Services::reset`].
 pub(crate) fn all_blobs(tx: &dyn ReadTx) -> Result<Vec<String>, ServiceError> {
     let mut out = Vec::new();

@@ -411,6 +411,108 @@ pub fn delete_bucket_cors(services: &Services, call: &Call<'_>) -> Result<Value,
     delete(services, call, kind::CORS)
 }
 
+/// A CORS pattern (`AllowedOrigin`, `AllowedHeader`) with at most one `*`, against `value`.
+fn cors_match(pattern: &str, value: &str, fold_case: bool) -> bool {
+    let (p, v) = if fold_case {
+        (pattern.to_ascii_lowercase(), value.to_ascii_lowercase())
+    } else {
+        (pattern.to_owned(), value.to_owned())
+    };
+    match p.split_once('*') {
+        None => p == v,
+        Some((head, tail)) => {
+            v.len() >= head.len() + tail.len() && v.starts_with(head) && v.ends_with(tail)
+        }
+    }
+}
+
+fn access_forbidden(message: &str, method: &str, resource_type: &str) -> ServiceError {
+    ServiceError::client("AccessForbidden", 403, message)
+        .with_field("Method", method)
+        .with_field("ResourceType", resource_type)
+}
+
+/// Answers a CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) for
+/// `bucket` from its CORS configuration: the first rule allowing the origin, the method and
+/// every requested header gives the response headers (S3 User Guide, "How does Amazon S3
+/// evaluate the CORS configuration on a bucket?"). Unsigned, as browsers send it.
+pub fn cors_preflight(
+    services: &Services,
+    bucket: &str,
+    origin: Option<&str>,
+    method: Option<&str>,
+    request_headers: Option<&str>,
+) -> Result<Vec<(String, String)>, ServiceError> {
+    let (Some(origin), Some(method)) = (origin, method) else {
+        return Err(ServiceError::client(
+            "BadRequest",
+            400,
+            "Insufficient information. Origin request header needed.",
+        ));
+    };
+    let tx = services.store().read()?;
+    if s3::read_bucket(&*tx, bucket)?.is_none() {
+        return Err(access_forbidden("CORSResponse: Bucket not found", method, "BUCKET"));
+    }
+    let Some(config) = read(&*tx, bucket, kind::CORS)? else {
+        return Err(access_forbidden(
+            "CORSResponse: CORS is not enabled for this bucket.",
+            method,
+            "BUCKET",
+        ));
+    };
+    let requested: Vec<&str> = request_headers
+        .map(|h| h.split(',').map(str::trim).filter(|h| !h.is_empty()).collect())
+        .unwrap_or_default();
+    let strs = |rule: &Value, member: &str| -> Vec<String> {
+        list(rule, member).iter().filter_map(Value::as_str).map(str::to_owned).collect()
+    };
+    for rule in list(&config, "CORSRules") {
+        let origins = strs(rule, "AllowedOrigins");
+        let Some(allowed_origin) = origins.iter().find(|o| cors_match(o, origin, false)) else {
+            continue;
+        };
+        let methods = strs(rule, "AllowedMethods");
+        if !methods.iter().any(|m| m == method) {
+            continue;
+        }
+        let headers = strs(rule, "AllowedHeaders");
+        if !requested.iter().all(|r| headers.iter().any(|h| cors_match(h, r, true))) {
+            continue;
+        }
+        let mut out = vec![
+            (
+                "Access-Control-Allow-Origin".to_owned(),
+                if allowed_origin == "*" { "*".to_owned() } else { origin.to_owned() },
+            ),
+            ("Access-Control-Allow-Methods".to_owned(), methods.join(", ")),
+        ];
+        if allowed_origin != "*" {
+            out.push(("Access-Control-Allow-Credentials".to_owned(), "true".to_owned()));
+        }
+        if !requested.is_empty() {
+            out.push(("Access-Control-Allow-Headers".to_owned(), requested.join(", ")));
+        }
+        let expose = strs(rule, "ExposeHeaders");
+        if !expose.is_empty() {
+            out.push(("Access-Control-Expose-Headers".to_owned(), expose.join(", ")));
+        }
+        if let Some(age) = rule.get("MaxAgeSeconds").and_then(Value::as_i64) {
+            out.push(("Access-Control-Max-Age".to_owned(), age.to_string()));
+        }
+        out.push((
+            "Vary".to_owned(),
+            "Origin, Access-Control-Request-Headers, Access-Control-Request-Method".to_owned(),
+        ));
+        return Ok(out);
+    }
+    Err(access_forbidden(
+        "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+        method,
+        "OBJECT",
+    ))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Website
 
@@ -1296,6 +1398,15 @@ mod tests {
         let rule = json!({"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]});
         let many = json!({"CORSRules": vec![rule; 101]});
         assert_eq!(code(validate_cors(Some(&many))), "MalformedXML");
+    }
+
+    #[test]
+    fn cors_patterns_have_one_wildcard() {
+        assert!(cors_match("https://*.example.com", "https://a.example.com", false));
+        assert!(!cors_match("https://*.example.com", "http://a.example.com", false));
+        assert!(cors_match("*", "anything", false));
+        assert!(cors_match("x-amz-*", "X-Amz-Date", true));
+        assert!(!cors_match("https://example.com", "https://example.org", false));
     }
 
     #[test]
