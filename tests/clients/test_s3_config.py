@@ -442,3 +442,21 @@ def test_cors_preflight(world, prod, bucket):
         assert status == 403 and b"<Code>AccessForbidden</Code>" in body, (origin, method, hdrs)
     status, _, _ = preflight("/cfg-no-such-bucket/k", "https://app.example.com", "PUT")
     assert status == 403
+
+
+def test_cors_headers_on_requests_with_an_origin(world, prod, bucket):
+    prod.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": ["https://app.example.com"], "AllowedMethods": ["GET"], "ExposeHeaders": ["ETag"]}]})
+    prod.put_object(Bucket=bucket, Key="k", Body=b"x")
+    c = world.client("s3", key_id=world.prod[0], secret=world.prod[1], region="us-east-1")
+    origin = {"value": "https://app.example.com"}
+    c.meta.events.register("before-sign.s3.GetObject",
+                           lambda request, **_: request.headers.__setitem__("Origin", origin["value"]))
+    h = c.get_object(Bucket=bucket, Key="k")["ResponseMetadata"]["HTTPHeaders"]
+    assert h["access-control-allow-origin"] == "https://app.example.com"
+    assert h["access-control-expose-headers"] == "ETag"
+    origin["value"] = "https://elsewhere.test"
+    h = c.get_object(Bucket=bucket, Key="k")["ResponseMetadata"]["HTTPHeaders"]
+    assert "access-control-allow-origin" not in h
+    h = prod.get_object(Bucket=bucket, Key="k")["ResponseMetadata"]["HTTPHeaders"]
+    assert "access-control-allow-origin" not in h

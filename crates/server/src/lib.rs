@@ -212,7 +212,24 @@ impl App {
         } else {
             None
         };
-        self.dispatch(req, &request_id, &auth, &route, &input, staged, source_ip)
+        let mut answer = self.dispatch(req, &request_id, &auth, &route, &input, staged, source_ip);
+        self.add_cors_headers(req, &mut answer.response);
+        answer
+    }
+
+    /// The CORS headers of an ordinary S3 request from a browser (one with an `Origin`).
+    fn add_cors_headers(&self, req: &HttpRequest<'_>, resp: &mut HttpResponse) {
+        let header = |name: &str| {
+            req.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+        };
+        let Some(origin) = header("origin") else { return };
+        let Some(bucket) = xacct_wire::s3_bucket_of(header("host").unwrap_or_default(), req.path)
+        else {
+            return;
+        };
+        let headers =
+            xacct_services::s3::cors_response_headers(&self.services, &bucket, origin, req.method);
+        resp.headers.extend(headers);
     }
 
     /// An S3 CORS preflight: `OPTIONS` on a bucket or object, unsigned as browsers send it,

@@ -196,7 +196,7 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
     }
 }
 
-pub use ops::config::cors_preflight;
+pub use ops::config::{cors_preflight, cors_response_headers};
 
 /// Every blob S3 records name, for [`Services::reset`].
 pub(crate) fn all_blobs(tx: &dyn ReadTx) -> Result<Vec<String>, ServiceError> {

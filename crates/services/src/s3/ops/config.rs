@@ -513,6 +513,20 @@ pub fn cors_preflight(
     ))
 }
 
+/// The CORS headers S3 adds to an ordinary request from `origin` (one with an `Origin` header) on
+/// `bucket`: those of the first rule allowing the origin and the method; none when no rule does.
+pub fn cors_response_headers(
+    services: &Services,
+    bucket: &str,
+    origin: &str,
+    method: &str,
+) -> Vec<(String, String)> {
+    match cors_preflight(services, bucket, Some(origin), Some(method), None) {
+        Ok(headers) => headers,
+        Err(_) => Vec::new(),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Website
 
