@@ -521,10 +521,7 @@ pub fn cors_response_headers(
     origin: &str,
     method: &str,
 ) -> Vec<(String, String)> {
-    match cors_preflight(services, bucket, Some(origin), Some(method), None) {
-        Ok(headers) => headers,
-        Err(_) => Vec::new(),
-    }
+    cors_preflight(services, bucket, Some(origin), Some(method), None).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------------
