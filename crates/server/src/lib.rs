@@ -184,6 +184,11 @@ impl App {
         if let Some(resp) = admin::route(self, req, &request_id) {
             return Answer::plain(resp);
         }
+        if req.method == "OPTIONS" {
+            if let Some(resp) = self.cors_preflight(req, &request_id) {
+                return Answer::plain(resp);
+            }
+        }
         let sreq = xacct_sigv4::HttpRequest {
             method: req.method,
             path: req.path,
@@ -209,7 +214,54 @@ impl App {
         } else {
             None
         };
-        self.dispatch(req, &request_id, &auth, &route, &input, staged, source_ip)
+        let mut answer = self.dispatch(req, &request_id, &auth, &route, &input, staged, source_ip);
+        self.add_cors_headers(req, &mut answer.response);
+        answer
+    }
+
+    /// The CORS headers of an ordinary S3 request from a browser (one with an `Origin`).
+    fn add_cors_headers(&self, req: &HttpRequest<'_>, resp: &mut HttpResponse) {
+        let header = |name: &str| {
+            req.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+        };
+        let Some(origin) = header("origin") else { return };
+        let Some(bucket) = xacct_wire::s3_bucket_of(header("host").unwrap_or_default(), req.path)
+        else {
+            return;
+        };
+        let headers =
+            xacct_services::s3::cors_response_headers(&self.services, &bucket, origin, req.method);
+        resp.headers.extend(headers);
+    }
+
+    /// An S3 CORS preflight: `OPTIONS` on a bucket or object, unsigned as browsers send it,
+    /// answered from the bucket's CORS configuration. `None` when no bucket is addressed.
+    fn cors_preflight(&self, req: &HttpRequest<'_>, request_id: &str) -> Option<HttpResponse> {
+        let header = |name: &str| {
+            req.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+        };
+        // Browsers send preflights with an Origin and without credentials.
+        if header("origin").is_none()
+            || header("authorization").is_some()
+            || req.query.contains("X-Amz-Signature")
+        {
+            return None;
+        }
+        let bucket = xacct_wire::s3_bucket_of(header("host").unwrap_or_default(), req.path)?;
+        let answer = xacct_services::s3::cors_preflight(
+            &self.services,
+            &bucket,
+            header("origin"),
+            header("access-control-request-method"),
+            header("access-control-request-headers"),
+        );
+        Some(match answer {
+            Ok(mut headers) => {
+                headers.push(("x-amz-request-id".to_owned(), request_id.to_owned()));
+                HttpResponse { status: 200, headers, body: Vec::new() }
+            }
+            Err(e) => xacct_wire::encode_error(Protocol::RestXml, &to_aws_error(&e), request_id),
+        })
     }
 
     /// For an S3 payload request (`PutObject`, `UploadPart`) whose signature does not cover the

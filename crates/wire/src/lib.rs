@@ -53,6 +53,17 @@ use std::sync::Arc;
 pub use error::{AwsError, Rejection, RejectionKind, WireError};
 pub use model::{Models, Operation, ServiceModel, Shape, ShapeRef, ShapeType};
 
+/// The bucket an S3 request addresses: the virtual-hosted `Host`'s, else the first path segment
+/// (percent-decoded); `None` for `/` on a path-style host.
+#[must_use]
+pub fn s3_bucket_of(host: &str, path: &str) -> Option<String> {
+    if let Some(b) = rest::uri::virtual_host_bucket(host) {
+        return Some(b);
+    }
+    let first = path.trim_start_matches('/').split('/').next().filter(|s| !s.is_empty())?;
+    Some(percent_encoding::percent_decode_str(first).decode_utf8_lossy().into_owned())
+}
+
 /// The AWS wire protocols.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Protocol {

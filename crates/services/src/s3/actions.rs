@@ -31,6 +31,46 @@ pub const ACTIONS: &[(&str, &str, Target)] = &[
     ("GetBucketTagging", "s3:GetBucketTagging", Target::Bucket),
     // DeleteBucketTagging is authorized by s3:PutBucketTagging (S3 API reference).
     ("DeleteBucketTagging", "s3:PutBucketTagging", Target::Bucket),
+    ("GetBucketAcl", "s3:GetBucketAcl", Target::Bucket),
+    ("PutBucketAcl", "s3:PutBucketAcl", Target::Bucket),
+    ("GetObjectAcl", "s3:GetObjectAcl", Target::Object),
+    ("PutObjectAcl", "s3:PutObjectAcl", Target::Object),
+    ("GetBucketOwnershipControls", "s3:GetBucketOwnershipControls", Target::Bucket),
+    ("PutBucketOwnershipControls", "s3:PutBucketOwnershipControls", Target::Bucket),
+    // The Delete* of a bucket configuration is authorized by its Put* action (S3 API reference).
+    ("DeleteBucketOwnershipControls", "s3:PutBucketOwnershipControls", Target::Bucket),
+    ("PutBucketLifecycleConfiguration", "s3:PutLifecycleConfiguration", Target::Bucket),
+    ("GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration", Target::Bucket),
+    ("DeleteBucketLifecycle", "s3:PutLifecycleConfiguration", Target::Bucket),
+    ("PutBucketCors", "s3:PutBucketCORS", Target::Bucket),
+    ("GetBucketCors", "s3:GetBucketCORS", Target::Bucket),
+    ("DeleteBucketCors", "s3:PutBucketCORS", Target::Bucket),
+    ("PutBucketWebsite", "s3:PutBucketWebsite", Target::Bucket),
+    ("GetBucketWebsite", "s3:GetBucketWebsite", Target::Bucket),
+    ("DeleteBucketWebsite", "s3:DeleteBucketWebsite", Target::Bucket),
+    ("PutBucketNotificationConfiguration", "s3:PutBucketNotification", Target::Bucket),
+    ("GetBucketNotificationConfiguration", "s3:GetBucketNotification", Target::Bucket),
+    ("PutBucketLogging", "s3:PutBucketLogging", Target::Bucket),
+    ("GetBucketLogging", "s3:GetBucketLogging", Target::Bucket),
+    ("PutBucketEncryption", "s3:PutEncryptionConfiguration", Target::Bucket),
+    ("GetBucketEncryption", "s3:GetEncryptionConfiguration", Target::Bucket),
+    ("DeleteBucketEncryption", "s3:PutEncryptionConfiguration", Target::Bucket),
+    ("PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock", Target::Bucket),
+    ("GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock", Target::Bucket),
+    ("DeletePublicAccessBlock", "s3:PutBucketPublicAccessBlock", Target::Bucket),
+    ("PutBucketReplication", "s3:PutReplicationConfiguration", Target::Bucket),
+    ("GetBucketReplication", "s3:GetReplicationConfiguration", Target::Bucket),
+    ("DeleteBucketReplication", "s3:PutReplicationConfiguration", Target::Bucket),
+    ("PutBucketAccelerateConfiguration", "s3:PutAccelerateConfiguration", Target::Bucket),
+    ("GetBucketAccelerateConfiguration", "s3:GetAccelerateConfiguration", Target::Bucket),
+    ("PutBucketRequestPayment", "s3:PutBucketRequestPayment", Target::Bucket),
+    // Every inventory operation is authorized by s3:PutInventoryConfiguration or
+    // s3:GetInventoryConfiguration (S3 API reference of each).
+    ("PutBucketInventoryConfiguration", "s3:PutInventoryConfiguration", Target::Bucket),
+    ("DeleteBucketInventoryConfiguration", "s3:PutInventoryConfiguration", Target::Bucket),
+    ("GetBucketInventoryConfiguration", "s3:GetInventoryConfiguration", Target::Bucket),
+    ("ListBucketInventoryConfigurations", "s3:GetInventoryConfiguration", Target::Bucket),
+    ("GetBucketRequestPayment", "s3:GetBucketRequestPayment", Target::Bucket),
     ("ListObjects", "s3:ListBucket", Target::Bucket),
     ("ListObjectsV2", "s3:ListBucket", Target::Bucket),
     ("ListObjectVersions", "s3:ListBucketVersions", Target::Bucket),
@@ -225,7 +265,12 @@ mod tests {
         for (op, action, target) in cases {
             assert_eq!(action_of(op), Some((action, target)), "{op}");
         }
-        assert_eq!(action_of("GetBucketAcl"), None);
+        assert_eq!(action_of("GetBucketAcl"), Some(("s3:GetBucketAcl", Target::Bucket)));
+        assert_eq!(
+            action_of("DeleteBucketLifecycle"),
+            Some(("s3:PutLifecycleConfiguration", Target::Bucket))
+        );
+        assert_eq!(action_of("SelectObjectContent"), None);
     }
 
     #[test]

@@ -102,7 +102,7 @@ impl Streams {
 pub const PAYLOAD_OPERATIONS: &[&str] = &["PutObject", "UploadPart"];
 
 pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    use ops::{buckets, multipart, objects};
+    use ops::{acl, buckets, config, multipart, objects};
     match call.operation {
         "ListBuckets" => buckets::list_buckets(services, call),
         "CreateBucket" => buckets::create_bucket(services, call),
@@ -115,6 +115,63 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "PutBucketTagging" => buckets::put_bucket_tagging(services, call),
         "GetBucketTagging" => buckets::get_bucket_tagging(services, call),
         "DeleteBucketTagging" => buckets::delete_bucket_tagging(services, call),
+        "GetBucketAcl" => acl::get_bucket_acl(services, call),
+        "PutBucketAcl" => acl::put_bucket_acl(services, call),
+        "GetObjectAcl" => acl::get_object_acl(services, call),
+        "PutObjectAcl" => acl::put_object_acl(services, call),
+        "GetBucketOwnershipControls" => acl::get_bucket_ownership_controls(services, call),
+        "PutBucketOwnershipControls" => acl::put_bucket_ownership_controls(services, call),
+        "DeleteBucketOwnershipControls" => acl::delete_bucket_ownership_controls(services, call),
+        "PutBucketLifecycleConfiguration" => {
+            config::put_bucket_lifecycle_configuration(services, call)
+        }
+        "GetBucketLifecycleConfiguration" => {
+            config::get_bucket_lifecycle_configuration(services, call)
+        }
+        "DeleteBucketLifecycle" => config::delete_bucket_lifecycle(services, call),
+        "PutBucketCors" => config::put_bucket_cors(services, call),
+        "GetBucketCors" => config::get_bucket_cors(services, call),
+        "DeleteBucketCors" => config::delete_bucket_cors(services, call),
+        "PutBucketWebsite" => config::put_bucket_website(services, call),
+        "GetBucketWebsite" => config::get_bucket_website(services, call),
+        "DeleteBucketWebsite" => config::delete_bucket_website(services, call),
+        "PutBucketNotificationConfiguration" => {
+            config::put_bucket_notification_configuration(services, call)
+        }
+        "GetBucketNotificationConfiguration" => {
+            config::get_bucket_notification_configuration(services, call)
+        }
+        "PutBucketLogging" => config::put_bucket_logging(services, call),
+        "GetBucketLogging" => config::get_bucket_logging(services, call),
+        "PutBucketEncryption" => config::put_bucket_encryption(services, call),
+        "GetBucketEncryption" => config::get_bucket_encryption(services, call),
+        "DeleteBucketEncryption" => config::delete_bucket_encryption(services, call),
+        "PutPublicAccessBlock" => config::put_public_access_block(services, call),
+        "GetPublicAccessBlock" => config::get_public_access_block(services, call),
+        "DeletePublicAccessBlock" => config::delete_public_access_block(services, call),
+        "PutBucketReplication" => config::put_bucket_replication(services, call),
+        "GetBucketReplication" => config::get_bucket_replication(services, call),
+        "DeleteBucketReplication" => config::delete_bucket_replication(services, call),
+        "PutBucketAccelerateConfiguration" => {
+            config::put_bucket_accelerate_configuration(services, call)
+        }
+        "GetBucketAccelerateConfiguration" => {
+            config::get_bucket_accelerate_configuration(services, call)
+        }
+        "PutBucketInventoryConfiguration" => {
+            config::put_bucket_inventory_configuration(services, call)
+        }
+        "GetBucketInventoryConfiguration" => {
+            config::get_bucket_inventory_configuration(services, call)
+        }
+        "DeleteBucketInventoryConfiguration" => {
+            config::delete_bucket_inventory_configuration(services, call)
+        }
+        "ListBucketInventoryConfigurations" => {
+            config::list_bucket_inventory_configurations(services, call)
+        }
+        "PutBucketRequestPayment" => config::put_bucket_request_payment(services, call),
+        "GetBucketRequestPayment" => config::get_bucket_request_payment(services, call),
         "ListObjects" => objects::list_objects(services, call),
         "ListObjectVersions" => objects::list_object_versions(services, call),
         "GetBucketVersioning" => buckets::get_bucket_versioning(services, call),
@@ -138,6 +195,8 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         _ => Err(unknown_operation(call)),
     }
 }
+
+pub use ops::config::{cors_preflight, cors_response_headers};
 
 /// Every blob S3 records name, for [`Services::reset`].
 pub(crate) fn all_blobs(tx: &dyn ReadTx) -> Result<Vec<String>, ServiceError> {
@@ -326,6 +385,11 @@ pub(crate) fn authorized_bucket(
     match bucket {
         Some(b) => {
             auth.check(Some(&b), &request(call, name, key, &b.account)?)?;
+            // x-amz-expected-bucket-owner: another owner is 403 (S3 API reference, every
+            // bucket operation's ExpectedBucketOwner).
+            if crate::input_str(call.input, "ExpectedBucketOwner").is_some_and(|e| e != b.account) {
+                return Err(ServiceError::client("AccessDenied", 403, "Access Denied"));
+            }
             Ok(b)
         }
         None => {

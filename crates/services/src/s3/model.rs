@@ -14,6 +14,9 @@ pub const BUCKETS: Table<BucketRecord> = Table::new("s3_buckets", 1);
 pub const OBJECTS: Table<ObjectRecord> = Table::new("s3_objects", 1);
 pub const UPLOADS: Table<UploadRecord> = Table::new("s3_uploads", 1);
 pub const PARTS: Table<PartRecord> = Table::new("s3_parts", 1);
+/// Bucket sub-resources (lifecycle, CORS, website, ACL, ...), keyed [`config_key`]: each as the
+/// validated configuration, in the model's member names.
+pub const BUCKET_CONFIGS: Table<serde_json::Value> = Table::new("s3_bucket_configs", 1);
 
 /// A bucket: global name, owning account, region.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,6 +105,33 @@ pub struct ObjectRecord {
     pub storage_class: String,
     /// The account that owns the object (the writer's).
     pub owner: String,
+    /// The object's ACL; `None` is the default (the owner has `FULL_CONTROL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Acl>,
+}
+
+/// An access control list: the owner's canonical id and the grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acl {
+    pub owner: String,
+    pub grants: Vec<Grant>,
+}
+
+/// One ACL grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub grantee: Grantee,
+    /// `FULL_CONTROL`, `READ`, `WRITE`, `READ_ACP` or `WRITE_ACP`.
+    pub permission: String,
+}
+
+/// Whom a grant names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Grantee {
+    /// A canonical user id.
+    CanonicalUser(String),
+    /// A predefined group's URI.
+    Group(String),
 }
 
 /// A multipart upload in progress.
@@ -128,6 +158,9 @@ pub struct UploadRecord {
     pub checksum_algorithm: Option<String>,
     #[serde(default)]
     pub checksum_type: Option<String>,
+    /// The ACL the object gets when completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Acl>,
 }
 
 /// One uploaded part.
@@ -150,6 +183,11 @@ pub fn object_key(bucket: &str, key: &str) -> String {
 
 pub fn upload_key(bucket: &str, upload_id: &str) -> String {
     format!("{bucket}/{upload_id}")
+}
+
+/// `BUCKET/KIND` (`KIND`: `lifecycle`, `cors`, `acl`, ...).
+pub fn config_key(bucket: &str, kind: &str) -> String {
+    format!("{bucket}/{kind}")
 }
 
 pub fn part_key(upload_id: &str, part: u32) -> String {

@@ -426,3 +426,183 @@ fn mock_mode_authorizes_nothing() {
     w.put(&nobody, "productionapp", "k", b"v").unwrap();
     assert_eq!(w.get(&nobody, "productionapp", "k", None).unwrap().1, b"v");
 }
+
+#[test]
+fn bucket_configurations_are_authorized_stored_and_go_with_the_bucket() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    // New buckets: ACLs disabled, Block Public Access on.
+    let own = w.s3(&prod(), "GetBucketOwnershipControls", json!({"Bucket": "productionapp"}));
+    assert_eq!(
+        own.unwrap()["OwnershipControls"]["Rules"][0]["ObjectOwnership"],
+        "BucketOwnerEnforced"
+    );
+    let pab = w.s3(&prod(), "GetPublicAccessBlock", json!({"Bucket": "productionapp"})).unwrap();
+    assert_eq!(pab["PublicAccessBlockConfiguration"]["BlockPublicPolicy"], true);
+    let cors = json!({"Bucket": "productionapp", "CORSConfiguration": {"CORSRules": [
+        {"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]}});
+    // A user without s3:PutBucketCORS is denied and nothing is stored.
+    let ops = w.user(PROD, "Ops", None);
+    let e = w.s3(&ops, "PutBucketCors", cors.clone()).unwrap_err();
+    assert_eq!((e.code, e.status), ("AccessDenied", 403));
+    assert!(e.message.contains("s3:PutBucketCORS"), "{}", e.message);
+    let e = w.s3(&prod(), "GetBucketCors", json!({"Bucket": "productionapp"})).unwrap_err();
+    assert_eq!((e.code, e.status), ("NoSuchCORSConfiguration", 404));
+    let allowed = w.user(
+        PROD,
+        "CorsAdmin",
+        Some(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": ["s3:PutBucketCORS", "s3:GetBucketCORS"], "Resource": "arn:aws:s3:::productionapp"}]})),
+    );
+    w.s3(&allowed, "PutBucketCors", cors).unwrap();
+    let got = w.s3(&allowed, "GetBucketCors", json!({"Bucket": "productionapp"})).unwrap();
+    assert_eq!(got["CORSRules"][0]["AllowedMethods"], json!(["GET"]));
+    // DeleteBucketCors is authorized by s3:PutBucketCORS.
+    w.s3(&allowed, "DeleteBucketCors", json!({"Bucket": "productionapp"})).unwrap();
+    // Configurations go with the bucket.
+    w.s3(
+        &prod(),
+        "PutBucketCors",
+        json!({"Bucket": "productionapp", "CORSConfiguration":
+        {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["PUT"]}]}}),
+    )
+    .unwrap();
+    w.s3(&prod(), "DeleteBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let tx = w.services.store().read().unwrap();
+    assert!(super::model::BUCKET_CONFIGS
+        .scan(&*tx, "productionapp/", None, 10)
+        .unwrap()
+        .is_empty());
+    drop(tx);
+    // Missing buckets answer NoSuchBucket.
+    let e = w.s3(&prod(), "GetBucketLifecycleConfiguration", json!({"Bucket": "productionapp"}));
+    assert_eq!(e.unwrap_err().code, "NoSuchBucket");
+}
+
+#[test]
+fn create_bucket_with_ownership_or_acl_needs_those_permissions() {
+    let w = World::new();
+    let creator = w.user(
+        PROD,
+        "Creator",
+        Some(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "s3:CreateBucket", "Resource": "*"}]})),
+    );
+    let e = w
+        .s3(
+            &creator,
+            "CreateBucket",
+            json!({"Bucket": "ownedapp", "ObjectOwnership": "ObjectWriter"}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "AccessDenied");
+    assert!(e.message.contains("s3:PutBucketOwnershipControls"), "{}", e.message);
+    let e = w
+        .s3(
+            &creator,
+            "CreateBucket",
+            json!({"Bucket": "ownedapp", "ObjectOwnership": "ObjectWriter", "ACL": "private"}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "AccessDenied");
+    w.s3(&creator, "CreateBucket", json!({"Bucket": "ownedapp"})).unwrap();
+}
+
+#[test]
+fn object_acls_follow_object_ownership() {
+    let w = World::new();
+    w.s3(
+        &prod(),
+        "CreateBucket",
+        json!({"Bucket": "productionapp", "ObjectOwnership": "BucketOwnerPreferred"}),
+    )
+    .unwrap();
+    // Block Public Access (on for new buckets) refuses public ACLs until it is lifted.
+    let public = json!({"Bucket": "productionapp", "Key": "a.txt", "ACL": "authenticated-read"});
+    let e = w.put_with(&prod(), public.clone(), b"a").unwrap_err();
+    assert_eq!((e.code, e.status), ("AccessDenied", 403));
+    w.s3(&prod(), "DeletePublicAccessBlock", json!({"Bucket": "productionapp"})).unwrap();
+    w.put_with(&prod(), public, b"a").unwrap();
+    let acl =
+        w.s3(&prod(), "GetObjectAcl", json!({"Bucket": "productionapp", "Key": "a.txt"})).unwrap();
+    assert_eq!(acl["Grants"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        acl["Grants"][1]["Grantee"]["URI"],
+        "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+    );
+    // Disabling ACLs: reading shows the owner's full control; setting one is refused.
+    w.s3(
+        &prod(),
+        "PutBucketOwnershipControls",
+        json!({"Bucket": "productionapp", "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}}),
+    )
+    .unwrap();
+    let acl =
+        w.s3(&prod(), "GetObjectAcl", json!({"Bucket": "productionapp", "Key": "a.txt"})).unwrap();
+    assert_eq!(acl["Grants"].as_array().unwrap().len(), 1);
+    let e = w
+        .s3(
+            &prod(),
+            "PutObjectAcl",
+            json!({"Bucket": "productionapp", "Key": "a.txt", "ACL": "public-read"}),
+        )
+        .unwrap_err();
+    assert_eq!((e.code, e.status), ("AccessControlListNotSupported", 400));
+    let e = w
+        .s3(&prod(), "GetObjectAcl", json!({"Bucket": "productionapp", "Key": "nope"}))
+        .unwrap_err();
+    assert_eq!(e.code, "NoSuchKey");
+}
+
+#[test]
+fn block_public_policy_refuses_public_bucket_policies() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let public = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::productionapp/*"}]});
+    let input = json!({"Bucket": "productionapp", "Policy": public.to_string()});
+    let e = w.s3(&prod(), "PutBucketPolicy", input.clone()).unwrap_err();
+    assert_eq!((e.code, e.status), ("AccessDenied", 403));
+    assert!(e.message.contains("BlockPublicPolicy"), "{}", e.message);
+    let e = w.s3(&prod(), "GetBucketPolicy", json!({"Bucket": "productionapp"})).unwrap_err();
+    assert_eq!(e.code, "NoSuchBucketPolicy");
+    // A policy for a named account is not public.
+    let named = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{DEV}:root")}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::productionapp/*"}]});
+    w.s3(
+        &prod(),
+        "PutBucketPolicy",
+        json!({"Bucket": "productionapp", "Policy": named.to_string()}),
+    )
+    .unwrap();
+    w.s3(
+        &prod(),
+        "PutPublicAccessBlock",
+        json!({"Bucket": "productionapp", "PublicAccessBlockConfiguration": {"BlockPublicAcls": true}}),
+    )
+    .unwrap();
+    w.s3(&prod(), "PutBucketPolicy", input).unwrap();
+}
+
+#[test]
+fn expected_bucket_owner_must_match() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let e = w
+        .s3(
+            &prod(),
+            "GetBucketCors",
+            json!({"Bucket": "productionapp", "ExpectedBucketOwner": DEV}),
+        )
+        .unwrap_err();
+    assert_eq!((e.code, e.status), ("AccessDenied", 403));
+    let e = w
+        .s3(
+            &prod(),
+            "GetBucketCors",
+            json!({"Bucket": "productionapp", "ExpectedBucketOwner": PROD}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "NoSuchCORSConfiguration");
+}

@@ -538,6 +538,9 @@ pub(crate) fn encode_output(
     let mut body = Vec::new();
     let shape = op.output.as_ref().and_then(|r| shape_of(svc, r).map(|s| (r, s)));
     let Some((out_ref, shape)) = shape else {
+        if let Some(code) = s3::status_override(svc, op, &serde_json::Map::new()) {
+            status = code;
+        }
         if kind == BodyKind::Json {
             headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
             body = b"{}".to_vec();

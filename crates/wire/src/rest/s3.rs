@@ -100,10 +100,16 @@ pub(crate) fn status_override(
     op: &Operation,
     output: &serde_json::Map<String, serde_json::Value>,
 ) -> Option<u16> {
-    (is_s3(svc)
-        && op.name == "GetObject"
-        && output.get("ContentRange").is_some_and(|v| !v.is_null()))
-    .then_some(206)
+    if !is_s3(svc) {
+        return None;
+    }
+    // PutBucketTagging answers 204 No Content (its API reference's response syntax); the model
+    // has no responseCode for it.
+    if op.name == "PutBucketTagging" {
+        return Some(204);
+    }
+    (op.name == "GetObject" && output.get("ContentRange").is_some_and(|v| !v.is_null()))
+        .then_some(206)
 }
 
 /// One listing operation, its top-level encoded members, and its `(list, member)` pairs.

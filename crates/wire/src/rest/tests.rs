@@ -322,6 +322,9 @@ fn s3_outputs_bind_headers_and_status() {
 
     let r = encode("s3", "DeleteBucket", &json!({}));
     assert_eq!(r.status, 204);
+    let r = encode("s3", "PutBucketTagging", &json!({}));
+    assert_eq!(r.status, 204);
+    assert!(r.body.is_empty());
     assert!(r.body.is_empty());
     let r = encode("s3", "GetBucketPolicy", &json!({"Policy": "{\"a\":1}"}));
     assert_eq!(body_text(&r), "{\"a\":1}");

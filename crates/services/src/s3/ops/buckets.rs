@@ -86,10 +86,33 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     };
     let mut tags = Vec::new();
     if let Some(list) = config.and_then(|c| c.get("Tags")).and_then(Value::as_array) {
-        tags = parse_tags(list)?;
+        tags = parse_bucket_tags(list)?;
     }
     let mut auth = Authorizer::new(services, call);
     auth.check(None, &s3::request(call, name, None, &call.caller.account)?)?;
+    // Setting Object Ownership or an ACL at creation needs those permissions too (CreateBucket
+    // API reference, "Permissions").
+    let extra = [
+        ("s3:PutBucketOwnershipControls", call.input.get("ObjectOwnership").is_some()),
+        (
+            "s3:PutBucketAcl",
+            ["ACL", "GrantFullControl", "GrantRead", "GrantReadACP", "GrantWrite", "GrantWriteACP"]
+                .iter()
+                .any(|m| call.input.get(*m).is_some()),
+        ),
+    ];
+    for (action, needed) in extra {
+        if needed {
+            let r = crate::authz::ActionRequest::new(
+                action,
+                crate::s3::actions::bucket_arn(name),
+                Some(&call.caller.account),
+            );
+            auth.check(None, &r)?;
+        }
+    }
+    // Object Ownership, ACL, and the defaults of new buckets.
+    let configs = super::config::initial(call)?;
 
     let record = BucketRecord {
         name: name.to_owned(),
@@ -117,6 +140,9 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
             }
             _ => Err(s3::bucket_already_exists(name)),
         };
+    }
+    for (kind, value) in &configs {
+        model::BUCKET_CONFIGS.put(&mut *tx, &model::config_key(name, kind), value)?;
     }
     tx.commit()?;
     let location = if region == "us-east-1" {
@@ -208,6 +234,9 @@ pub fn delete_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     if !model::BUCKETS.delete(&mut *tx, &b.name)? {
         return Err(s3::no_such_bucket(&b.name));
     }
+    for key in super::config::keys_of(&*tx, &b.name)? {
+        model::BUCKET_CONFIGS.delete(&mut *tx, &key)?;
+    }
     tx.commit()?;
     s3::delete_blobs(services, &blobs);
     Ok(json!({}))
@@ -218,6 +247,12 @@ pub fn put_bucket_policy(services: &Services, call: &Call<'_>) -> Result<Value, 
     let b = s3::authorized_bucket(services, call, &mut auth, None)?;
     let doc = input_str(call.input, "Policy").unwrap_or("");
     validate_policy(doc, &b.name)?;
+    if super::public::policy_is_public(doc) {
+        let tx = services.store().read()?;
+        if super::public::blocks(&*tx, &b.name, "BlockPublicPolicy")? {
+            return Err(super::public::public_policy_blocked(call, &b.name));
+        }
+    }
     update_bucket(services, &b.name, |rec| {
         rec.policy = Some(doc.to_owned());
         Ok(())
@@ -293,7 +328,7 @@ pub fn put_bucket_tagging(services: &Services, call: &Call<'_>) -> Result<Value,
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let tags = parse_tags(&list)?;
+    let tags = parse_bucket_tags(&list)?;
     update_bucket(services, &b.name, |rec| {
         rec.tags = tags;
         Ok(())
@@ -332,6 +367,18 @@ fn update_bucket(
     model::BUCKETS.put(&mut *tx, name, &rec)?;
     tx.commit()?;
     Ok(())
+}
+
+/// A bucket's `TagSet`: [`parse_tags`], with S3's answer for `aws:` keys on buckets (as its
+/// PutBucketTagging answers them).
+pub(crate) fn parse_bucket_tags(list: &[Value]) -> Result<Vec<Tag>, ServiceError> {
+    let system = list
+        .iter()
+        .any(|t| input_str(t, "Key").is_some_and(|k| k.to_ascii_lowercase().starts_with("aws:")));
+    if system {
+        return Err(s3::invalid_tag("System tags cannot be added/updated by requester"));
+    }
+    parse_tags(list)
 }
 
 /// Tags from a `TagSet`, with S3's limits (50 tags, key 1..=128, value ..=256, unique keys,
@@ -389,6 +436,19 @@ mod tests {
         ] {
             assert!(!valid_bucket_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn bucket_tags_refuse_system_keys_as_s3_words_it() {
+        let tags = [json!({"Key": "aws:sometag", "Value": "v"})];
+        let e = parse_bucket_tags(&tags).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            ("InvalidTag", "System tags cannot be added/updated by requester")
+        );
+        assert!(parse_bucket_tags(&[json!({"Key": "something:aws:x", "Value": "v"})]).is_ok());
+        let dup = [json!({"Key": "k", "Value": "a"}), json!({"Key": "k", "Value": "b"})];
+        assert_eq!(parse_bucket_tags(&dup).unwrap_err().code, "InvalidTag");
     }
 
     #[test]

@@ -92,6 +92,7 @@ pub fn create_multipart_upload(
         storage_class: storage_class(call.input)?,
         checksum_algorithm: alg.map(|a| a.name().to_owned()),
         checksum_type: kind.clone(),
+        acl: super::acl::new_object_acl(services, &bucket, call.input, &call.caller.account)?,
     };
     let mut tx = services.store().write()?;
     model::UPLOADS.put(&mut *tx, &model::upload_key(&bucket.name, &id), &record)?;
@@ -408,6 +409,7 @@ pub fn complete_multipart_upload(
         tags: upload.tags.clone(),
         storage_class: upload.storage_class.clone(),
         owner: upload.owner.clone(),
+        acl: upload.acl.clone(),
     };
     // The object record, the upload's end and its unused parts in one transaction.
     let okey = model::object_key(&bucket.name, key);

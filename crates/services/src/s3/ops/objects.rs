@@ -163,6 +163,7 @@ pub fn put_object(services: &Services, call: &Call<'_>) -> Result<Value, Service
     }
     let checksum = check_digests(call.input, &payload.digests, &payload.trailers)?;
     let tags = tags_from_header(call.input)?;
+    let acl = super::acl::new_object_acl(services, &bucket, call.input, &call.caller.account)?;
     let record = ObjectRecord {
         key: key.to_owned(),
         size: payload.digests.len,
@@ -180,6 +181,7 @@ pub fn put_object(services: &Services, call: &Call<'_>) -> Result<Value, Service
         tags,
         storage_class: storage_class(call.input)?,
         owner: call.caller.account.clone(),
+        acl,
     };
     let blob = payload.blob.persist()?;
     let mut record = record;
@@ -624,6 +626,8 @@ pub fn copy_object(services: &Services, call: &Call<'_>) -> Result<Value, Servic
         .and_then(ChecksumAlgorithm::parse)
         .or_else(|| src.checksum.as_ref().and_then(|c| ChecksumAlgorithm::parse(&c.algorithm)))
         .unwrap_or(ChecksumAlgorithm::Crc64Nvme);
+    // A copy does not keep the source's ACL: it gets the one the request sets, if any.
+    let acl = super::acl::new_object_acl(services, &bucket, call.input, &call.caller.account)?;
     let (blob, digests) = copy_bytes(services, &src.segments, alg)?;
     let (headers, metadata) = if replace {
         (headers_from_input(call.input), metadata_from_input(call.input))
@@ -655,6 +659,7 @@ pub fn copy_object(services: &Services, call: &Call<'_>) -> Result<Value, Servic
             None => src.storage_class.clone(),
         },
         owner: call.caller.account.clone(),
+        acl,
     };
     let written = write_object(services, call, &bucket, record.clone());
     if written.is_err() {
