@@ -14,6 +14,10 @@ pub const BUCKETS: Table<BucketRecord> = Table::new("s3_buckets", 1);
 pub const OBJECTS: Table<ObjectRecord> = Table::new("s3_objects", 1);
 pub const UPLOADS: Table<UploadRecord> = Table::new("s3_uploads", 1);
 pub const PARTS: Table<PartRecord> = Table::new("s3_parts", 1);
+/// Non-current versions (and delete markers) of versioned buckets' objects, keyed
+/// [`version_key`]: a key's versions are one range, newest first. The current version of a key
+/// is its [`OBJECTS`] record (which may be a delete marker).
+pub const VERSIONS: Table<ObjectRecord> = Table::new("s3_versions", 1);
 
 /// A bucket: global name, owning account, region.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +33,43 @@ pub struct BucketRecord {
     pub policy: Option<String>,
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// `Enabled` or `Suspended`; `None` for a bucket that was never versioned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<String>,
+    /// The `MFADelete` status last put with the versioning configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_delete: Option<String>,
+    /// Object Lock, when the bucket was created with it (or had it enabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_lock: Option<ObjectLockConfig>,
+}
+
+/// A bucket's Object Lock configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ObjectLockConfig {
+    /// The default retention of new object versions: mode and period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_days: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_years: Option<u64>,
+}
+
+/// One version's Object Lock retention.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Retention {
+    /// `GOVERNANCE` or `COMPLIANCE`.
+    pub mode: String,
+    /// Epoch seconds.
+    pub until: f64,
+}
+
+/// The state of a restore of an archived (GLACIER/DEEP_ARCHIVE) object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestoreState {
+    /// Epoch seconds the restored copy expires.
+    pub expiry: f64,
 }
 
 /// One tag.
@@ -102,6 +143,29 @@ pub struct ObjectRecord {
     pub storage_class: String,
     /// The account that owns the object (the writer's).
     pub owner: String,
+    /// The version id; `None` is the `null` version (unversioned or suspended writes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// A delete marker: no bytes, no headers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_marker: bool,
+    /// The version's newest-first position among its key's versions (larger is newer).
+    #[serde(default)]
+    pub seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub legal_hold: bool,
+    /// A restored copy of an archived object, while it lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<RestoreState>,
+}
+
+impl ObjectRecord {
+    /// The version id as S3 shows it (`null` for the null version).
+    pub fn version(&self) -> &str {
+        self.version_id.as_deref().unwrap_or("null")
+    }
 }
 
 /// A multipart upload in progress.
@@ -128,6 +192,30 @@ pub struct UploadRecord {
     pub checksum_algorithm: Option<String>,
     #[serde(default)]
     pub checksum_type: Option<String>,
+    /// The `x-amz-object-lock-*` headers of CreateMultipartUpload, applied on completion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_until: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_legal_hold: Option<String>,
+}
+
+impl UploadRecord {
+    /// The upload's Object Lock headers as the members of a PutObject input.
+    pub fn lock_input(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        if let Some(v) = &self.lock_mode {
+            m.insert("ObjectLockMode".to_owned(), serde_json::json!(v));
+        }
+        if let Some(v) = self.lock_until {
+            m.insert("ObjectLockRetainUntilDate".to_owned(), serde_json::json!(v));
+        }
+        if let Some(v) = &self.lock_legal_hold {
+            m.insert("ObjectLockLegalHoldStatus".to_owned(), serde_json::json!(v));
+        }
+        serde_json::Value::Object(m)
+    }
 }
 
 /// One uploaded part.
@@ -146,6 +234,17 @@ pub struct PartRecord {
 
 pub fn object_key(bucket: &str, key: &str) -> String {
     format!("{bucket}/{key}")
+}
+
+/// `BUCKET/KEY` `\u{1}` then the inverted sequence number, so a key's versions list newest
+/// first. Another key may share the prefix (`KEY\u{1}...`): readers check the record's key.
+pub fn version_key(bucket: &str, key: &str, seq: u64) -> String {
+    format!("{bucket}/{key}\u{1}{:020}", u64::MAX - seq)
+}
+
+/// The scan prefix of [`version_key`]s of `key`.
+pub fn version_prefix(bucket: &str, key: &str) -> String {
+    format!("{bucket}/{key}\u{1}")
 }
 
 pub fn upload_key(bucket: &str, upload_id: &str) -> String {

@@ -249,21 +249,24 @@ pub(crate) fn encode_error(
     };
     field("Code", &err.code);
     field("Message", &err.message);
+    // Members named `header:NAME` are response headers (`x-amz-delete-marker`, an ETag on
+    // 304/412), not `<Error>` members.
+    let mut headers = vec![
+        ("x-amz-request-id".to_owned(), request_id.to_owned()),
+        ("x-amz-id-2".to_owned(), host.clone()),
+        ("Content-Type".to_owned(), "application/xml".to_owned()),
+    ];
     for (k, v) in extra {
-        if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if let Some(name) = k.strip_prefix("header:") {
+            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                headers.push((name.to_owned(), (*v).to_owned()));
+            }
+        } else if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             field(k, v);
         }
     }
     field("RequestId", request_id);
     field("HostId", &host);
     xml.push_str("</Error>");
-    HttpResponse {
-        status: err.status,
-        headers: vec![
-            ("x-amz-request-id".to_owned(), request_id.to_owned()),
-            ("x-amz-id-2".to_owned(), host),
-            ("Content-Type".to_owned(), "application/xml".to_owned()),
-        ],
-        body: xml.into_bytes(),
-    }
+    HttpResponse { status: err.status, headers, body: xml.into_bytes() }
 }

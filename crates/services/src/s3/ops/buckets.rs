@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use xacct_policy::{ParseOptions, Policy, PolicyKind};
 
-use crate::s3::model::{self, BucketRecord, Tag};
+use crate::s3::model::{self, BucketRecord, ObjectLockConfig, Tag};
 use crate::s3::{self as s3, set, Authorizer};
 use crate::{input_str, Call, ServiceError, Services};
 
@@ -88,8 +88,21 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     if let Some(list) = config.and_then(|c| c.get("Tags")).and_then(Value::as_array) {
         tags = parse_tags(list)?;
     }
+    let lock = call.input.get("ObjectLockEnabledForBucket").and_then(Value::as_bool) == Some(true);
     let mut auth = Authorizer::new(services, call);
     auth.check(None, &s3::request(call, name, None, &call.caller.account)?)?;
+    if lock {
+        // Creating a bucket with Object Lock also takes these (S3 API reference, CreateBucket
+        // "Permissions").
+        for action in ["s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"] {
+            let req = crate::authz::ActionRequest::new(
+                action,
+                crate::s3::actions::bucket_arn(name),
+                Some(&call.caller.account),
+            );
+            auth.check(None, &req)?;
+        }
+    }
 
     let record = BucketRecord {
         name: name.to_owned(),
@@ -98,6 +111,11 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         created: services.clock().now_epoch_f64().floor(),
         policy: None,
         tags,
+        // A bucket created with Object Lock is versioned from the start (S3 User Guide,
+        // "Object Lock considerations").
+        versioning: lock.then(|| "Enabled".to_owned()),
+        mfa_delete: None,
+        object_lock: lock.then(ObjectLockConfig::default),
     };
     let mut tx = services.store().write()?;
     if !model::BUCKETS.insert_new(&mut *tx, name, &record)? {
@@ -177,14 +195,6 @@ pub fn get_bucket_location(services: &Services, call: &Call<'_>) -> Result<Value
     let b = s3::authorized_bucket(services, call, &mut auth, None)?;
     // us-east-1 buckets have an empty constraint.
     Ok(if b.region == "us-east-1" { json!({}) } else { json!({ "LocationConstraint": b.region }) })
-}
-
-/// Versioning is never enabled here: the configuration is empty, as for a bucket that never had
-/// versioning.
-pub fn get_bucket_versioning(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    let mut auth = Authorizer::new(services, call);
-    s3::authorized_bucket(services, call, &mut auth, None)?;
-    Ok(json!({}))
 }
 
 pub fn delete_bucket(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {

@@ -3,3 +3,4 @@
 pub mod buckets;
 pub mod multipart;
 pub mod objects;
+pub mod versions;
