@@ -520,7 +520,7 @@ def test_versioning_versions_delete_markers_and_null_versions(world):
         # Batch delete by version.
         r = c.delete_objects(Bucket=name, Delete={"Objects": [{"Key": "a", "VersionId": v1}, {"Key": "a", "VersionId": "bad"}]})
         assert r["Deleted"] == [{"Key": "a", "VersionId": v1}]
-        assert r["Errors"][0]["Code"] == "InvalidArgument"
+        assert (r["Errors"][0]["Code"], r["Errors"][0]["VersionId"]) == ("NoSuchVersion", "bad")
     finally:
         delete_all_versions(c, name)
         c.delete_bucket(Bucket=name)

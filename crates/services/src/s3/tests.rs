@@ -441,8 +441,10 @@ fn versions_keep_their_blobs_until_deleted() {
         json!({"Bucket": "productionapp", "VersioningConfiguration": {"Status": "Enabled"}}),
     )
     .unwrap();
-    let v1 = w.put(&p, "productionapp", "k", b"v1").unwrap()["VersionId"].as_str().unwrap().to_owned();
-    let v2 = w.put(&p, "productionapp", "k", b"v2").unwrap()["VersionId"].as_str().unwrap().to_owned();
+    let v1 =
+        w.put(&p, "productionapp", "k", b"v1").unwrap()["VersionId"].as_str().unwrap().to_owned();
+    let v2 =
+        w.put(&p, "productionapp", "k", b"v2").unwrap()["VersionId"].as_str().unwrap().to_owned();
     assert_eq!(w.blob_files(), 3);
     let (out, body) = w.get(&p, "productionapp", "k", None).unwrap();
     assert_eq!((out["VersionId"].as_str(), body.as_slice()), (Some(v2.as_str()), &b"v2"[..]));
@@ -478,15 +480,22 @@ fn versions_keep_their_blobs_until_deleted() {
     assert_eq!(out["VersionId"], json!("null"));
     assert_eq!(w.blob_files(), 3);
     let listed = w.s3(&p, "ListObjectVersions", json!({"Bucket": "productionapp"})).unwrap();
-    let ids: Vec<&str> =
-        listed["Versions"].as_array().unwrap().iter().map(|v| v["VersionId"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = listed["Versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["VersionId"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["null", v2.as_str(), v1.as_str()]);
 
     // Deleting each version by id removes its blob; a bad id changes nothing.
     let err = w
         .s3(&p, "DeleteObject", json!({"Bucket": "productionapp", "Key": "k", "VersionId": "nope"}))
         .unwrap_err();
-    assert_eq!((err.code, err.message.as_str()), ("InvalidArgument", "Invalid version id specified"));
+    assert_eq!(
+        (err.code, err.message.as_str()),
+        ("InvalidArgument", "Invalid version id specified")
+    );
     for v in ["null", v2.as_str(), v1.as_str()] {
         w.s3(&p, "DeleteObject", json!({"Bucket": "productionapp", "Key": "k", "VersionId": v}))
             .unwrap();
@@ -499,8 +508,12 @@ fn versions_keep_their_blobs_until_deleted() {
 fn object_lock_blocks_version_deletes() {
     let w = World::new();
     let p = prod();
-    w.s3(&p, "CreateBucket", json!({"Bucket": "productionapp", "ObjectLockEnabledForBucket": true}))
-        .unwrap();
+    w.s3(
+        &p,
+        "CreateBucket",
+        json!({"Bucket": "productionapp", "ObjectLockEnabledForBucket": true}),
+    )
+    .unwrap();
     let now = w.services.clock().now_epoch_f64();
     let out = w
         .put_with(
@@ -522,7 +535,11 @@ fn object_lock_blocks_version_deletes() {
     assert_eq!((err.code, err.status), ("AccessDenied", 403));
     assert_eq!(w.get(&p, "productionapp", "k", None).unwrap().1, b"locked");
     let r = w
-        .s3(&p, "GetObjectRetention", json!({"Bucket": "productionapp", "Key": "k", "VersionId": v}))
+        .s3(
+            &p,
+            "GetObjectRetention",
+            json!({"Bucket": "productionapp", "Key": "k", "VersionId": v}),
+        )
         .unwrap();
     assert_eq!(r["Retention"]["Mode"], json!("COMPLIANCE"));
     // Past retention dates are refused.

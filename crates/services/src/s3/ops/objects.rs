@@ -249,7 +249,11 @@ pub(crate) fn write_object(
 }
 
 /// The `VersionId` output member for `o` in `bucket`: shown once the bucket is versioned.
-pub(crate) fn version_member(out: &mut Map<String, Value>, bucket: &BucketRecord, o: &ObjectRecord) {
+pub(crate) fn version_member(
+    out: &mut Map<String, Value>,
+    bucket: &BucketRecord,
+    o: &ObjectRecord,
+) {
     if versions::versioned(bucket) || o.version_id.is_some() {
         out.insert("VersionId".to_owned(), json!(o.version()));
     }
@@ -364,10 +368,16 @@ pub(crate) fn body_ranges(segments: &[Segment], start: u64, len: u64) -> Vec<Bod
     out
 }
 
-/// Evaluates GetObject/HeadObject conditional headers (RFC 7232 order, as S3 does).
+/// Evaluates GetObject/HeadObject conditional headers (RFC 7232 order, as S3 does). A 304
+/// carries the object's ETag and Last-Modified (RFC 7232 section 4.1).
 fn check_conditions(input: &Value, o: &ObjectRecord) -> Result<(), ServiceError> {
     let modified = o.last_modified;
     let time = |m: &str| input.get(m).and_then(Value::as_f64);
+    let not_modified = || {
+        s3::not_modified()
+            .with_field("header:ETag", o.etag.clone())
+            .with_field("header:Last-Modified", versions::http_date(o.last_modified))
+    };
     let if_match = input_str(input, "IfMatch");
     if let Some(im) = if_match {
         if !etag_matches(im, &o.etag) {
@@ -380,11 +390,11 @@ fn check_conditions(input: &Value, o: &ObjectRecord) -> Result<(), ServiceError>
     }
     if let Some(inm) = input_str(input, "IfNoneMatch") {
         if etag_matches(inm, &o.etag) {
-            return Err(s3::not_modified());
+            return Err(not_modified());
         }
     } else if let Some(t) = time("IfModifiedSince") {
         if modified <= t {
-            return Err(s3::not_modified());
+            return Err(not_modified());
         }
     }
     Ok(())
@@ -402,7 +412,8 @@ fn read_object(
     let version = versions::input_version_id(call.input)?;
     let o = existing_version(services, call, &mut auth, &bucket, key, version)?;
     check_conditions(call.input, &o)?;
-    if with_body && archived(&o) && o.restore.is_none() {
+    let now = services.clock().now_epoch_f64();
+    if with_body && archived(&o) && !restored(&o, now) {
         return Err(ServiceError::client(
             "InvalidObjectState",
             403,
@@ -413,7 +424,7 @@ fn read_object(
     let mut out = Map::new();
     version_member(&mut out, &bucket, &o);
     versions::lock_members(&mut out, &o, &bucket);
-    if let Some(r) = &o.restore {
+    if let Some(r) = o.restore.as_ref().filter(|r| r.expiry > now) {
         out.insert(
             "Restore".to_owned(),
             json!(format!(
@@ -527,6 +538,11 @@ pub(crate) fn archived(o: &ObjectRecord) -> bool {
     matches!(o.storage_class.as_str(), "GLACIER" | "DEEP_ARCHIVE")
 }
 
+/// Whether an archived object has a restored copy that has not expired.
+pub(crate) fn restored(o: &ObjectRecord, now: f64) -> bool {
+    o.restore.as_ref().is_some_and(|r| r.expiry > now)
+}
+
 pub fn delete_object(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let key = s3::object_key(call)?;
     let mut auth = Authorizer::new(services, call);
@@ -591,7 +607,9 @@ pub fn delete_objects(services: &Services, call: &Call<'_>) -> Result<Value, Ser
             e
         };
         if version.is_some_and(|v| !versions::well_formed_version_id(v)) {
-            errors.push(error("InvalidArgument", "Invalid version id specified"));
+            // DeleteObjects reports a malformed id as an unknown version (observed S3
+            // behaviour; the single-object operations answer InvalidArgument).
+            errors.push(error("NoSuchVersion", "The specified version does not exist."));
             continue;
         }
         let action = if version.is_some() { "s3:DeleteObjectVersion" } else { "s3:DeleteObject" };
@@ -664,7 +682,7 @@ pub(crate) fn copy_source_version(source: &str) -> Result<Option<String>, Servic
             if versions::well_formed_version_id(&v) {
                 Ok(Some(v))
             } else {
-                Err(versions::invalid_version_id())
+                Err(versions::invalid_version_id(&v))
             }
         }
     }
@@ -719,7 +737,7 @@ pub fn copy_object(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     auth.check(Some(&src_b), &get(&src_b.account))?;
     let src =
         existing_version(services, call, &mut auth, &src_b, &src_key, src_version.as_deref())?;
-    if archived(&src) && src.restore.is_none() {
+    if archived(&src) && !restored(&src, services.clock().now_epoch_f64()) {
         return Err(ServiceError::client(
             "ObjectNotInActiveTierError",
             403,
@@ -1134,7 +1152,8 @@ fn set_object_tags(
 }
 
 /// The attributes GetObjectAttributes may be asked for (the model's `ObjectAttributes` enum).
-const OBJECT_ATTRIBUTES: &[&str] = &["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"];
+const OBJECT_ATTRIBUTES: &[&str] =
+    &["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"];
 
 pub fn get_object_attributes(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let key = s3::object_key(call)?;
@@ -1206,12 +1225,10 @@ pub fn restore_object(services: &Services, call: &Call<'_>) -> Result<Value, Ser
     let request = call.input.get("RestoreRequest").cloned().unwrap_or(Value::Null);
     let days = match request.get("Days").and_then(Value::as_i64) {
         Some(d) if d >= 1 => d as f64,
-        Some(_) => {
-            return Err(s3::invalid_argument("Lifetime days must be a positive integer"))
-        }
+        Some(_) => return Err(s3::invalid_argument("Lifetime days must be a positive integer")),
         None => return Err(s3::malformed_xml()),
     };
-    let already = o.restore.is_some();
+    let already = restored(&o, services.clock().now_epoch_f64());
     // The restore completes at once here; the copy lasts `Days` days (S3 User Guide,
     // "Restoring an archived object").
     let expiry = services.clock().now_epoch_f64().floor() + days * 86_400.0;

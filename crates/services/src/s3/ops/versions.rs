@@ -42,12 +42,15 @@ pub(crate) fn input_version_id<'v>(input: &'v Value) -> Result<Option<&'v str>, 
     match input_str(input, "VersionId") {
         None => Ok(None),
         Some(v) if well_formed_version_id(v) => Ok(Some(v)),
-        Some(_) => Err(invalid_version_id()),
+        Some(v) => Err(invalid_version_id(v)),
     }
 }
 
-pub(crate) fn invalid_version_id() -> ServiceError {
-    s3::invalid_argument("Invalid version id specified").with_field("ArgumentName", "versionId")
+/// S3's answer to a malformed version id: `InvalidArgument` naming the argument and its value.
+pub(crate) fn invalid_version_id(value: &str) -> ServiceError {
+    s3::invalid_argument("Invalid version id specified")
+        .with_field("ArgumentName", "versionId")
+        .with_field("ArgumentValue", value)
 }
 
 pub(crate) fn no_such_version(key: &str, version: &str) -> ServiceError {
@@ -156,7 +159,11 @@ pub(crate) fn put_current(
         if old.version_id.is_none() && record.version_id.is_none() {
             stale.extend(old.segments.into_iter().map(|s| s.blob));
         } else {
-            model::VERSIONS.put(&mut *tx, &model::version_key(&bucket.name, &old.key, old.seq), &old)?;
+            model::VERSIONS.put(
+                &mut *tx,
+                &model::version_key(&bucket.name, &old.key, old.seq),
+                &old,
+            )?;
         }
     }
     if record.version_id.is_none() && versioned(bucket) {
@@ -269,10 +276,7 @@ pub(crate) fn delete_current(
     };
     let stale = put_current(&mut *tx, &bucket, &mut marker)?;
     tx.commit()?;
-    Ok((
-        Deleted { version_id: Some(marker.version().to_owned()), delete_marker: true },
-        stale,
-    ))
+    Ok((Deleted { version_id: Some(marker.version().to_owned()), delete_marker: true }, stale))
 }
 
 /// Whether Object Lock keeps `v` from being deleted or overwritten: a legal hold, or an
@@ -309,7 +313,10 @@ pub(crate) fn delete_version(
         return Err(s3::no_such_bucket(&bucket.name));
     }
     let Some(found) = find_version(&*tx, &bucket.name, key, version)? else {
-        return Ok((Deleted { version_id: Some(version.to_owned()), delete_marker: false }, vec![]));
+        return Ok((
+            Deleted { version_id: Some(version.to_owned()), delete_marker: false },
+            vec![],
+        ));
     };
     if locked(&found.record, services.clock().now_epoch_f64(), bypass) {
         return Err(object_locked_denied());
@@ -372,18 +379,14 @@ pub(crate) fn lock_for_new_version(
         (Some(m), Some(u)) => {
             check_mode(m)?;
             if u <= now {
-                return Err(s3::invalid_argument(
-                    "The retain until date must be in the future!",
-                ));
+                return Err(s3::invalid_argument("The retain until date must be in the future!"));
             }
             Some(Retention { mode: m.to_owned(), until: u })
         }
         (None, None) => default_retention(config, now),
-        _ => {
-            return Err(s3::invalid_argument(
-                "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied",
-            ))
-        }
+        _ => return Err(s3::invalid_argument(
+            "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied",
+        )),
     };
     let hold = match hold {
         None | Some("OFF") => false,
@@ -405,7 +408,8 @@ const DAY: f64 = 86_400.0;
 
 fn default_retention(config: &ObjectLockConfig, now: f64) -> Option<Retention> {
     let mode = config.default_mode.clone()?;
-    let days = config.default_days.map(|d| d as f64).or(config.default_years.map(|y| y as f64 * 365.0))?;
+    let days =
+        config.default_days.map(|d| d as f64).or(config.default_years.map(|y| y as f64 * 365.0))?;
     Some(Retention { mode, until: now + days * DAY })
 }
 
@@ -712,14 +716,13 @@ fn list_versions(
     let mut pending: Vec<ObjectRecord> = Vec::new();
     if let Some(k) = key_marker {
         let rest = k.strip_prefix(prefix).unwrap_or("");
-        cursor = Some(
-            if !delimiter.is_empty() && k.starts_with(prefix) && rest.contains(delimiter) {
+        cursor =
+            Some(if !delimiter.is_empty() && k.starts_with(prefix) && rest.contains(delimiter) {
                 // Resuming after a common prefix: skip every key it rolled up.
                 format!("{base}{k}{}", char::MAX)
             } else {
                 format!("{base}{k}")
-            },
-        );
+            });
         if let Some(v) = version_marker {
             let current = model::OBJECTS.get(&*tx, &model::object_key(bucket, k))?;
             if let Some(current) = current.filter(|_| k.starts_with(prefix)) {
@@ -800,19 +803,13 @@ pub fn list_object_versions(services: &Services, call: &Call<'_>) -> Result<Valu
     if let Some(v) = version_marker {
         if !well_formed_version_id(v) {
             return Err(s3::invalid_argument("Invalid version id specified")
-                .with_field("ArgumentName", "version-id-marker"));
+                .with_field("ArgumentName", "version-id-marker")
+                .with_field("ArgumentValue", v));
         }
     }
     let max = super::objects::max_keys(input)?;
-    let l = list_versions(
-        services,
-        &bucket.name,
-        prefix,
-        delimiter,
-        key_marker,
-        version_marker,
-        max,
-    )?;
+    let l =
+        list_versions(services, &bucket.name, prefix, delimiter, key_marker, version_marker, max)?;
     let mut out = json!({
         "Name": bucket.name,
         "Prefix": prefix,
