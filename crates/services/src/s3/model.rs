@@ -154,8 +154,9 @@ pub struct ObjectRecord {
     pub seq: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<Retention>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub legal_hold: bool,
+    /// The legal hold: `None` until one is first put (S3 shows the status only then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_hold: Option<bool>,
     /// A restored copy of an archived object, while it lasts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<RestoreState>,

@@ -93,15 +93,15 @@ pub(crate) fn output_root_name(
     }
 }
 
-/// S3 answers a ranged `GetObject` with 206 Partial Content; the model has no status member for
-/// it, so an output carrying `ContentRange` is the signal.
+/// S3 answers a ranged (or part-numbered) `GetObject`/`HeadObject` with 206 Partial Content; the
+/// model has no status member for it, so an output carrying `ContentRange` is the signal.
 pub(crate) fn status_override(
     svc: &ServiceModel,
     op: &Operation,
     output: &serde_json::Map<String, serde_json::Value>,
 ) -> Option<u16> {
     (is_s3(svc)
-        && op.name == "GetObject"
+        && (op.name == "GetObject" || op.name == "HeadObject")
         && output.get("ContentRange").is_some_and(|v| !v.is_null()))
     .then_some(206)
 }

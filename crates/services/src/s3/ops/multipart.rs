@@ -422,7 +422,7 @@ pub fn complete_multipart_upload(
         delete_marker: false,
         seq: 0,
         retention: None,
-        legal_hold: false,
+        legal_hold: None,
         restore: None,
     };
     let mut record = record;
@@ -435,6 +435,7 @@ pub fn complete_multipart_upload(
     let Some(current_bucket) = model::BUCKETS.get(&*tx, &bucket.name)? else {
         return Err(s3::no_such_bucket(&bucket.name));
     };
+    crate::s3::ops::objects::check_write_conditions(&*tx, call.input, &bucket.name, key)?;
     {
         let (retention, hold) = versions::lock_for_new_version(
             &current_bucket,

@@ -185,7 +185,7 @@ pub fn put_object(services: &Services, call: &Call<'_>) -> Result<Value, Service
         delete_marker: false,
         seq: 0,
         retention: None,
-        legal_hold: false,
+        legal_hold: None,
         restore: None,
     };
     let blob = payload.blob.persist()?;
@@ -219,25 +219,11 @@ pub(crate) fn write_object(
     bucket: &BucketRecord,
     mut record: ObjectRecord,
 ) -> Result<ObjectRecord, ServiceError> {
-    let okey = model::object_key(&bucket.name, &record.key);
     let mut tx = services.store().write()?;
     let Some(bucket) = model::BUCKETS.get(&*tx, &bucket.name)? else {
         return Err(s3::no_such_bucket(&bucket.name));
     };
-    // A delete marker is no object for conditional writes.
-    let old = model::OBJECTS.get(&*tx, &okey)?.filter(|o| !o.delete_marker);
-    if let Some(inm) = input_str(call.input, "IfNoneMatch") {
-        if inm.trim() == "*" && old.is_some() {
-            return Err(s3::precondition_failed("If-None-Match"));
-        }
-    }
-    if let Some(im) = input_str(call.input, "IfMatch") {
-        match &old {
-            Some(o) if etag_matches(im, &o.etag) => {}
-            Some(_) => return Err(s3::precondition_failed("If-Match")),
-            None => return Err(s3::no_such_key(&record.key)),
-        }
-    }
+    check_write_conditions(&*tx, call.input, &bucket.name, &record.key)?;
     let (retention, hold) =
         versions::lock_for_new_version(&bucket, call.input, services.clock().now_epoch_f64())?;
     record.retention = retention;
@@ -246,6 +232,30 @@ pub(crate) fn write_object(
     tx.commit()?;
     s3::delete_blobs(services, &stale);
     Ok(record)
+}
+
+/// A write's `If-None-Match: *` / `If-Match` against the current object of `key` (a delete
+/// marker is no object), read in the write's own transaction.
+pub(crate) fn check_write_conditions(
+    tx: &dyn xacct_store::ReadTx,
+    input: &Value,
+    bucket: &str,
+    key: &str,
+) -> Result<(), ServiceError> {
+    let old = model::OBJECTS.get(tx, &model::object_key(bucket, key))?.filter(|o| !o.delete_marker);
+    if let Some(inm) = input_str(input, "IfNoneMatch") {
+        if inm.trim() == "*" && old.is_some() {
+            return Err(s3::precondition_failed("If-None-Match"));
+        }
+    }
+    if let Some(im) = input_str(input, "IfMatch") {
+        match &old {
+            Some(o) if etag_matches(im, &o.etag) => {}
+            Some(_) => return Err(s3::precondition_failed("If-Match")),
+            None => return Err(s3::no_such_key(key)),
+        }
+    }
+    Ok(())
 }
 
 /// The `VersionId` output member for `o` in `bucket`: shown once the bucket is versioned.
@@ -423,7 +433,7 @@ fn read_object(
     }
     let mut out = Map::new();
     version_member(&mut out, &bucket, &o);
-    versions::lock_members(&mut out, &o, &bucket);
+    versions::lock_members(&mut out, &o);
     if let Some(r) = o.restore.as_ref().filter(|r| r.expiry > now) {
         out.insert(
             "Restore".to_owned(),
@@ -801,7 +811,7 @@ pub fn copy_object(services: &Services, call: &Call<'_>) -> Result<Value, Servic
         delete_marker: false,
         seq: 0,
         retention: None,
-        legal_hold: false,
+        legal_hold: None,
         restore: None,
     };
     let written = write_object(services, call, &bucket, record);
@@ -812,7 +822,9 @@ pub fn copy_object(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     let mut result = Map::new();
     result.insert("ETag".to_owned(), json!(record.etag));
     result.insert("LastModified".to_owned(), json!(record.last_modified));
-    if input_declares_checksum(call.input) {
+    // The copy keeps the source's checksum algorithm, and shows it (S3 API reference,
+    // CopyObject "Checksums").
+    if input_declares_checksum(call.input) || src.checksum.is_some() {
         checksum_members(&mut result, record.checksum.as_ref());
     }
     let mut out = Map::new();

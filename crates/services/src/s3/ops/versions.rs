@@ -271,7 +271,7 @@ pub(crate) fn delete_current(
         delete_marker: true,
         seq: 0,
         retention: None,
-        legal_hold: false,
+        legal_hold: None,
         restore: None,
     };
     let stale = put_current(&mut *tx, &bucket, &mut marker)?;
@@ -282,7 +282,7 @@ pub(crate) fn delete_current(
 /// Whether Object Lock keeps `v` from being deleted or overwritten: a legal hold, or an
 /// unexpired retention (GOVERNANCE yields to `bypass`).
 pub(crate) fn locked(v: &ObjectRecord, now: f64, bypass: bool) -> bool {
-    if v.legal_hold {
+    if v.legal_hold == Some(true) {
         return true;
     }
     match &v.retention {
@@ -364,7 +364,7 @@ pub(crate) fn lock_for_new_version(
     bucket: &BucketRecord,
     input: &Value,
     now: f64,
-) -> Result<(Option<Retention>, bool), ServiceError> {
+) -> Result<(Option<Retention>, Option<bool>), ServiceError> {
     let mode = input_str(input, "ObjectLockMode");
     let until = input.get("ObjectLockRetainUntilDate").and_then(Value::as_f64);
     let hold = input_str(input, "ObjectLockLegalHoldStatus");
@@ -373,7 +373,7 @@ pub(crate) fn lock_for_new_version(
         if asked {
             return Err(s3::invalid_request("Bucket is missing Object Lock Configuration"));
         }
-        return Ok((None, false));
+        return Ok((None, None));
     };
     let retention = match (mode, until) {
         (Some(m), Some(u)) => {
@@ -389,8 +389,9 @@ pub(crate) fn lock_for_new_version(
         )),
     };
     let hold = match hold {
-        None | Some("OFF") => false,
-        Some("ON") => true,
+        None => None,
+        Some("OFF") => Some(false),
+        Some("ON") => Some(true),
         Some(_) => return Err(s3::invalid_argument("Legal Hold status is invalid")),
     };
     Ok((retention, hold))
@@ -652,7 +653,7 @@ pub fn put_object_legal_hold(services: &Services, call: &Call<'_>) -> Result<Val
         _ => return Err(s3::malformed_xml()),
     };
     update_version(services, &b.name, &o, |v| {
-        v.legal_hold = on;
+        v.legal_hold = Some(on);
         Ok(())
     })?;
     Ok(json!({}))
@@ -661,20 +662,27 @@ pub fn put_object_legal_hold(services: &Services, call: &Call<'_>) -> Result<Val
 pub fn get_object_legal_hold(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let mut auth = Authorizer::new(services, call);
     let (_, _, o) = lock_target(services, call, &mut auth)?;
-    Ok(json!({ "LegalHold": { "Status": if o.legal_hold { "ON" } else { "OFF" } } }))
+    let Some(on) = o.legal_hold else {
+        // Guessed text: S3's answer for a version that never had a legal hold.
+        return Err(ServiceError::client(
+            "NoSuchObjectLockConfiguration",
+            404,
+            "The specified object does not have a ObjectLock configuration",
+        ));
+    };
+    Ok(json!({ "LegalHold": { "Status": if on { "ON" } else { "OFF" } } }))
 }
 
 /// The Object Lock output members of a version (HeadObject/GetObject).
-pub(crate) fn lock_members(out: &mut Map<String, Value>, o: &ObjectRecord, bucket: &BucketRecord) {
+pub(crate) fn lock_members(out: &mut Map<String, Value>, o: &ObjectRecord) {
     if let Some(r) = &o.retention {
         out.insert("ObjectLockMode".to_owned(), json!(r.mode));
         out.insert("ObjectLockRetainUntilDate".to_owned(), json!(r.until));
     }
-    if bucket.object_lock.is_some() {
-        out.insert(
-            "ObjectLockLegalHoldStatus".to_owned(),
-            json!(if o.legal_hold { "ON" } else { "OFF" }),
-        );
+    // Shown only once a legal hold was put on the version (S3 API reference, HeadObject
+    // `x-amz-object-lock-legal-hold`).
+    if let Some(on) = o.legal_hold {
+        out.insert("ObjectLockLegalHoldStatus".to_owned(), json!(if on { "ON" } else { "OFF" }));
     }
 }
 
@@ -915,7 +923,7 @@ mod tests {
             delete_marker: false,
             seq: 0,
             retention: Some(Retention { mode: "GOVERNANCE".into(), until: 100.0 }),
-            legal_hold: false,
+            legal_hold: None,
             restore: None,
         };
         assert!(locked(&o, 50.0, false));
@@ -924,7 +932,7 @@ mod tests {
         o.retention = Some(Retention { mode: "COMPLIANCE".into(), until: 100.0 });
         assert!(locked(&o, 50.0, true));
         o.retention = None;
-        o.legal_hold = true;
+        o.legal_hold = Some(true);
         assert!(locked(&o, 50.0, true));
     }
 }
