@@ -308,7 +308,8 @@ pub fn put_bucket_tagging(services: &Services, call: &Call<'_>) -> Result<Value,
         rec.tags = tags;
         Ok(())
     })?;
-    Ok(json!({}))
+    // S3 answers 204 No Content (S3 API reference, PutBucketTagging example).
+    Ok(json!({ "__status": 204 }))
 }
 
 pub fn get_bucket_tagging(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {

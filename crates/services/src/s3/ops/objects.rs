@@ -1227,10 +1227,11 @@ pub fn restore_object(services: &Services, call: &Call<'_>) -> Result<Value, Ser
     let version = versions::input_version_id(call.input)?;
     let o = existing_version(services, call, &mut auth, &bucket, key, version)?;
     if !archived(&o) {
+        // Guessed text: the message S3 gives for reading an archived object.
         return Err(ServiceError::client(
             "InvalidObjectState",
             403,
-            "Restore is not allowed for the object's current storage class",
+            "The operation is not valid for the object's storage class",
         )
         .with_field("StorageClass", o.storage_class.clone()));
     }
