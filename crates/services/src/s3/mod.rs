@@ -1,5 +1,5 @@
-//! Amazon S3: buckets (global names, owned by an account, in a region), objects and multipart
-//! uploads, bucket policies and tags. Object bytes live in the blob store
+//! Amazon S3: buckets (global names, owned by an account, in a region), objects, their versions
+//! and Object Lock, multipart uploads, bucket policies and tags. Object bytes live in the blob store
 //! (`xacct_store::BlobStore`); records name them. One function per operation below, handlers by
 //! family in `ops/`.
 //!

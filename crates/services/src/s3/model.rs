@@ -2,8 +2,8 @@
 //! (`xacct_store::BlobStore`) in [`Segment`]s.
 //!
 //! Keys: buckets by name (global, as in AWS); objects `BUCKET/KEY` (bucket names have no `/`, so
-//! a bucket's objects are one key range, in S3's UTF-8 binary listing order); uploads
-//! `BUCKET/UPLOADID`; parts `UPLOADID/NNNNN`.
+//! a bucket's objects are one key range, in S3's UTF-8 binary listing order); older versions
+//! [`version_key`]; uploads `BUCKET/UPLOADID`; parts `UPLOADID/NNNNN`.
 
 use std::collections::BTreeMap;
 
@@ -117,7 +117,8 @@ pub struct StoredChecksum {
     pub kind: String,
 }
 
-/// One object (unversioned buckets: the current and only version).
+/// One object version: the current one (in [`OBJECTS`]) or an older one (in [`VERSIONS`]); a
+/// delete marker has no bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObjectRecord {
     pub key: String,
