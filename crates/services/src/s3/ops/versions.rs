@@ -38,7 +38,7 @@ pub(crate) fn well_formed_version_id(v: &str) -> bool {
 }
 
 /// The `VersionId` of an input, checked: `InvalidArgument` for one that cannot exist.
-pub(crate) fn input_version_id<'v>(input: &'v Value) -> Result<Option<&'v str>, ServiceError> {
+pub(crate) fn input_version_id(input: &Value) -> Result<Option<&str>, ServiceError> {
     match input_str(input, "VersionId") {
         None => Ok(None),
         Some(v) if well_formed_version_id(v) => Ok(Some(v)),
