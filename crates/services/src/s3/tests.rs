@@ -553,3 +553,31 @@ fn object_lock_blocks_version_deletes() {
         .unwrap_err();
     assert_eq!(err.code, "InvalidArgument");
 }
+
+#[test]
+fn system_tags_are_refused_on_buckets() {
+    let w = World::new();
+    let p = prod();
+    w.s3(&p, "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let err = w
+        .s3(
+            &p,
+            "PutBucketTagging",
+            json!({"Bucket": "productionapp",
+                   "Tagging": {"TagSet": [{"Key": "aws:team", "Value": "x"}]}}),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (err.code, err.message.as_str()),
+        ("InvalidTag", "System tags cannot be added/updated by requester")
+    );
+    let out = w
+        .s3(
+            &p,
+            "PutBucketTagging",
+            json!({"Bucket": "productionapp",
+                   "Tagging": {"TagSet": [{"Key": "team", "Value": "x"}]}}),
+        )
+        .unwrap();
+    assert_eq!(out["__status"], json!(204));
+}

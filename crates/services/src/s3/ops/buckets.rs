@@ -303,6 +303,15 @@ pub fn put_bucket_tagging(services: &Services, call: &Call<'_>) -> Result<Value,
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
+    // Bucket tags starting with `aws:` are refused with this text (moto's aws_verified
+    // test_put_bucket_tagging); object tags keep parse_tags' message.
+    if list
+        .iter()
+        .filter_map(|t| input_str(t, "Key"))
+        .any(|k| k.to_ascii_lowercase().starts_with("aws:"))
+    {
+        return Err(s3::invalid_tag("System tags cannot be added/updated by requester"));
+    }
     let tags = parse_tags(&list)?;
     update_bucket(services, &b.name, |rec| {
         rec.tags = tags;
