@@ -701,13 +701,15 @@ struct VersionListing {
 /// markers and common prefixes).
 fn list_versions(
     services: &Services,
-    bucket: &str,
+    b: &BucketRecord,
     prefix: &str,
     delimiter: &str,
     key_marker: Option<&str>,
     version_marker: Option<&str>,
     max: u64,
 ) -> Result<VersionListing, ServiceError> {
+    let bucket = b.name.as_str();
+    let has_versions = versioned(b);
     let base = format!("{bucket}/");
     let scan_prefix = format!("{base}{prefix}");
     let mut out = VersionListing {
@@ -779,7 +781,12 @@ fn list_versions(
             }
             let key = current.key.clone();
             let mut all = vec![(current, true)];
-            all.extend(older_versions(&*tx, bucket, &key)?.into_iter().map(|(_, r)| (r, false)));
+            // A bucket never versioned has no older versions to look up.
+            if has_versions {
+                all.extend(
+                    older_versions(&*tx, bucket, &key)?.into_iter().map(|(_, r)| (r, false)),
+                );
+            }
             for (r, latest) in all {
                 if count(&out) >= max {
                     out.truncated = true;
@@ -816,8 +823,7 @@ pub fn list_object_versions(services: &Services, call: &Call<'_>) -> Result<Valu
         }
     }
     let max = super::objects::max_keys(input)?;
-    let l =
-        list_versions(services, &bucket.name, prefix, delimiter, key_marker, version_marker, max)?;
+    let l = list_versions(services, &bucket, prefix, delimiter, key_marker, version_marker, max)?;
     let mut out = json!({
         "Name": bucket.name,
         "Prefix": prefix,
