@@ -454,6 +454,9 @@ def test_versioning_versions_delete_markers_and_null_versions(world):
             c.get_object(Bucket=name, Key="a", VersionId="not-a-version")
         assert error_of(e) == ("InvalidArgument", 400, "Invalid version id specified")
         assert c.get_object(Bucket=name, Key="a", VersionId="null")["Body"].read() == b"unversioned"
+        listed = c.list_object_versions(Bucket=name)
+        assert [(x["VersionId"], x["IsLatest"]) for x in listed["Versions"]] == [("null", True)]
+        assert "DeleteMarkers" not in listed
 
         c.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled", "MFADelete": "Disabled"})
         v = c.get_bucket_versioning(Bucket=name)
