@@ -85,6 +85,8 @@ RULES = [
      r"test_multipart_upload_checksum_has_composite_suffix", r"InvalidRequest"),
     ("unverified", "AbortMultipartUpload naming another key than the upload's: xacct answers NoSuchUpload; moto's mock-only test aborts anyway",
      r"test_s3_multipart::test_list_multiparts$", r"NoSuchUpload"),
+    ("unverified", "ListBuckets order: xacct lists buckets by name; moto's mock-only tests expect creation order (passes or fails with the random uuid names)",
+     r"test_s3::test_list_buckets(_with_max_buckets)?$", None),
     ("gap", "CompleteMultipartUpload of an upload already completed is not answered again (S3 is idempotent for a while)",
      r"test_idempotent_multipart_upload", r"NoSuchUpload"),
     ("unverified", "password-policy fields after an empty UpdateAccountPasswordPolicy; not settled against AWS", r"test_update_account_password_policy$", None),
