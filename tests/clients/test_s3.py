@@ -431,3 +431,223 @@ def test_100_mib_aws_s3_cp_round_trip_streams_within_100_mib_rss(tmp_root, tmp_p
         assert peak < 100 * 1024, f"peak RSS {peak} KiB"
     finally:
         s.stop()
+
+
+def delete_all_versions(c, name):
+    for page in c.get_paginator("list_object_versions").paginate(Bucket=name):
+        items = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                 for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if items:
+            c.delete_objects(Bucket=name, Delete={"Objects": items}, BypassGovernanceRetention=True)
+
+
+def test_versioning_versions_delete_markers_and_null_versions(world):
+    c = s3(world, world.prod)
+    name = "xacct-versions"
+    c.create_bucket(Bucket=name)
+    try:
+        assert "Status" not in c.get_bucket_versioning(Bucket=name)
+        # Never versioned: no version id header, and only `null` may be named.
+        put = c.put_object(Bucket=name, Key="a", Body=b"unversioned")
+        assert "VersionId" not in put
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.get_object(Bucket=name, Key="a", VersionId="not-a-version")
+        assert error_of(e) == ("InvalidArgument", 400, "Invalid version id specified")
+        assert c.get_object(Bucket=name, Key="a", VersionId="null")["Body"].read() == b"unversioned"
+        listed = c.list_object_versions(Bucket=name)
+        assert [(x["VersionId"], x["IsLatest"]) for x in listed["Versions"]] == [("null", True)]
+        assert "DeleteMarkers" not in listed
+
+        c.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled", "MFADelete": "Disabled"})
+        v = c.get_bucket_versioning(Bucket=name)
+        assert (v["Status"], v["MFADelete"]) == ("Enabled", "Disabled")
+        v1 = c.put_object(Bucket=name, Key="a", Body=b"one")["VersionId"]
+        v2 = c.put_object(Bucket=name, Key="a", Body=b"two")["VersionId"]
+        assert len({v1, v2, "null"}) == 3 and len(v1) == 32
+        assert c.get_object(Bucket=name, Key="a")["Body"].read() == b"two"
+        assert c.get_object(Bucket=name, Key="a", VersionId=v1)["Body"].read() == b"one"
+        assert c.get_object(Bucket=name, Key="a", VersionId="null")["Body"].read() == b"unversioned"
+        assert c.head_object(Bucket=name, Key="a", VersionId=v1)["VersionId"] == v1
+        listed = c.list_object_versions(Bucket=name)["Versions"]
+        assert [(x["VersionId"], x["IsLatest"]) for x in listed] == [(v2, True), (v1, False), ("null", False)]
+        # A well-formed id that does not exist.
+        missing = "A" * 32
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.get_object(Bucket=name, Key="a", VersionId=missing)
+        assert error_of(e)[:2] == ("NoSuchVersion", 404)
+
+        # Delete without a version: a delete marker becomes current.
+        d = c.delete_object(Bucket=name, Key="a")
+        assert d["DeleteMarker"] is True
+        marker = d["VersionId"]
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.get_object(Bucket=name, Key="a")
+        assert error_of(e)[:2] == ("NoSuchKey", 404)
+        headers = e.value.response["ResponseMetadata"]["HTTPHeaders"]
+        assert (headers["x-amz-delete-marker"], headers["x-amz-version-id"]) == ("true", marker)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.get_object(Bucket=name, Key="a", VersionId=marker)
+        assert error_of(e)[:2] == ("MethodNotAllowed", 405)
+        assert e.value.response["ResponseMetadata"]["HTTPHeaders"]["allow"] == "DELETE"
+        assert "Contents" not in c.list_objects_v2(Bucket=name)
+        # Not empty: versions remain.
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.delete_bucket(Bucket=name)
+        assert error_of(e)[:2] == ("BucketNotEmpty", 409)
+        # Removing the marker by id brings v2 back.
+        d = c.delete_object(Bucket=name, Key="a", VersionId=marker)
+        assert (d["DeleteMarker"], d["VersionId"]) == (True, marker)
+        assert c.get_object(Bucket=name, Key="a")["Body"].read() == b"two"
+        # Copy from an old version.
+        cp = c.copy_object(Bucket=name, Key="b", CopySource={"Bucket": name, "Key": "a", "VersionId": v1})
+        assert cp["CopySourceVersionId"] == v1 and cp["VersionId"] not in (v1, v2)
+        assert c.get_object(Bucket=name, Key="b")["Body"].read() == b"one"
+
+        # Suspended: writes replace the null version only.
+        c.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Suspended"})
+        assert c.put_object(Bucket=name, Key="a", Body=b"three")["VersionId"] == "null"
+        ids = [x["VersionId"] for x in c.list_object_versions(Bucket=name, Prefix="a")["Versions"]]
+        assert ids == ["null", v2, v1]
+        assert c.get_object(Bucket=name, Key="a", VersionId="null")["Body"].read() == b"three"
+
+        # Paging: one entry at a time, resuming at KeyMarker/VersionIdMarker.
+        seen, kw = [], {}
+        while True:
+            page = c.list_object_versions(Bucket=name, MaxKeys=1, **kw)
+            seen += [(x["Key"], x["VersionId"]) for x in page.get("Versions", [])]
+            if not page["IsTruncated"]:
+                break
+            kw = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page["NextVersionIdMarker"]}
+        assert seen == [("a", "null"), ("a", v2), ("a", v1), ("b", cp["VersionId"])]
+
+        # Batch delete by version.
+        r = c.delete_objects(Bucket=name, Delete={"Objects": [{"Key": "a", "VersionId": v1}, {"Key": "a", "VersionId": "bad"}]})
+        assert r["Deleted"] == [{"Key": "a", "VersionId": v1}]
+        assert (r["Errors"][0]["Code"], r["Errors"][0]["VersionId"]) == ("NoSuchVersion", "bad")
+    finally:
+        delete_all_versions(c, name)
+        c.delete_bucket(Bucket=name)
+
+
+def test_versioned_actions_are_authorized_separately(world):
+    s = world
+    c = s3(s, s.prod)
+    name = "xacct-version-acl"
+    c.create_bucket(Bucket=name)
+    c.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    vid = c.put_object(Bucket=name, Key="k", Body=b"x")["VersionId"]
+    iam = s.client("iam", key_id=s.prod[0], secret=s.prod[1])
+    iam.create_user(UserName="Reader")
+    key = iam.create_access_key(UserName="Reader")["AccessKey"]
+    iam.put_user_policy(UserName="Reader", PolicyName="r", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": "*"}]}))
+    reader = s3(s, (key["AccessKeyId"], key["SecretAccessKey"]))
+    try:
+        assert reader.get_object(Bucket=name, Key="k")["Body"].read() == b"x"
+        # Naming a version takes s3:GetObjectVersion / s3:DeleteObjectVersion.
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            reader.get_object(Bucket=name, Key="k", VersionId=vid)
+        assert "s3:GetObjectVersion" in error_of(e)[2]
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            reader.delete_object(Bucket=name, Key="k", VersionId=vid)
+        assert "s3:DeleteObjectVersion" in error_of(e)[2]
+        assert c.get_object(Bucket=name, Key="k", VersionId=vid)["Body"].read() == b"x"
+    finally:
+        iam.delete_user_policy(UserName="Reader", PolicyName="r")
+        iam.delete_access_key(UserName="Reader", AccessKeyId=key["AccessKeyId"])
+        iam.delete_user(UserName="Reader")
+        delete_all_versions(c, name)
+        c.delete_bucket(Bucket=name)
+
+
+def test_object_lock_retention_legal_hold_and_governance_bypass(world):
+    import datetime
+    c = s3(world, world.prod)
+    name = "xacct-locked"
+    plain = "xacct-unlocked"
+    c.create_bucket(Bucket=plain)
+    c.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    try:
+        assert c.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.get_object_lock_configuration(Bucket=plain)
+        assert error_of(e)[:2] == ("ObjectLockConfigurationNotFoundError", 404)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.put_object_lock_configuration(Bucket=plain, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})
+        assert error_of(e)[:2] == ("InvalidBucketState", 409)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.put_object(Bucket=plain, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE",
+                         ObjectLockRetainUntilDate=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1))
+        assert error_of(e)[:2] == ("InvalidRequest", 400)
+
+        c.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
+        rule = c.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+        assert (rule["Mode"], rule["Days"]) == ("GOVERNANCE", 1)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Suspended"})
+        assert error_of(e)[:2] == ("InvalidBucketState", 409)
+
+        vid = c.put_object(Bucket=name, Key="k", Body=b"x")["VersionId"]
+        head = c.head_object(Bucket=name, Key="k")
+        assert head["ObjectLockMode"] == "GOVERNANCE" and "ObjectLockLegalHoldStatus" not in head
+        assert c.get_object_retention(Bucket=name, Key="k")["Retention"]["Mode"] == "GOVERNANCE"
+        # Default governance retention: deleting the version needs the bypass.
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.delete_object(Bucket=name, Key="k", VersionId=vid)
+        assert error_of(e)[:2] == ("AccessDenied", 403)
+        # A delete marker is always allowed.
+        assert c.delete_object(Bucket=name, Key="k")["DeleteMarker"] is True
+        # Legal hold beats the bypass.
+        c.put_object_legal_hold(Bucket=name, Key="k", VersionId=vid, LegalHold={"Status": "ON"})
+        assert c.get_object_legal_hold(Bucket=name, Key="k", VersionId=vid)["LegalHold"]["Status"] == "ON"
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.delete_object(Bucket=name, Key="k", VersionId=vid, BypassGovernanceRetention=True)
+        assert error_of(e)[:2] == ("AccessDenied", 403)
+        c.put_object_legal_hold(Bucket=name, Key="k", VersionId=vid, LegalHold={"Status": "OFF"})
+        # Compliance retention may not be shortened, even with the bypass.
+        far = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)
+        c.put_object_retention(Bucket=name, Key="k", VersionId=vid, Retention={"Mode": "COMPLIANCE", "RetainUntilDate": far},
+                               BypassGovernanceRetention=True)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.put_object_retention(Bucket=name, Key="k", VersionId=vid, BypassGovernanceRetention=True,
+                                   Retention={"Mode": "GOVERNANCE", "RetainUntilDate": far - datetime.timedelta(days=1)})
+        assert error_of(e)[:2] == ("AccessDenied", 403)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.delete_object(Bucket=name, Key="k", VersionId=vid, BypassGovernanceRetention=True)
+        assert error_of(e)[:2] == ("AccessDenied", 403)
+        assert c.get_object(Bucket=name, Key="k", VersionId=vid)["Body"].read() == b"x"
+    finally:
+        c.delete_bucket(Bucket=plain)
+
+
+def test_object_attributes_storage_classes_and_restore(bucket):
+    c = bucket
+    c.put_object(Bucket="productionapp", Key="k", Body=b"somedata", ChecksumAlgorithm="SHA256")
+    r = c.get_object_attributes(Bucket="productionapp", Key="k", ObjectAttributes=["ETag", "ObjectSize", "StorageClass", "Checksum"])
+    assert r["ETag"] == hashlib.md5(b"somedata").hexdigest() and r["ObjectSize"] == 8 and r["StorageClass"] == "STANDARD"
+    assert r["Checksum"]["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(b"somedata").digest()).decode()
+    assert "VersionId" not in r
+
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.put_object(Bucket="productionapp", Key="bad", Body=b"x", StorageClass="STANDARD2")
+    assert error_of(e)[:2] == ("InvalidStorageClass", 400)
+    c.put_object(Bucket="productionapp", Key="cold", Body=b"frozen", StorageClass="GLACIER")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.get_object(Bucket="productionapp", Key="cold")
+    assert error_of(e)[:2] == ("InvalidObjectState", 403)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.copy_object(Bucket="productionapp", Key="warm", CopySource={"Bucket": "productionapp", "Key": "cold"})
+    assert error_of(e)[:2] == ("ObjectNotInActiveTierError", 403)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.restore_object(Bucket="productionapp", Key="k", RestoreRequest={"Days": 1})
+    assert error_of(e)[:2] == ("InvalidObjectState", 403)
+    r = c.restore_object(Bucket="productionapp", Key="cold", RestoreRequest={"Days": 2})
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 202
+    r = c.restore_object(Bucket="productionapp", Key="cold", RestoreRequest={"Days": 2})
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert c.get_object(Bucket="productionapp", Key="cold")["Body"].read() == b"frozen"
+    assert 'ongoing-request="false"' in c.head_object(Bucket="productionapp", Key="cold")["Restore"]
+    c.copy_object(Bucket="productionapp", Key="warm", CopySource={"Bucket": "productionapp", "Key": "cold"})
+    head = c.head_object(Bucket="productionapp", Key="warm")
+    assert "Restore" not in head and "StorageClass" not in head

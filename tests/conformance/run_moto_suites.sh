@@ -26,13 +26,21 @@ if [ ! -x "$cache/venv/bin/python" ]; then
 fi
 cargo build --release -q -p xacct
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Test files left out of a suite: test_s3_lambda_integration needs Lambda (and Docker), and its
+# get_role_name() loops forever once CreateRole refuses its "some policy" document, as IAM does.
+ignores_for() {
+  case $1 in
+    test_s3) echo "--ignore=tests/test_s3/test_s3_lambda_integration.py" ;;
+  esac
+}
 run_against() { # name port
   local name=$1 port=$2 suite
   for suite in "${suites[@]}"; do
     local out
+    # shellcheck disable=SC2046
     out=$(cd "$cache/src" && TEST_SERVER_MODE=true TEST_SERVER_MODE_ENDPOINT="http://127.0.0.1:$port" \
       AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 \
-      timeout 1500 "$cache/venv/bin/python" -m pytest "tests/$suite" -q -p no:cacheprovider \
+      timeout 1500 "$cache/venv/bin/python" -m pytest "tests/$suite" $(ignores_for "$suite") -q -p no:cacheprovider \
         -o addopts="" --junitxml="$cache/junit-$name-$suite.xml" 2>&1 | tail -1) || true
     local passed failed
     passed=$(grep -oE '[0-9]+ passed' <<<"$out" | cut -d' ' -f1); failed=$(grep -oE '[0-9]+ failed' <<<"$out" | cut -d' ' -f1)

@@ -393,6 +393,7 @@ const TABLES: &[&str] = &[
     s3::model::UPLOADS.name(),
     s3::model::PARTS.name(),
     s3::model::BUCKET_CONFIGS.name(),
+    s3::model::VERSIONS.name(),
 ];
 
 /// The code of [`unknown_operation`]: the server renders it as the protocol's own unknown-operation

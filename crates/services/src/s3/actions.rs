@@ -75,6 +75,15 @@ pub const ACTIONS: &[(&str, &str, Target)] = &[
     ("ListObjectsV2", "s3:ListBucket", Target::Bucket),
     ("ListObjectVersions", "s3:ListBucketVersions", Target::Bucket),
     ("GetBucketVersioning", "s3:GetBucketVersioning", Target::Bucket),
+    ("PutBucketVersioning", "s3:PutBucketVersioning", Target::Bucket),
+    ("PutObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration", Target::Bucket),
+    ("GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration", Target::Bucket),
+    ("PutObjectRetention", "s3:PutObjectRetention", Target::Object),
+    ("GetObjectRetention", "s3:GetObjectRetention", Target::Object),
+    ("PutObjectLegalHold", "s3:PutObjectLegalHold", Target::Object),
+    ("GetObjectLegalHold", "s3:GetObjectLegalHold", Target::Object),
+    ("GetObjectAttributes", "s3:GetObjectAttributes", Target::Object),
+    ("RestoreObject", "s3:RestoreObject", Target::Object),
     ("ListMultipartUploads", "s3:ListBucketMultipartUploads", Target::Bucket),
     ("PutObject", "s3:PutObject", Target::Object),
     ("GetObject", "s3:GetObject", Target::Object),
@@ -91,6 +100,18 @@ pub const ACTIONS: &[(&str, &str, Target)] = &[
     ("CompleteMultipartUpload", "s3:PutObject", Target::Object),
     ("AbortMultipartUpload", "s3:AbortMultipartUpload", Target::Object),
     ("ListParts", "s3:ListMultipartUploadParts", Target::Object),
+];
+
+/// The action an operation takes instead when its request names a version (`versionId`), from
+/// the Service Authorization Reference.
+pub const VERSION_ACTIONS: &[(&str, &str)] = &[
+    ("GetObject", "s3:GetObjectVersion"),
+    ("HeadObject", "s3:GetObjectVersion"),
+    ("DeleteObject", "s3:DeleteObjectVersion"),
+    ("GetObjectTagging", "s3:GetObjectVersionTagging"),
+    ("PutObjectTagging", "s3:PutObjectVersionTagging"),
+    ("DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
+    ("GetObjectAttributes", "s3:GetObjectVersionAttributes"),
 ];
 
 /// The action and target of `operation`.
@@ -118,7 +139,13 @@ pub fn request_for(
     key: Option<&str>,
     account: &str,
 ) -> Option<ActionRequest> {
-    let (action, target) = action_of(operation)?;
+    let (mut action, target) = action_of(operation)?;
+    let version = input_str(input, "VersionId");
+    if version.is_some() {
+        if let Some((_, a)) = VERSION_ACTIONS.iter().find(|(op, _)| *op == operation) {
+            action = a;
+        }
+    }
     let resource = match (target, key) {
         (Target::None, _) => return Some(ActionRequest::new(action, "*", None)),
         (Target::Bucket, _) | (Target::Object, None) => bucket_arn(bucket),
@@ -126,6 +153,9 @@ pub fn request_for(
     };
     let mut r = ActionRequest::new(action, resource, Some(account));
     let one = |v: &str| ContextValue::One(v.to_owned());
+    if let (Some(v), Target::Object) = (version, target) {
+        r = r.with("s3:versionid", one(v));
+    }
     match operation {
         "ListObjects" | "ListObjectsV2" | "ListObjectVersions" => {
             // s3:prefix, s3:delimiter and s3:max-keys are present only when the request has them.
@@ -271,6 +301,14 @@ mod tests {
             Some(("s3:PutLifecycleConfiguration", Target::Bucket))
         );
         assert_eq!(action_of("SelectObjectContent"), None);
+        let v = json!({"VersionId": "null"});
+        let r = request_for("GetObject", &v, "b", Some("k"), "1").unwrap();
+        assert_eq!(r.action, "s3:GetObjectVersion");
+        assert!(r.context.contains(&("s3:versionid".into(), ContextValue::One("null".into()))));
+        let r = request_for("DeleteObject", &v, "b", Some("k"), "1").unwrap();
+        assert_eq!(r.action, "s3:DeleteObjectVersion");
+        let r = request_for("DeleteObject", &json!({}), "b", Some("k"), "1").unwrap();
+        assert_eq!(r.action, "s3:DeleteObject");
     }
 
     #[test]

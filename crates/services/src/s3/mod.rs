@@ -1,5 +1,5 @@
-//! Amazon S3: buckets (global names, owned by an account, in a region), objects and multipart
-//! uploads, bucket policies and tags. Object bytes live in the blob store
+//! Amazon S3: buckets (global names, owned by an account, in a region), objects, their versions
+//! and Object Lock, multipart uploads, bucket policies and tags. Object bytes live in the blob store
 //! (`xacct_store::BlobStore`); records name them. One function per operation below, handlers by
 //! family in `ops/`.
 //!
@@ -102,7 +102,7 @@ impl Streams {
 pub const PAYLOAD_OPERATIONS: &[&str] = &["PutObject", "UploadPart"];
 
 pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    use ops::{acl, buckets, config, multipart, objects};
+    use ops::{acl, buckets, config, multipart, objects, versions};
     match call.operation {
         "ListBuckets" => buckets::list_buckets(services, call),
         "CreateBucket" => buckets::create_bucket(services, call),
@@ -173,8 +173,17 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "PutBucketRequestPayment" => config::put_bucket_request_payment(services, call),
         "GetBucketRequestPayment" => config::get_bucket_request_payment(services, call),
         "ListObjects" => objects::list_objects(services, call),
-        "ListObjectVersions" => objects::list_object_versions(services, call),
-        "GetBucketVersioning" => buckets::get_bucket_versioning(services, call),
+        "ListObjectVersions" => versions::list_object_versions(services, call),
+        "GetBucketVersioning" => versions::get_bucket_versioning(services, call),
+        "PutBucketVersioning" => versions::put_bucket_versioning(services, call),
+        "PutObjectLockConfiguration" => versions::put_object_lock_configuration(services, call),
+        "GetObjectLockConfiguration" => versions::get_object_lock_configuration(services, call),
+        "GetObjectAttributes" => objects::get_object_attributes(services, call),
+        "RestoreObject" => objects::restore_object(services, call),
+        "PutObjectRetention" => versions::put_object_retention(services, call),
+        "GetObjectRetention" => versions::get_object_retention(services, call),
+        "PutObjectLegalHold" => versions::put_object_legal_hold(services, call),
+        "GetObjectLegalHold" => versions::get_object_legal_hold(services, call),
         "ListObjectsV2" => objects::list_objects_v2(services, call),
         "PutObject" => objects::put_object(services, call),
         "GetObject" => objects::get_object(services, call),
@@ -204,6 +213,15 @@ pub(crate) fn all_blobs(tx: &dyn ReadTx) -> Result<Vec<String>, ServiceError> {
     let mut after: Option<String> = None;
     loop {
         let batch = model::OBJECTS.scan(tx, "", after.as_deref(), 500)?;
+        let Some((last, _)) = batch.last() else { break };
+        after = Some(last.clone());
+        for (_, o) in batch {
+            out.extend(o.segments.into_iter().map(|s| s.blob));
+        }
+    }
+    let mut after: Option<String> = None;
+    loop {
+        let batch = model::VERSIONS.scan(tx, "", after.as_deref(), 500)?;
         let Some((last, _)) = batch.last() else { break };
         after = Some(last.clone());
         for (_, o) in batch {

@@ -2,8 +2,8 @@
 //! (`xacct_store::BlobStore`) in [`Segment`]s.
 //!
 //! Keys: buckets by name (global, as in AWS); objects `BUCKET/KEY` (bucket names have no `/`, so
-//! a bucket's objects are one key range, in S3's UTF-8 binary listing order); uploads
-//! `BUCKET/UPLOADID`; parts `UPLOADID/NNNNN`.
+//! a bucket's objects are one key range, in S3's UTF-8 binary listing order); older versions
+//! [`version_key`]; uploads `BUCKET/UPLOADID`; parts `UPLOADID/NNNNN`.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +17,10 @@ pub const PARTS: Table<PartRecord> = Table::new("s3_parts", 1);
 /// Bucket sub-resources (lifecycle, CORS, website, ACL, ...), keyed [`config_key`]: each as the
 /// validated configuration, in the model's member names.
 pub const BUCKET_CONFIGS: Table<serde_json::Value> = Table::new("s3_bucket_configs", 1);
+/// Non-current versions (and delete markers) of versioned buckets' objects, keyed
+/// [`version_key`]: a key's versions are one range, newest first. The current version of a key
+/// is its [`OBJECTS`] record (which may be a delete marker).
+pub const VERSIONS: Table<ObjectRecord> = Table::new("s3_versions", 1);
 
 /// A bucket: global name, owning account, region.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +36,43 @@ pub struct BucketRecord {
     pub policy: Option<String>,
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// `Enabled` or `Suspended`; `None` for a bucket that was never versioned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<String>,
+    /// The `MFADelete` status last put with the versioning configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_delete: Option<String>,
+    /// Object Lock, when the bucket was created with it (or had it enabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_lock: Option<ObjectLockConfig>,
+}
+
+/// A bucket's Object Lock configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ObjectLockConfig {
+    /// The default retention of new object versions: mode and period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_days: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_years: Option<u64>,
+}
+
+/// One version's Object Lock retention.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Retention {
+    /// `GOVERNANCE` or `COMPLIANCE`.
+    pub mode: String,
+    /// Epoch seconds.
+    pub until: f64,
+}
+
+/// The state of a restore of an archived (GLACIER/DEEP_ARCHIVE) object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestoreState {
+    /// Epoch seconds the restored copy expires.
+    pub expiry: f64,
 }
 
 /// One tag.
@@ -79,7 +120,8 @@ pub struct StoredChecksum {
     pub kind: String,
 }
 
-/// One object (unversioned buckets: the current and only version).
+/// One object version: the current one (in [`OBJECTS`]) or an older one (in [`VERSIONS`]); a
+/// delete marker has no bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObjectRecord {
     pub key: String,
@@ -105,9 +147,33 @@ pub struct ObjectRecord {
     pub storage_class: String,
     /// The account that owns the object (the writer's).
     pub owner: String,
+    /// The version id; `None` is the `null` version (unversioned or suspended writes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// A delete marker: no bytes, no headers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_marker: bool,
+    /// The version's newest-first position among its key's versions (larger is newer).
+    #[serde(default)]
+    pub seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
+    /// The legal hold: `None` until one is first put (S3 shows the status only then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_hold: Option<bool>,
+    /// A restored copy of an archived object, while it lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<RestoreState>,
     /// The object's ACL; `None` is the default (the owner has `FULL_CONTROL`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<Acl>,
+}
+
+impl ObjectRecord {
+    /// The version id as S3 shows it (`null` for the null version).
+    pub fn version(&self) -> &str {
+        self.version_id.as_deref().unwrap_or("null")
+    }
 }
 
 /// An access control list: the owner's canonical id and the grants.
@@ -161,6 +227,30 @@ pub struct UploadRecord {
     /// The ACL the object gets when completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<Acl>,
+    /// The `x-amz-object-lock-*` headers of CreateMultipartUpload, applied on completion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_until: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_legal_hold: Option<String>,
+}
+
+impl UploadRecord {
+    /// The upload's Object Lock headers as the members of a PutObject input.
+    pub fn lock_input(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        if let Some(v) = &self.lock_mode {
+            m.insert("ObjectLockMode".to_owned(), serde_json::json!(v));
+        }
+        if let Some(v) = self.lock_until {
+            m.insert("ObjectLockRetainUntilDate".to_owned(), serde_json::json!(v));
+        }
+        if let Some(v) = &self.lock_legal_hold {
+            m.insert("ObjectLockLegalHoldStatus".to_owned(), serde_json::json!(v));
+        }
+        serde_json::Value::Object(m)
+    }
 }
 
 /// One uploaded part.
@@ -179,6 +269,17 @@ pub struct PartRecord {
 
 pub fn object_key(bucket: &str, key: &str) -> String {
     format!("{bucket}/{key}")
+}
+
+/// `BUCKET/KEY` `\u{1}` then the inverted sequence number, so a key's versions list newest
+/// first. Another key may share the prefix (`KEY\u{1}...`): readers check the record's key.
+pub fn version_key(bucket: &str, key: &str, seq: u64) -> String {
+    format!("{bucket}/{key}\u{1}{:020}", u64::MAX - seq)
+}
+
+/// The scan prefix of [`version_key`]s of `key`.
+pub fn version_prefix(bucket: &str, key: &str) -> String {
+    format!("{bucket}/{key}\u{1}")
 }
 
 pub fn upload_key(bucket: &str, upload_id: &str) -> String {

@@ -606,3 +606,158 @@ fn expected_bucket_owner_must_match() {
         .unwrap_err();
     assert_eq!(e.code, "NoSuchCORSConfiguration");
 }
+
+/// Versions keep their blobs until they are deleted by id; suspended writes replace only the
+/// `null` version; deleting the current version promotes the next newest.
+#[test]
+fn versions_keep_their_blobs_until_deleted() {
+    let w = World::new();
+    let p = prod();
+    w.s3(&p, "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    w.put(&p, "productionapp", "k", b"null-1").unwrap();
+    w.s3(
+        &p,
+        "PutBucketVersioning",
+        json!({"Bucket": "productionapp", "VersioningConfiguration": {"Status": "Enabled"}}),
+    )
+    .unwrap();
+    let v1 =
+        w.put(&p, "productionapp", "k", b"v1").unwrap()["VersionId"].as_str().unwrap().to_owned();
+    let v2 =
+        w.put(&p, "productionapp", "k", b"v2").unwrap()["VersionId"].as_str().unwrap().to_owned();
+    assert_eq!(w.blob_files(), 3);
+    let (out, body) = w.get(&p, "productionapp", "k", None).unwrap();
+    assert_eq!((out["VersionId"].as_str(), body.as_slice()), (Some(v2.as_str()), &b"v2"[..]));
+
+    // A delete marker hides the key but keeps every version.
+    let d = w.s3(&p, "DeleteObject", json!({"Bucket": "productionapp", "Key": "k"})).unwrap();
+    assert_eq!(d["DeleteMarker"], json!(true));
+    let err = w.get(&p, "productionapp", "k", None).unwrap_err();
+    assert_eq!((err.code, err.status), ("NoSuchKey", 404));
+    assert!(err.fields.iter().any(|(k, v)| *k == "header:x-amz-delete-marker" && v == "true"));
+    assert_eq!(w.blob_files(), 3);
+    let marker = d["VersionId"].as_str().unwrap();
+    let err = w
+        .s3(&p, "HeadObject", json!({"Bucket": "productionapp", "Key": "k", "VersionId": marker}))
+        .unwrap_err();
+    assert_eq!((err.code, err.status), ("MethodNotAllowed", 405));
+    let err = w.s3(&p, "DeleteBucket", json!({"Bucket": "productionapp"})).unwrap_err();
+    assert_eq!(err.code, "BucketNotEmpty");
+
+    // Deleting the current marker by id makes v2 current again.
+    w.s3(&p, "DeleteObject", json!({"Bucket": "productionapp", "Key": "k", "VersionId": marker}))
+        .unwrap();
+    assert_eq!(w.get(&p, "productionapp", "k", None).unwrap().1, b"v2");
+
+    // Suspended: a null write replaces the older null version (its blob goes) and keeps v1/v2.
+    w.s3(
+        &p,
+        "PutBucketVersioning",
+        json!({"Bucket": "productionapp", "VersioningConfiguration": {"Status": "Suspended"}}),
+    )
+    .unwrap();
+    let out = w.put(&p, "productionapp", "k", b"null-2").unwrap();
+    assert_eq!(out["VersionId"], json!("null"));
+    assert_eq!(w.blob_files(), 3);
+    let listed = w.s3(&p, "ListObjectVersions", json!({"Bucket": "productionapp"})).unwrap();
+    let ids: Vec<&str> = listed["Versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["VersionId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["null", v2.as_str(), v1.as_str()]);
+
+    // Deleting each version by id removes its blob; a bad id changes nothing.
+    let err = w
+        .s3(&p, "DeleteObject", json!({"Bucket": "productionapp", "Key": "k", "VersionId": "nope"}))
+        .unwrap_err();
+    assert_eq!(
+        (err.code, err.message.as_str()),
+        ("InvalidArgument", "Invalid version id specified")
+    );
+    for v in ["null", v2.as_str(), v1.as_str()] {
+        w.s3(&p, "DeleteObject", json!({"Bucket": "productionapp", "Key": "k", "VersionId": v}))
+            .unwrap();
+    }
+    assert_eq!(w.blob_files(), 0);
+    w.s3(&p, "DeleteBucket", json!({"Bucket": "productionapp"})).unwrap();
+}
+
+#[test]
+fn object_lock_blocks_version_deletes() {
+    let w = World::new();
+    let p = prod();
+    w.s3(
+        &p,
+        "CreateBucket",
+        json!({"Bucket": "productionapp", "ObjectLockEnabledForBucket": true}),
+    )
+    .unwrap();
+    let now = w.services.clock().now_epoch_f64();
+    let out = w
+        .put_with(
+            &p,
+            json!({"Bucket": "productionapp", "Key": "k", "ObjectLockMode": "COMPLIANCE",
+                   "ObjectLockRetainUntilDate": now + 3600.0}),
+            b"locked",
+        )
+        .unwrap();
+    let v = out["VersionId"].as_str().unwrap();
+    let err = w
+        .s3(
+            &p,
+            "DeleteObject",
+            json!({"Bucket": "productionapp", "Key": "k", "VersionId": v,
+                   "BypassGovernanceRetention": true}),
+        )
+        .unwrap_err();
+    assert_eq!((err.code, err.status), ("AccessDenied", 403));
+    assert_eq!(w.get(&p, "productionapp", "k", None).unwrap().1, b"locked");
+    let r = w
+        .s3(
+            &p,
+            "GetObjectRetention",
+            json!({"Bucket": "productionapp", "Key": "k", "VersionId": v}),
+        )
+        .unwrap();
+    assert_eq!(r["Retention"]["Mode"], json!("COMPLIANCE"));
+    // Past retention dates are refused.
+    let err = w
+        .put_with(
+            &p,
+            json!({"Bucket": "productionapp", "Key": "k2", "ObjectLockMode": "GOVERNANCE",
+                   "ObjectLockRetainUntilDate": now - 10.0}),
+            b"x",
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "InvalidArgument");
+}
+
+#[test]
+fn system_tags_are_refused_on_buckets() {
+    let w = World::new();
+    let p = prod();
+    w.s3(&p, "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let err = w
+        .s3(
+            &p,
+            "PutBucketTagging",
+            json!({"Bucket": "productionapp",
+                   "Tagging": {"TagSet": [{"Key": "aws:team", "Value": "x"}]}}),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (err.code, err.message.as_str()),
+        ("InvalidTag", "System tags cannot be added/updated by requester")
+    );
+    let out = w
+        .s3(
+            &p,
+            "PutBucketTagging",
+            json!({"Bucket": "productionapp",
+                   "Tagging": {"TagSet": [{"Key": "team", "Value": "x"}]}}),
+        )
+        .unwrap();
+    assert_eq!(out["__status"], json!(204));
+}

@@ -536,6 +536,16 @@ pub(crate) fn encode_output(
     let mut status = op.http.response_code.unwrap_or(200);
     let mut headers = request_id_headers(kind, request_id);
     let mut body = Vec::new();
+    // A handler may answer with another success status than the operation's (S3 RestoreObject:
+    // 202 when a restore starts, 200 when the object is already restored) in `__status`.
+    if let Some(code) = output
+        .get("__status")
+        .and_then(Value::as_u64)
+        .and_then(|c| u16::try_from(c).ok())
+        .filter(|c| (200..300).contains(c))
+    {
+        status = code;
+    }
     let shape = op.output.as_ref().and_then(|r| shape_of(svc, r).map(|s| (r, s)));
     let Some((out_ref, shape)) = shape else {
         if let Some(code) = s3::status_override(svc, op, &serde_json::Map::new()) {

@@ -93,8 +93,8 @@ pub(crate) fn output_root_name(
     }
 }
 
-/// S3 answers a ranged `GetObject` with 206 Partial Content; the model has no status member for
-/// it, so an output carrying `ContentRange` is the signal.
+/// S3 answers a ranged (or part-numbered) `GetObject`/`HeadObject` with 206 Partial Content; the
+/// model has no status member for it, so an output carrying `ContentRange` is the signal.
 pub(crate) fn status_override(
     svc: &ServiceModel,
     op: &Operation,
@@ -108,8 +108,9 @@ pub(crate) fn status_override(
     if op.name == "PutBucketTagging" {
         return Some(204);
     }
-    (op.name == "GetObject" && output.get("ContentRange").is_some_and(|v| !v.is_null()))
-        .then_some(206)
+    ((op.name == "GetObject" || op.name == "HeadObject")
+        && output.get("ContentRange").is_some_and(|v| !v.is_null()))
+    .then_some(206)
 }
 
 /// One listing operation, its top-level encoded members, and its `(list, member)` pairs.
@@ -255,21 +256,24 @@ pub(crate) fn encode_error(
     };
     field("Code", &err.code);
     field("Message", &err.message);
+    // Members named `header:NAME` are response headers (`x-amz-delete-marker`, an ETag on
+    // 304/412), not `<Error>` members.
+    let mut headers = vec![
+        ("x-amz-request-id".to_owned(), request_id.to_owned()),
+        ("x-amz-id-2".to_owned(), host.clone()),
+        ("Content-Type".to_owned(), "application/xml".to_owned()),
+    ];
     for (k, v) in extra {
-        if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if let Some(name) = k.strip_prefix("header:") {
+            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                headers.push((name.to_owned(), (*v).to_owned()));
+            }
+        } else if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             field(k, v);
         }
     }
     field("RequestId", request_id);
     field("HostId", &host);
     xml.push_str("</Error>");
-    HttpResponse {
-        status: err.status,
-        headers: vec![
-            ("x-amz-request-id".to_owned(), request_id.to_owned()),
-            ("x-amz-id-2".to_owned(), host),
-            ("Content-Type".to_owned(), "application/xml".to_owned()),
-        ],
-        body: xml.into_bytes(),
-    }
+    HttpResponse { status: err.status, headers, body: xml.into_bytes() }
 }

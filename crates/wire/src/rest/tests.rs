@@ -328,6 +328,16 @@ fn s3_outputs_bind_headers_and_status() {
     assert!(r.body.is_empty());
     let r = encode("s3", "GetBucketPolicy", &json!({"Policy": "{\"a\":1}"}));
     assert_eq!(body_text(&r), "{\"a\":1}");
+
+    // A handler's `__status` overrides the success status, never with a non-2xx one.
+    let r = encode("s3", "RestoreObject", &json!({"__status": 202}));
+    assert_eq!(r.status, 202);
+    let r = encode("s3", "PutBucketTagging", &json!({"__status": 204}));
+    assert_eq!(r.status, 204);
+    let r = encode("s3", "RestoreObject", &json!({"__status": 500}));
+    assert_eq!(r.status, 200);
+    let r = encode("s3", "HeadObject", &json!({"ContentLength": 1, "ContentRange": "bytes 0-0/5"}));
+    assert_eq!(r.status, 206);
 }
 
 #[test]
@@ -366,6 +376,18 @@ fn error_envelopes() {
     assert_eq!(r.status, 404);
     let body = body_text(&r);
     assert!(body.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>b&lt;</BucketName><RequestId>REQ1</RequestId><HostId>"), "{body}");
+    // `header:` members are response headers, not `<Error>` members.
+    let err = AwsError::new("NoSuchKey", "The specified key does not exist.", 404);
+    let r = encode_error_with(
+        Protocol::RestXml,
+        &err,
+        "REQ1",
+        &[("Key", "k"), ("header:x-amz-delete-marker", "true"), ("header:bad name", "x")],
+    );
+    assert_eq!(r.header("x-amz-delete-marker"), Some("true"));
+    let body = body_text(&r);
+    assert!(body.contains("<Key>k</Key>") && !body.contains("delete-marker"), "{body}");
+    assert!(!body.contains("bad name"));
     let err = AwsError::new("ResourceNotFoundException", "nope", 404);
     let r = encode_error(Protocol::RestJson, &err, "REQ1");
     assert_eq!(r.header("x-amzn-ErrorType"), Some("ResourceNotFoundException"));

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use xacct_policy::{ParseOptions, Policy, PolicyKind};
 
-use crate::s3::model::{self, BucketRecord, Tag};
+use crate::s3::model::{self, BucketRecord, ObjectLockConfig, Tag};
 use crate::s3::{self as s3, set, Authorizer};
 use crate::{input_str, Call, ServiceError, Services};
 
@@ -88,18 +88,20 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     if let Some(list) = config.and_then(|c| c.get("Tags")).and_then(Value::as_array) {
         tags = parse_bucket_tags(list)?;
     }
+    let lock = call.input.get("ObjectLockEnabledForBucket").and_then(Value::as_bool) == Some(true);
     let mut auth = Authorizer::new(services, call);
     auth.check(None, &s3::request(call, name, None, &call.caller.account)?)?;
-    // Setting Object Ownership or an ACL at creation needs those permissions too (CreateBucket
-    // API reference, "Permissions").
+    // Setting Object Ownership, an ACL or Object Lock at creation needs those permissions too
+    // (CreateBucket API reference, "Permissions").
+    let acl_given =
+        ["ACL", "GrantFullControl", "GrantRead", "GrantReadACP", "GrantWrite", "GrantWriteACP"]
+            .iter()
+            .any(|m| call.input.get(*m).is_some());
     let extra = [
         ("s3:PutBucketOwnershipControls", call.input.get("ObjectOwnership").is_some()),
-        (
-            "s3:PutBucketAcl",
-            ["ACL", "GrantFullControl", "GrantRead", "GrantReadACP", "GrantWrite", "GrantWriteACP"]
-                .iter()
-                .any(|m| call.input.get(*m).is_some()),
-        ),
+        ("s3:PutBucketAcl", acl_given),
+        ("s3:PutBucketObjectLockConfiguration", lock),
+        ("s3:PutBucketVersioning", lock),
     ];
     for (action, needed) in extra {
         if needed {
@@ -121,6 +123,11 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
         created: services.clock().now_epoch_f64().floor(),
         policy: None,
         tags,
+        // A bucket created with Object Lock is versioned from the start (S3 User Guide,
+        // "Object Lock considerations").
+        versioning: lock.then(|| "Enabled".to_owned()),
+        mfa_delete: None,
+        object_lock: lock.then(ObjectLockConfig::default),
     };
     let mut tx = services.store().write()?;
     if !model::BUCKETS.insert_new(&mut *tx, name, &record)? {
@@ -203,14 +210,6 @@ pub fn get_bucket_location(services: &Services, call: &Call<'_>) -> Result<Value
     let b = s3::authorized_bucket(services, call, &mut auth, None)?;
     // us-east-1 buckets have an empty constraint.
     Ok(if b.region == "us-east-1" { json!({}) } else { json!({ "LocationConstraint": b.region }) })
-}
-
-/// Versioning is never enabled here: the configuration is empty, as for a bucket that never had
-/// versioning.
-pub fn get_bucket_versioning(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    let mut auth = Authorizer::new(services, call);
-    s3::authorized_bucket(services, call, &mut auth, None)?;
-    Ok(json!({}))
 }
 
 pub fn delete_bucket(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
@@ -333,7 +332,8 @@ pub fn put_bucket_tagging(services: &Services, call: &Call<'_>) -> Result<Value,
         rec.tags = tags;
         Ok(())
     })?;
-    Ok(json!({}))
+    // S3 answers 204 No Content (S3 API reference, PutBucketTagging example).
+    Ok(json!({ "__status": 204 }))
 }
 
 pub fn get_bucket_tagging(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {

@@ -1027,10 +1027,9 @@ pub fn delete_public_access_block(
 // ---------------------------------------------------------------------------------------------
 // Replication
 
-/// The bucket's versioning status. xacct's buckets are not versioned yet (GetBucketVersioning
-/// answers the never-versioned configuration), so this is `None` until versioning lands.
-fn versioning_status(_bucket: &BucketRecord) -> Option<&str> {
-    None
+/// The bucket's versioning status (`Enabled`, `Suspended`, or `None` if never versioned).
+fn versioning_status(bucket: &BucketRecord) -> Option<&str> {
+    bucket.versioning.as_deref()
 }
 
 pub(crate) fn validate_replication(config: Option<&Value>) -> Result<Value, ServiceError> {

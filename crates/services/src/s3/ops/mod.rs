@@ -6,3 +6,4 @@ pub mod config;
 pub mod multipart;
 pub mod objects;
 pub mod public;
+pub mod versions;

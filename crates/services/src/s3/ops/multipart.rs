@@ -16,6 +16,7 @@ use crate::s3::ops::objects::{
     check_digests, checksum_members, headers_from_input, metadata_from_input, storage_class,
     tags_from_header, write_object,
 };
+use crate::s3::ops::versions;
 use crate::s3::{self as s3, set, Authorizer};
 use crate::{ids, input_str, Call, ServiceError, Services};
 
@@ -93,7 +94,16 @@ pub fn create_multipart_upload(
         checksum_algorithm: alg.map(|a| a.name().to_owned()),
         checksum_type: kind.clone(),
         acl: super::acl::new_object_acl(services, &bucket, call.input, &call.caller.account)?,
+        lock_mode: input_str(call.input, "ObjectLockMode").map(str::to_owned),
+        lock_until: call.input.get("ObjectLockRetainUntilDate").and_then(Value::as_f64),
+        lock_legal_hold: input_str(call.input, "ObjectLockLegalHoldStatus").map(str::to_owned),
     };
+    // Lock headers are checked now (against the bucket) and applied on completion.
+    versions::lock_for_new_version(
+        &bucket,
+        &record.lock_input(),
+        services.clock().now_epoch_f64(),
+    )?;
     let mut tx = services.store().write()?;
     model::UPLOADS.put(&mut *tx, &model::upload_key(&bucket.name, &id), &record)?;
     tx.commit()?;
@@ -410,19 +420,34 @@ pub fn complete_multipart_upload(
         storage_class: upload.storage_class.clone(),
         owner: upload.owner.clone(),
         acl: upload.acl.clone(),
+        version_id: None,
+        delete_marker: false,
+        seq: 0,
+        retention: None,
+        legal_hold: None,
+        restore: None,
     };
+    let mut record = record;
     // The object record, the upload's end and its unused parts in one transaction.
-    let okey = model::object_key(&bucket.name, key);
     let ukey = model::upload_key(&bucket.name, upload_id);
     let mut tx = services.store().write()?;
     if model::UPLOADS.get(&*tx, &ukey)?.is_none() {
         return Err(s3::no_such_upload(upload_id));
     }
-    if model::BUCKETS.get(&*tx, &bucket.name)?.is_none() {
+    let Some(current_bucket) = model::BUCKETS.get(&*tx, &bucket.name)? else {
         return Err(s3::no_such_bucket(&bucket.name));
+    };
+    crate::s3::ops::objects::check_write_conditions(&*tx, call.input, &bucket.name, key)?;
+    {
+        let (retention, hold) = versions::lock_for_new_version(
+            &current_bucket,
+            &upload.lock_input(),
+            services.clock().now_epoch_f64(),
+        )?;
+        record.retention = retention;
+        record.legal_hold = hold;
     }
-    let old = model::OBJECTS.get(&*tx, &okey)?;
-    model::OBJECTS.put(&mut *tx, &okey, &record)?;
+    let stale = versions::put_current(&mut *tx, &current_bucket, &mut record)?;
     model::UPLOADS.delete(&mut *tx, &ukey)?;
     let mut unused = Vec::new();
     for p in &stored {
@@ -432,12 +457,11 @@ pub fn complete_multipart_upload(
         }
     }
     tx.commit()?;
-    if let Some(old) = old {
-        unused.extend(old.segments.into_iter().map(|s| s.blob));
-    }
+    unused.extend(stale);
     s3::delete_blobs(services, &unused);
     let _ = write_object;
     let mut out = Map::new();
+    crate::s3::ops::objects::version_member(&mut out, &current_bucket, &record);
     out.insert("Bucket".to_owned(), json!(bucket.name));
     out.insert("Key".to_owned(), json!(key));
     out.insert("ETag".to_owned(), json!(etag));
