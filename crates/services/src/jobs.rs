@@ -4,7 +4,7 @@
 //! committed; the resource shows the job's progress in its own status (an environment's
 //! `deploymentStatus`).
 //!
-//! One worker thread per [`Services`](crate::Services) ([`Worker`]) runs the jobs:
+//! One worker thread per [`Services`] ([`Worker`]) runs the jobs:
 //! - it claims a due job in a write transaction (`Running`, one more attempt, a lease of
 //!   [`LEASE_SECONDS`]), runs it with no transaction open, and the job's handler writes the
 //!   outcome to its resource and moves the job to `jobs_done` in one transaction;
@@ -57,6 +57,10 @@ pub enum Work {
     },
     /// Deletes environment `name`'s stack, then the environment.
     ProtonDeleteEnvironment { account: String, region: String, name: String, deployment_id: String },
+    /// Tests of the queue itself: fails transiently in its first `transient_failures` attempts,
+    /// then succeeds (or fails for good when `fatal`).
+    #[cfg(test)]
+    Probe { transient_failures: u32, fatal: bool },
 }
 
 /// Where a job stands.
@@ -236,6 +240,16 @@ fn execute(services: &Services, job: &JobRecord) -> Result<(), ServiceError> {
         Work::ProtonDeployEnvironment { .. } | Work::ProtonDeleteEnvironment { .. } => {
             crate::proton::environments::run_job(services, job)
         }
+        #[cfg(test)]
+        Work::Probe { transient_failures, fatal } => {
+            if job.attempts <= *transient_failures {
+                Err(JobError { message: format!("attempt {} failed", job.attempts), retry: true })
+            } else if *fatal {
+                Err(JobError::fatal("refused"))
+            } else {
+                Ok(())
+            }
+        }
     };
     let now = services.clock().now_epoch_f64();
     match result {
@@ -266,6 +280,13 @@ fn execute(services: &Services, job: &JobRecord) -> Result<(), ServiceError> {
             match &job.work {
                 Work::ProtonDeployEnvironment { .. } | Work::ProtonDeleteEnvironment { .. } => {
                     crate::proton::environments::abandon_job(services, job, &err.message)
+                }
+                #[cfg(test)]
+                Work::Probe { .. } => {
+                    let mut tx = services.store().write()?;
+                    finish(&mut *tx, job, now, JobState::Failed, Some(err.message))?;
+                    tx.commit()?;
+                    Ok(())
                 }
             }
         }
@@ -396,5 +417,128 @@ impl Services {
     /// Wakes the job worker: call after committing a transaction that enqueued a job.
     pub fn jobs_enqueued(&self) {
         self.jobs.notify();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::{Clock, Config};
+
+    fn services(worker: bool) -> (tempfile::TempDir, Services) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = xacct_store::open_sqlite(dir.path()).unwrap();
+        let s = Services::new(store, Arc::new(Clock::new()), Config::default());
+        (dir, if worker { s } else { s.without_job_worker() })
+    }
+
+    fn submit(s: &Services, work: Work) -> JobRecord {
+        let mut tx = s.store().write().unwrap();
+        let job = enqueue(&mut *tx, s.clock().now_epoch_f64(), work).unwrap();
+        tx.commit().unwrap();
+        s.jobs_enqueued();
+        job
+    }
+
+    fn finished(s: &Services, id: &str) -> Option<JobRecord> {
+        JOBS_DONE.get(&*s.store().read().unwrap(), id).unwrap()
+    }
+
+    fn pending(s: &Services, id: &str) -> Option<JobRecord> {
+        JOBS.get(&*s.store().read().unwrap(), id).unwrap()
+    }
+
+    #[test]
+    fn transient_failures_are_retried_after_a_backoff_until_they_succeed() {
+        let (_dir, s) = services(false);
+        let job = submit(&s, Work::Probe { transient_failures: 2, fatal: false });
+        assert_eq!(s.run_jobs(), 1);
+        let waiting = pending(&s, &job.id).unwrap();
+        assert_eq!((waiting.state, waiting.attempts), (JobState::Pending, 1));
+        assert_eq!(waiting.last_error.as_deref(), Some("attempt 1 failed"));
+        assert!(waiting.not_before >= s.clock().now_epoch_f64() + 1.0);
+        assert_eq!(s.run_jobs(), 0, "not due before its backoff");
+        s.clock().advance_ms(2_500);
+        assert_eq!(s.run_jobs(), 1);
+        assert_eq!(pending(&s, &job.id).unwrap().attempts, 2);
+        assert_eq!(s.run_jobs(), 0);
+        s.clock().advance_ms(4_500);
+        assert_eq!(s.run_jobs(), 1);
+        assert!(pending(&s, &job.id).is_none());
+        let done = finished(&s, &job.id).unwrap();
+        assert_eq!((done.state, done.attempts), (JobState::Succeeded, 3));
+    }
+
+    #[test]
+    fn retries_are_bounded_and_a_fatal_failure_is_not_retried() {
+        let (_dir, s) = services(false);
+        let flaky = submit(&s, Work::Probe { transient_failures: 100, fatal: false });
+        let fatal = submit(&s, Work::Probe { transient_failures: 0, fatal: true });
+        assert_eq!(s.run_jobs(), 2);
+        let refused = finished(&s, &fatal.id).unwrap();
+        assert_eq!((refused.state, refused.attempts), (JobState::Failed, 1));
+        assert_eq!(refused.last_error.as_deref(), Some("refused"));
+        for _ in 1..MAX_ATTEMPTS {
+            s.clock().advance_ms(61_000);
+            assert_eq!(s.run_jobs(), 1);
+        }
+        let given_up = finished(&s, &flaky.id).unwrap();
+        assert_eq!((given_up.state, given_up.attempts), (JobState::Failed, MAX_ATTEMPTS));
+        assert_eq!(given_up.last_error, Some(format!("attempt {MAX_ATTEMPTS} failed")));
+        s.clock().advance_ms(61_000);
+        assert_eq!(s.run_jobs(), 0);
+    }
+
+    #[test]
+    fn a_running_job_is_claimed_again_only_once_its_lease_lapsed() {
+        let now = 1_000.0;
+        let mut job = JobRecord {
+            id: "j".into(),
+            work: Work::Probe { transient_failures: 0, fatal: false },
+            state: JobState::Running,
+            attempts: 1,
+            not_before: now,
+            lease_until: now + LEASE_SECONDS,
+            last_error: None,
+            created_at: now,
+            updated_at: now,
+        };
+        assert!(!claimable(&job, now, false));
+        assert!(claimable(&job, now, true), "at start, a job left running is run again");
+        assert!(claimable(&job, now + LEASE_SECONDS, false));
+        job.state = JobState::Pending;
+        job.not_before = now + 5.0;
+        assert!(!claimable(&job, now, true));
+        assert!(claimable(&job, now + 5.0, false));
+    }
+
+    #[test]
+    fn the_worker_runs_an_enqueued_job_and_stops_when_services_are_dropped() {
+        let (_dir, s) = services(true);
+        let job = submit(&s, Work::Probe { transient_failures: 0, fatal: false });
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while finished(&s, &job.id).is_none() {
+            assert!(std::time::Instant::now() < deadline, "the worker did not run the job");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Dropping joins the worker thread (this test would hang otherwise).
+        drop(s);
+    }
+
+    #[test]
+    fn ids_sort_in_creation_order() {
+        let (_dir, s) = services(false);
+        let mut tx = s.store().write().unwrap();
+        let a =
+            enqueue(&mut *tx, 99.5, Work::Probe { transient_failures: 0, fatal: false }).unwrap();
+        let b =
+            enqueue(&mut *tx, 100.0, Work::Probe { transient_failures: 0, fatal: false }).unwrap();
+        tx.commit().unwrap();
+        assert!(a.id < b.id);
+        let order: Vec<String> =
+            queued(&*s.store().read().unwrap()).unwrap().into_iter().map(|j| j.id).collect();
+        assert_eq!(order, vec![a.id, b.id]);
     }
 }

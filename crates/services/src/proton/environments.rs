@@ -14,10 +14,19 @@
 //!    `UpdateStack` for a deployed environment, then `DescribeStacks`/`DescribeStackEvents`),
 //!    so the stack's resources are created with the role's permissions.
 //!
-//! `deploymentStatus` goes `IN_PROGRESS` → `SUCCEEDED` or `FAILED` (`deploymentStatusMessage`
-//! carries the reason: an `AssumeRole` refusal, a rendering error, or the CloudFormation
-//! resource failure such as an `AccessDenied`), and for deletion `DELETE_IN_PROGRESS` →
-//! gone, or `DELETE_FAILED` with the reason.
+//! The request writes the environment and a job ([`crate::jobs`]) in one transaction and
+//! answers; the job worker runs the steps above (`run_job`). `deploymentStatus` goes
+//! `IN_PROGRESS` → `SUCCEEDED` or `FAILED` (`deploymentStatusMessage` carries the reason: an
+//! `AssumeRole` refusal, a rendering error, or the CloudFormation resource failure such as an
+//! `AccessDenied`), and for deletion `DELETE_IN_PROGRESS` → gone, or `DELETE_FAILED` with the
+//! reason. While a deployment or deletion is under way, updating or deleting the environment
+//! is a `ConflictException`. Only transient failures (the server at fault) are retried.
+//!
+//! A job may run again after an interruption, so its steps are idempotent: a new stack's name
+//! is chosen when the job is written, and a deployment that finds no recorded stack first looks
+//! for one by that name (made by an attempt that stopped before recording it) and updates it;
+//! deleting a stack already deleted is no error; a job whose environment moved on (another
+//! deployment id, or gone) does nothing.
 //!
 //! An environment whose connection was deleted (or is no longer `CONNECTED`) cannot be updated or
 //! deleted until a new connection for the same environment account and environment name is
@@ -533,6 +542,8 @@ pub(crate) fn run_job(services: &Services, job: &JobRecord) -> Result<(), JobErr
                 outcome => conclude_deletion(services, job, outcome.map_err(|e| e.message)),
             }
         }
+        #[cfg(test)]
+        Work::Probe { .. } => Err(JobError::fatal("not a Proton job")),
     }
 }
 
@@ -549,6 +560,8 @@ pub(crate) fn abandon_job(
         Work::ProtonDeleteEnvironment { .. } => {
             conclude_deletion(services, job, Err(message.to_owned()))
         }
+        #[cfg(test)]
+        Work::Probe { .. } => Err(JobError::fatal("not a Proton job")),
     };
     result.map_err(|e| ServiceError::internal(e.message))
 }
