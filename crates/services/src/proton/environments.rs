@@ -333,9 +333,9 @@ impl Deployer<'_> {
 
     /// Deploys `body` as the environment's stack; returns the stack id and the outcome.
     ///
-    /// Safe to run again after an interruption: an environment without a recorded stack first
-    /// looks for the stack this deployment names `planned` (made by an attempt that stopped
-    /// before recording it) and updates it rather than making a second one.
+    /// Safe to run again after an interruption: when the environment has no live recorded
+    /// stack, it first looks for the stack this deployment names `planned` (made by an attempt
+    /// that stopped before recording it) and updates it rather than making a second one.
     fn deploy(
         &self,
         e: &EnvironmentRecord,
@@ -343,19 +343,16 @@ impl Deployer<'_> {
         body: &str,
     ) -> (Option<String>, Result<(), JobError>) {
         let capabilities = json!(["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]);
-        let known = e.stack_id.as_deref().unwrap_or(planned);
-        let existing = match self.describe(known) {
-            Ok(Some((id, s, _))) if rolled_back(&s) => {
-                if let Err(err) = self.cloudformation("DeleteStack", &json!({ "StackName": id })) {
-                    return (Some(id), Err(JobError::of("DeleteStack", &err)));
-                }
-                None
-            }
-            Ok(Some((_, s, _))) if s == "DELETE_COMPLETE" => None,
-            Ok(Some((id, _, _))) => Some(id),
-            Ok(None) => None,
-            Err(err) => return (e.stack_id.clone(), Err(err)),
+        let mut existing = match self.live(e.stack_id.as_deref().unwrap_or(planned)) {
+            Ok(found) => found,
+            Err((id, err)) => return (id.or_else(|| e.stack_id.clone()), Err(err)),
         };
+        if existing.is_none() && e.stack_id.is_some() {
+            existing = match self.live(planned) {
+                Ok(found) => found,
+                Err((id, err)) => return (id.or_else(|| e.stack_id.clone()), Err(err)),
+            };
+        }
         let stack_id = match existing {
             Some(id) => {
                 let input = json!({
@@ -390,6 +387,23 @@ impl Deployer<'_> {
             Err(err) => Err(err),
         };
         (Some(stack_id), outcome)
+    }
+
+    /// The id of stack `name` when it exists and can be updated. A rolled-back stack is
+    /// deleted first (it can only be made again); on failure, the stack's id if known.
+    fn live(&self, name: &str) -> Result<Option<String>, (Option<String>, JobError)> {
+        match self.describe(name) {
+            Ok(Some((id, s, _))) if rolled_back(&s) => {
+                match self.cloudformation("DeleteStack", &json!({ "StackName": id })) {
+                    Ok(_) => Ok(None),
+                    Err(err) => Err((Some(id), JobError::of("DeleteStack", &err))),
+                }
+            }
+            Ok(Some((_, s, _))) if s == "DELETE_COMPLETE" => Ok(None),
+            Ok(Some((id, _, _))) => Ok(Some(id)),
+            Ok(None) => Ok(None),
+            Err(err) => Err((None, err)),
+        }
     }
 
     /// Deletes the environment's stack (one already deleted is no error).

@@ -412,3 +412,119 @@ fn a_job_queued_or_left_running_before_a_restart_runs_after_it() {
     assert_eq!((finished[0].state, finished[0].attempts), (JobState::Succeeded, 2));
     drop(s);
 }
+
+#[test]
+fn a_deployment_run_again_after_an_interruption_updates_the_stack_it_made_instead_of_making_another(
+) {
+    let (_dir, s) = services();
+    let s = s.without_job_worker();
+    let mgmt = Caller::root("111111111111", "AKIAMGMT");
+    let now = s.clock().now_epoch_f64();
+    call(
+        &s,
+        &mgmt,
+        "iam",
+        "CreateRole",
+        json!({"RoleName": "proton-service", "AssumeRolePolicyDocument": TRUST}),
+    )
+    .unwrap();
+    call(
+        &s,
+        &mgmt,
+        "iam",
+        "PutRolePolicy",
+        json!({"RoleName": "proton-service", "PolicyName": "p", "PolicyDocument": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["cloudformation:*","s3:*"],"Resource":"*"}]}"#}),
+    )
+    .unwrap();
+    let version = VersionRecord {
+        template_name: "t".into(),
+        major: 1,
+        minor: 0,
+        arn: "arn:aws:proton:us-east-1:111111111111:environment-template/t:1.0".into(),
+        description: None,
+        status: VersionStatus::Published,
+        status_message: None,
+        schema: Some("schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"In\"\n  types:\n    In:\n      type: object\n      properties:\n        bucket:\n          type: string\n".into()),
+        infrastructure: Some("Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: 'interrupted-{{ environment.inputs.bucket }}'\n".into()),
+        created_at: now,
+        last_modified_at: now,
+        tags: Vec::new(),
+    };
+    // The environment's earlier stack rolled back and was deleted by this deployment before
+    // it made the new one.
+    let old = call(
+        &s,
+        &mgmt,
+        "cloudformation",
+        "CreateStack",
+        json!({"StackName": "AWSProton-prod-OLD", "TemplateBody": "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: 'old-b'\n"}),
+    )
+    .unwrap();
+    let old_id = old["StackId"].as_str().unwrap().to_owned();
+    call(&s, &mgmt, "cloudformation", "DeleteStack", json!({"StackName": old_id})).unwrap();
+    let mut e = environment(DeploymentStatus::InProgress, now);
+    e.proton_service_role_arn = Some("arn:aws:iam::111111111111:role/proton-service".into());
+    e.last_attempted_deployment_id = Some("d-1".into());
+    e.stack_id = Some(old_id);
+    {
+        let mut tx = s.store().write().unwrap();
+        VERSIONS
+            .put(
+                &mut *tx,
+                &super::model::version_key("111111111111", "us-east-1", "t", 1, 0),
+                &version,
+            )
+            .unwrap();
+        ENVIRONMENTS.put(&mut *tx, ENV_KEY, &e).unwrap();
+        jobs::enqueue(
+            &mut *tx,
+            now,
+            Work::ProtonDeployEnvironment {
+                account: "111111111111".into(),
+                region: "us-east-1".into(),
+                name: "prod".into(),
+                deployment_id: "d-1".into(),
+                stack_name: "AWSProton-prod-INTERRUPTED".into(),
+            },
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    // An earlier attempt made the stack, then the server stopped before recording it.
+    let made = call(
+        &s,
+        &mgmt,
+        "cloudformation",
+        "CreateStack",
+        json!({"StackName": "AWSProton-prod-INTERRUPTED", "TemplateBody": "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: 'interrupted-b'\n"}),
+    )
+    .unwrap();
+    let stack_id = made["StackId"].as_str().unwrap().to_owned();
+
+    assert_eq!(s.run_jobs(), 1);
+    let got = call(&s, &mgmt, "proton", "GetEnvironment", json!({"name": "prod"})).unwrap();
+    assert_eq!(
+        got["environment"]["deploymentStatus"], "SUCCEEDED",
+        "{}",
+        got["environment"]["deploymentStatusMessage"]
+    );
+    assert_eq!(got["environment"]["lastSucceededDeploymentId"], "d-1");
+    let stored = ENVIRONMENTS.get(&*s.store().read().unwrap(), ENV_KEY).unwrap().unwrap();
+    assert_eq!(stored.stack_id.as_deref(), Some(stack_id.as_str()));
+    let stacks = call(&s, &mgmt, "cloudformation", "DescribeStacks", json!({})).unwrap();
+    let live: Vec<&Value> = stacks["Stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|st| st["StackStatus"] != "DELETE_COMPLETE")
+        .collect();
+    assert_eq!(live.len(), 1, "one stack, not two: {stacks}");
+    assert_eq!(live[0]["StackId"], stack_id.as_str());
+
+    // Deleting runs as a job too, and deleting again what is already gone is no error.
+    let out = call(&s, &mgmt, "proton", "DeleteEnvironment", json!({"name": "prod"})).unwrap();
+    assert_eq!(out["environment"]["deploymentStatus"], "DELETE_IN_PROGRESS");
+    call(&s, &mgmt, "cloudformation", "DeleteStack", json!({"StackName": stack_id})).unwrap();
+    assert_eq!(s.run_jobs(), 1);
+    assert_eq!(status(&s, &mgmt).unwrap_err().code, "ResourceNotFoundException");
+}
