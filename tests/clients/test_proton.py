@@ -6,6 +6,7 @@ is provisioned in the environment account through the connection's role."""
 import io
 import json
 import tarfile
+import time
 import uuid
 
 import botocore.exceptions
@@ -366,6 +367,23 @@ def create_environment(world, name, connection_id, bucket, **extra):
         environmentAccountConnectionId=connection_id, **extra)["environment"]
 
 
+def settled(proton, name, timeout=10.0):
+    """Polls GetEnvironment, as a client of AWS does, until the deployment or deletion the last
+    call started is over: the environment, or None once it is deleted. Bounded by `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            env = proton.get_environment(name=name)["environment"]
+        except botocore.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] == "ResourceNotFoundException":
+                return None
+            raise
+        if env["deploymentStatus"] not in ("IN_PROGRESS", "DELETE_IN_PROGRESS"):
+            return env
+        assert time.monotonic() < deadline, f"environment {name} still {env['deploymentStatus']} after {timeout}s"
+        time.sleep(0.05)
+
+
 def events(world, account, name):
     out = client(world, account, "cloudtrail").lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": name}])
     return [json.loads(e["CloudTrailEvent"]) for e in out["Events"]]
@@ -406,12 +424,16 @@ def test_registration_reads_the_bundle_with_the_callers_permissions(world, templ
 def test_an_environment_provisions_its_bucket_in_the_environment_account(world, template):
     cid = connected(world, "prod-env")
     env = create_environment(world, "prod-env", cid, "prod-env-shared-222")
-    assert env["deploymentStatus"] == "SUCCEEDED", env.get("deploymentStatusMessage")
+    # AWS answers at once and deploys in the background.
+    assert env["deploymentStatus"] == "IN_PROGRESS"
     assert env["arn"] == f"arn:aws:proton:{REGION}:{MGMT}:environment/prod-env"
     assert (env["environmentAccountId"], env["environmentAccountConnectionId"]) == (ENV, cid)
     proton = client(world, MGMT, "proton")
+    # botocore's own waiter (GetEnvironment until SUCCEEDED, failing on FAILED).
+    proton.get_waiter("environment_deployed").wait(name="prod-env", WaiterConfig={"Delay": 1, "MaxAttempts": 10})
     got = proton.get_environment(name="prod-env")["environment"]
     assert got["deploymentStatus"] == "SUCCEEDED" and got["templateMinorVersion"] == "0"
+    assert got["lastSucceededDeploymentId"] == got["lastAttemptedDeploymentId"] == env["lastAttemptedDeploymentId"]
     assert [e["name"] for e in proton.list_environments()["environments"]] == ["prod-env"]
 
     # The bucket is the environment account's, made by the connection role's stack.
@@ -457,12 +479,16 @@ def test_an_environment_provisions_its_bucket_in_the_environment_account(world, 
     assert error_of(e)[0] == "ValidationException"
     proton.accept_environment_account_connection(id=pending)
     updated = proton.update_environment(name="prod-env", deploymentType="CURRENT_VERSION", spec=spec)["environment"]
+    assert updated["deploymentStatus"] == "IN_PROGRESS" and updated["spec"] == spec
+    assert updated["lastAttemptedDeploymentId"] != got["lastAttemptedDeploymentId"]
+    updated = settled(proton, "prod-env")
     assert updated["deploymentStatus"] == "SUCCEEDED", updated.get("deploymentStatusMessage")
     assert updated["environmentAccountConnectionId"] == pending
     assert client(world, ENV, "s3").get_bucket_tagging(Bucket="prod-env-shared-222")["TagSet"] == [{"Key": "team", "Value": "data"}]
 
     deleted = proton.delete_environment(name="prod-env")["environment"]
-    assert deleted["deploymentStatus"] == "DELETE_COMPLETE"
+    assert deleted["deploymentStatus"] == "DELETE_IN_PROGRESS"
+    assert settled(proton, "prod-env") is None
     proc = cli(world, ENV, "s3api", "head-bucket", "--bucket", "prod-env-shared-222", check=False)
     assert proc.returncode != 0
     summaries = cli(world, ENV, "cloudformation", "list-stacks", "--stack-status-filter", "DELETE_COMPLETE")["StackSummaries"]
@@ -479,14 +505,24 @@ def test_a_role_without_s3_create_bucket_fails_the_deployment_with_the_reason(wo
     iam.put_role_policy(RoleName="no-bucket-role", PolicyName="p", PolicyDocument=provisioning_policy(["cloudformation:*", "s3:PutBucketTagging"]))
     cid = connected(world, "weak-env", role_arn=f"arn:aws:iam::{ENV}:role/no-bucket-role")
     env = create_environment(world, "weak-env", cid, "weak-env-bucket-222")
+    assert env["deploymentStatus"] == "IN_PROGRESS"
+    proton = client(world, MGMT, "proton")
+    # The waiter stops with an error on FAILED.
+    with pytest.raises(botocore.exceptions.WaiterError):
+        proton.get_waiter("environment_deployed").wait(name="weak-env", WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+    env = settled(proton, "weak-env")
     assert env["deploymentStatus"] == "FAILED"
-    message = client(world, MGMT, "proton").get_environment(name="weak-env")["environment"]["deploymentStatusMessage"]
+    assert "lastSucceededDeploymentId" not in env
+    message = env["deploymentStatusMessage"]
     assert "s3:CreateBucket" in message and "AccessDenied" in message, message
     assert f"arn:aws:sts::{ENV}:assumed-role/no-bucket-role/" in message
     proc = cli(world, ENV, "s3api", "head-bucket", "--bucket", "weak-env-bucket-222", check=False)
     assert proc.returncode != 0
     # The failed environment can be deleted: its rolled-back stack goes with it.
-    assert client(world, MGMT, "proton").delete_environment(name="weak-env")["environment"]["deploymentStatus"] == "DELETE_COMPLETE"
+    assert proton.delete_environment(name="weak-env")["environment"]["deploymentStatus"] == "DELETE_IN_PROGRESS"
+    assert settled(proton, "weak-env") is None
+    stacks = cli(world, ENV, "cloudformation", "describe-stacks")["Stacks"]
+    assert [st for st in stacks if st["StackName"].startswith("AWSProton-weak-env-") and st["StackStatus"] != "DELETE_COMPLETE"] == []
     delete_all_connections(world)
 
 
@@ -554,9 +590,12 @@ def test_a_single_account_environment_uses_a_proton_service_role_passed_by_the_c
         "Effect": "Allow", "Action": "iam:PassRole", "Resource": role_arn,
         "Condition": {"StringEquals": {"iam:PassedToService": "proton.amazonaws.com"}}}]}))
     env = platform.create_environment(**args)["environment"]
+    assert env["deploymentStatus"] == "IN_PROGRESS"
+    env = settled(platform, "single")
     assert env["deploymentStatus"] == "SUCCEEDED", env.get("deploymentStatusMessage")
     assert env["environmentAccountId"] == MGMT and env["protonServiceRoleArn"] == role_arn
     client(world, MGMT, "s3").head_bucket(Bucket="single-account-111")
-    assert platform.delete_environment(name="single")["environment"]["deploymentStatus"] == "DELETE_COMPLETE"
+    assert platform.delete_environment(name="single")["environment"]["deploymentStatus"] == "DELETE_IN_PROGRESS"
+    assert settled(platform, "single") is None
     with pytest.raises(botocore.exceptions.ClientError):
         client(world, MGMT, "s3").head_bucket(Bucket="single-account-111")

@@ -15,13 +15,14 @@ pub mod cloudtrail;
 mod error;
 pub mod iam;
 pub mod ids;
+pub mod jobs;
 pub mod kms;
 pub mod organizations;
 pub mod proton;
 pub mod s3;
 pub mod sts;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 use xacct_store::{BlobStore, CachingStore, Store};
@@ -121,8 +122,17 @@ pub struct Bootstrap {
     pub generated_root_key: Option<NewAccessKey>,
 }
 
-/// Every service over one store.
+/// Every service over one store. Its state is shared with the job worker (see [`jobs`]), which
+/// runs on its own thread with a handle to the same state; dropping `Services` stops the worker
+/// after the job it is running (graceful stop).
 pub struct Services {
+    shared: Arc<Shared>,
+    /// The job worker thread (none for the worker's own handle, or once stopped).
+    worker: jobs::Worker,
+}
+
+/// The state of [`Services`], shared with the job worker's handle.
+pub struct Shared {
     /// Every write goes through the caching wrapper, so cached reads stay current.
     store: Arc<CachingStore>,
     clock: Arc<Clock>,
@@ -132,36 +142,80 @@ pub struct Services {
     authz: authz::AuthzState,
     /// CloudTrail recording: the store handlers write through and the event appender.
     audit: cloudtrail::Audit,
-    /// Where object bytes live (S3); `None` until [`Services::with_blob_store`].
-    blobs: Option<Arc<dyn BlobStore>>,
+    /// Where object bytes live (S3); unset until [`Services::with_blob_store`].
+    blobs: OnceLock<Arc<dyn BlobStore>>,
+    /// Wakes the job worker when a job is enqueued, and stops it.
+    jobs: jobs::Signal,
+}
+
+impl std::ops::Deref for Services {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+impl Drop for Services {
+    fn drop(&mut self) {
+        self.worker.stop(&self.shared.jobs);
+    }
 }
 
 impl Services {
+    /// The services over `store`, with the job worker started (it picks up at once the jobs an
+    /// earlier run left queued or running, see [`jobs`]).
     pub fn new(store: Arc<dyn Store>, clock: Arc<Clock>, config: Config) -> Self {
         // Handlers write through the audit wrapper, which writes through the read cache.
         let cached = Arc::new(CachingStore::new(store));
-        Services {
+        let shared = Arc::new(Shared {
             audit: cloudtrail::Audit::new(Arc::clone(&cached) as Arc<dyn Store>),
             store: cached,
             clock,
             config,
             keys: KeyCache::default(),
             authz: authz::AuthzState::default(),
-            blobs: None,
-        }
+            blobs: OnceLock::new(),
+            jobs: jobs::Signal::default(),
+        });
+        let handle = Services { shared: Arc::clone(&shared), worker: jobs::Worker::none() };
+        Services { shared, worker: jobs::Worker::start(handle) }
     }
 
-    /// The same services keeping object bytes in `blobs` (S3 needs one).
+    /// The same services keeping object bytes in `blobs` (S3 needs one). Set once: a second
+    /// blob store is ignored.
     #[must_use]
-    pub fn with_blob_store(mut self, blobs: Arc<dyn BlobStore>) -> Self {
-        self.blobs = Some(blobs);
+    pub fn with_blob_store(self, blobs: Arc<dyn BlobStore>) -> Self {
+        if self.shared.blobs.set(blobs).is_err() {
+            tracing::warn!("a blob store was already configured; keeping the first");
+        }
         self
+    }
+
+    /// The same services without a job worker thread: queued jobs run only when
+    /// [`Services::run_jobs`] is called (tests drive the worker step by step this way).
+    #[must_use]
+    pub fn without_job_worker(self) -> Self {
+        self.worker.stop(&self.shared.jobs);
+        self
+    }
+
+    /// Runs every due job on the calling thread; returns how many ran (see [`jobs`]).
+    pub fn run_jobs(&self) -> usize {
+        jobs::run_due(self, false)
+    }
+
+    /// Stops the job worker after the job it is running (graceful shutdown); queued jobs stay
+    /// in the store for the next start.
+    pub fn stop_job_worker(&self) {
+        self.worker.stop(&self.shared.jobs);
     }
 
     /// The blob store, or an internal error when none was configured.
     pub fn blob_store(&self) -> Result<&dyn BlobStore, ServiceError> {
         self.blobs
-            .as_deref()
+            .get()
+            .map(|b| &**b)
             .ok_or_else(|| ServiceError::internal("no blob store is configured for object data"))
     }
 
@@ -345,6 +399,7 @@ impl Services {
             .chain(cloudtrail::model::TABLE_NAMES)
             .chain(cloudformation::model::TABLE_NAMES)
             .chain(proton::model::TABLE_NAMES)
+            .chain(jobs::TABLE_NAMES)
         {
             loop {
                 let batch = tx.scan(table, "", None, 500)?;

@@ -115,8 +115,10 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             .await
             .map_err(|e| e.to_string())
     })?;
-    // CloudTrail events of calls that changed nothing are written in batches: write what is
-    // queued before exiting.
+    // The job worker finishes the job it is running (queued jobs wait in the store for the
+    // next start); then CloudTrail events of calls that changed nothing, written in batches,
+    // are written before exiting.
+    stopping.services().stop_job_worker();
     stopping.services().audit().shutdown();
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

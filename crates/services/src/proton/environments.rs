@@ -14,10 +14,19 @@
 //!    `UpdateStack` for a deployed environment, then `DescribeStacks`/`DescribeStackEvents`),
 //!    so the stack's resources are created with the role's permissions.
 //!
-//! `deploymentStatus` goes `IN_PROGRESS` → `SUCCEEDED` or `FAILED` (`deploymentStatusMessage`
-//! carries the reason: an `AssumeRole` refusal, a rendering error, or the CloudFormation
-//! resource failure such as an `AccessDenied`), and for deletion `DELETE_IN_PROGRESS` →
-//! gone, or `DELETE_FAILED` with the reason.
+//! The request writes the environment and a job ([`crate::jobs`]) in one transaction and
+//! answers; the job worker runs the steps above (`run_job`). `deploymentStatus` goes
+//! `IN_PROGRESS` → `SUCCEEDED` or `FAILED` (`deploymentStatusMessage` carries the reason: an
+//! `AssumeRole` refusal, a rendering error, or the CloudFormation resource failure such as an
+//! `AccessDenied`), and for deletion `DELETE_IN_PROGRESS` → gone, or `DELETE_FAILED` with the
+//! reason. While a deployment or deletion is under way, updating or deleting the environment
+//! is a `ConflictException`. Only transient failures (the server at fault) are retried.
+//!
+//! A job may run again after an interruption, so its steps are idempotent: a new stack's name
+//! is chosen when the job is written, and a deployment that finds no recorded stack first looks
+//! for one by that name (made by an attempt that stopped before recording it) and updates it;
+//! deleting a stack already deleted is no error; a job whose environment moved on (another
+//! deployment id, or gone) does nothing.
 //!
 //! An environment whose connection was deleted (or is no longer `CONNECTED`) cannot be updated or
 //! deleted until a new connection for the same environment account and environment name is
@@ -36,6 +45,7 @@ use super::model::{
     ENVIRONMENTS,
 };
 use super::{environment_arn, opt, page, render, required, tags_of, with_next, SERVICE_PRINCIPAL};
+use crate::jobs::{self, JobError, JobRecord, JobState, Work};
 use crate::{input_str, Call, Caller, ServiceError, Services};
 
 fn environment_not_found(name: &str) -> ServiceError {
@@ -98,9 +108,13 @@ fn find(tx: &dyn ReadTx, call: &Call<'_>, name: &str) -> Result<EnvironmentRecor
         .ok_or_else(|| environment_not_found(name))
 }
 
+/// Writes metadata changes of `e`, unless a deployment started meanwhile.
 fn save(services: &Services, e: &EnvironmentRecord) -> Result<(), ServiceError> {
+    let key = model::scoped_key(&e.account, &e.region, &e.name);
     let mut tx = services.store().write()?;
-    ENVIRONMENTS.put(&mut *tx, &model::scoped_key(&e.account, &e.region, &e.name), e)?;
+    let current = ENVIRONMENTS.get(&*tx, &key)?.ok_or_else(|| environment_not_found(&e.name))?;
+    refuse_while_busy(&current)?;
+    ENVIRONMENTS.put(&mut *tx, &key, e)?;
     tx.commit()?;
     Ok(())
 }
@@ -213,21 +227,28 @@ fn stack_name(name: &str) -> Result<String, ServiceError> {
     Ok(format!("AWSProton-{clean}-{suffix}"))
 }
 
-/// Proton acting in the environment account for one deployment.
+/// Proton acting in the environment account for one job attempt.
 struct Deployer<'a> {
     services: &'a Services,
-    parent: &'a Call<'a>,
+    region: String,
+    /// The request id of every call this attempt makes.
+    request_id: String,
     session: Caller,
+}
+
+/// `ROLLBACK_COMPLETE` and `ROLLBACK_FAILED` stacks can only be deleted and made again.
+fn rolled_back(status: &str) -> bool {
+    status == "ROLLBACK_COMPLETE" || status == "ROLLBACK_FAILED"
 }
 
 impl Deployer<'_> {
     /// Assumes `role_arn` for environment `e` (recorded in the role's account).
     fn assume<'a>(
         services: &'a Services,
-        parent: &'a Call<'a>,
         e: &EnvironmentRecord,
         role_arn: &str,
-    ) -> Result<Deployer<'a>, String> {
+    ) -> Result<Deployer<'a>, JobError> {
+        let request_id = crate::cloudformation::uuid()?;
         let context = source_context(&e.region, &e.account, &e.name);
         crate::sts::assume_role_for_service_recorded(
             services,
@@ -236,20 +257,23 @@ impl Deployer<'_> {
             ROLE_SESSION_NAME,
             &e.region,
             &context,
-            parent.request_id,
+            &request_id,
         )
-        .map(|session| Deployer { services, parent, session })
-        .map_err(|err| format!("AWS Proton could not assume the role {role_arn}: {}", err.message))
+        .map(|session| Deployer { services, region: e.region.clone(), request_id, session })
+        .map_err(|err| JobError {
+            message: format!("AWS Proton could not assume the role {role_arn}: {}", err.message),
+            retry: err.status >= 500,
+        })
     }
 
     fn cloudformation(&self, operation: &str, input: &Value) -> Result<Value, ServiceError> {
         let call = Call {
             service: "cloudformation",
             operation,
-            region: self.parent.region,
+            region: &self.region,
             caller: &self.session,
             input,
-            request_id: self.parent.request_id,
+            request_id: &self.request_id,
             // AWS sets no source address a policy could test for calls a service makes.
             source_ip: "",
             user_agent: SERVICE_PRINCIPAL,
@@ -258,13 +282,18 @@ impl Deployer<'_> {
         self.services.call(&call)
     }
 
-    /// The stack's status and status reason (`None` when the stack is gone).
-    fn status(&self, stack_id: &str) -> Result<Option<(String, String)>, String> {
-        let out = self
-            .cloudformation("DescribeStacks", &json!({ "StackName": stack_id }))
-            .map_err(|e| format!("DescribeStacks failed: {} ({})", e.message, e.code))?;
+    /// The stack's id, status and status reason (`None` when there is no such stack).
+    fn describe(&self, stack: &str) -> Result<Option<(String, String, String)>, JobError> {
+        let out = match self.cloudformation("DescribeStacks", &json!({ "StackName": stack })) {
+            Ok(out) => out,
+            Err(e) if e.code == "ValidationError" && e.message.ends_with("does not exist") => {
+                return Ok(None)
+            }
+            Err(e) => return Err(JobError::of("DescribeStacks", &e)),
+        };
         Ok(out.get("Stacks").and_then(Value::as_array).and_then(|s| s.first()).map(|s| {
             (
+                input_str(s, "StackId").unwrap_or(stack).to_owned(),
                 input_str(s, "StackStatus").unwrap_or_default().to_owned(),
                 input_str(s, "StackStatusReason").unwrap_or_default().to_owned(),
             )
@@ -303,25 +332,26 @@ impl Deployer<'_> {
     }
 
     /// Deploys `body` as the environment's stack; returns the stack id and the outcome.
-    fn deploy(&self, e: &EnvironmentRecord, body: &str) -> (Option<String>, Result<(), String>) {
+    ///
+    /// Safe to run again after an interruption: when the environment has no live recorded
+    /// stack, it first looks for the stack this deployment names `planned` (made by an attempt
+    /// that stopped before recording it) and updates it rather than making a second one.
+    fn deploy(
+        &self,
+        e: &EnvironmentRecord,
+        planned: &str,
+        body: &str,
+    ) -> (Option<String>, Result<(), JobError>) {
         let capabilities = json!(["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]);
-        let mut existing = e.stack_id.clone();
-        if let Some(id) = &existing {
-            match self.status(id) {
-                // A stack whose creation rolled back can only be deleted and made again.
-                Ok(Some((s, _))) if s == "ROLLBACK_COMPLETE" || s == "ROLLBACK_FAILED" => {
-                    if let Err(err) =
-                        self.cloudformation("DeleteStack", &json!({ "StackName": id }))
-                    {
-                        return (existing, Err(format!("DeleteStack failed: {}", err.message)));
-                    }
-                    existing = None;
-                }
-                Ok(Some((s, _))) if s == "DELETE_COMPLETE" => existing = None,
-                Ok(None) => existing = None,
-                Ok(Some(_)) => {}
-                Err(m) => return (existing, Err(m)),
-            }
+        let mut existing = match self.live(e.stack_id.as_deref().unwrap_or(planned)) {
+            Ok(found) => found,
+            Err((id, err)) => return (id.or_else(|| e.stack_id.clone()), Err(err)),
+        };
+        if existing.is_none() && e.stack_id.is_some() {
+            existing = match self.live(planned) {
+                Ok(found) => found,
+                Err((id, err)) => return (id.or_else(|| e.stack_id.clone()), Err(err)),
+            };
         }
         let stack_id = match existing {
             Some(id) => {
@@ -335,119 +365,382 @@ impl Deployer<'_> {
                     Err(err) if err.message.contains("No updates are to be performed") => {
                         return (Some(id), Ok(()));
                     }
-                    Err(err) => {
-                        return (
-                            Some(id),
-                            Err(format!("UpdateStack failed: {} ({})", err.message, err.code)),
-                        )
-                    }
+                    Err(err) => return (Some(id), Err(JobError::of("UpdateStack", &err))),
                 }
             }
             None => {
-                let name = match stack_name(&e.name) {
-                    Ok(n) => n,
-                    Err(err) => return (None, Err(err.message)),
-                };
                 let input = json!({
-                    "StackName": name,
+                    "StackName": planned,
                     "TemplateBody": body,
                     "Capabilities": capabilities,
                 });
                 match self.cloudformation("CreateStack", &input) {
                     Ok(out) => input_str(&out, "StackId").unwrap_or_default().to_owned(),
-                    Err(err) => {
-                        return (
-                            None,
-                            Err(format!("CreateStack failed: {} ({})", err.message, err.code)),
-                        )
-                    }
+                    Err(err) => return (None, Err(JobError::of("CreateStack", &err))),
                 }
             }
         };
-        let outcome = match self.status(&stack_id) {
-            Ok(Some((s, _))) if s == "CREATE_COMPLETE" || s == "UPDATE_COMPLETE" => Ok(()),
-            Ok(Some((s, reason))) => Err(self.failure(&stack_id, &s, &reason)),
-            Ok(None) => Err(format!("CloudFormation stack {stack_id} is gone")),
-            Err(m) => Err(m),
+        let outcome = match self.describe(&stack_id) {
+            Ok(Some((_, s, _))) if s == "CREATE_COMPLETE" || s == "UPDATE_COMPLETE" => Ok(()),
+            Ok(Some((_, s, reason))) => Err(JobError::fatal(self.failure(&stack_id, &s, &reason))),
+            Ok(None) => Err(JobError::fatal(format!("CloudFormation stack {stack_id} is gone"))),
+            Err(err) => Err(err),
         };
         (Some(stack_id), outcome)
     }
 
-    /// Deletes the environment's stack.
-    fn destroy(&self, stack_id: &str) -> Result<(), String> {
-        self.cloudformation("DeleteStack", &json!({ "StackName": stack_id }))
-            .map_err(|e| format!("DeleteStack failed: {} ({})", e.message, e.code))?;
-        match self.status(stack_id)? {
-            None => Ok(()),
-            Some((s, _)) if s == "DELETE_COMPLETE" => Ok(()),
-            Some((s, reason)) => Err(self.failure(stack_id, &s, &reason)),
-        }
-    }
-}
-
-/// The role a deployment of `e` uses.
-fn provisioning_role(
-    e: &EnvironmentRecord,
-    connection: Option<&ConnectionRecord>,
-) -> Option<String> {
-    match connection {
-        Some(c) => Some(c.role_arn.clone()),
-        None => e.proton_service_role_arn.clone(),
-    }
-}
-
-/// Runs one deployment of `e` with `version` and `inputs`, and records its outcome in `e`.
-fn run_deployment(
-    services: &Services,
-    call: &Call<'_>,
-    e: &mut EnvironmentRecord,
-    connection: Option<&ConnectionRecord>,
-    version: &VersionRecord,
-    inputs: &Map<String, Value>,
-) -> Result<(), ServiceError> {
-    let deployment_id = crate::cloudformation::uuid()?;
-    let now = services.clock().now_epoch_f64();
-    e.deployment_status = DeploymentStatus::InProgress;
-    e.deployment_status_message = None;
-    e.last_deployment_attempted_at = now;
-    e.last_attempted_deployment_id = Some(deployment_id.clone());
-    save(services, e)?;
-
-    let outcome = match provisioning_role(e, connection) {
-        None => Err("the environment has no provisioning role".to_owned()),
-        Some(role) => match Deployer::assume(services, call, e, &role) {
-            Err(m) => Err(m),
-            Ok(deployer) => {
-                let vars = render::Vars { environment_name: &e.name, inputs };
-                let template = version.infrastructure.as_deref().unwrap_or_default();
-                match render::render(template, &vars) {
-                    Err(m) => {
-                        Err(format!("rendering infrastructure/cloudformation.yaml failed: {m}"))
-                    }
-                    Ok(body) => {
-                        let (stack_id, result) = deployer.deploy(e, &body);
-                        if stack_id.is_some() {
-                            e.stack_id = stack_id;
-                        }
-                        result
-                    }
+    /// The id of stack `name` when it exists and can be updated. A rolled-back stack is
+    /// deleted first (it can only be made again); on failure, the stack's id if known.
+    fn live(&self, name: &str) -> Result<Option<String>, (Option<String>, JobError)> {
+        match self.describe(name) {
+            Ok(Some((id, s, _))) if rolled_back(&s) => {
+                match self.cloudformation("DeleteStack", &json!({ "StackName": id })) {
+                    Ok(_) => Ok(None),
+                    Err(err) => Err((Some(id), JobError::of("DeleteStack", &err))),
                 }
             }
-        },
-    };
-    match outcome {
-        Ok(()) => {
-            e.deployment_status = DeploymentStatus::Succeeded;
-            e.deployment_status_message = None;
-            e.last_deployment_succeeded_at = services.clock().now_epoch_f64();
-            e.last_succeeded_deployment_id = Some(deployment_id);
-        }
-        Err(message) => {
-            e.deployment_status = DeploymentStatus::Failed;
-            e.deployment_status_message = Some(message);
+            Ok(Some((_, s, _))) if s == "DELETE_COMPLETE" => Ok(None),
+            Ok(Some((id, _, _))) => Ok(Some(id)),
+            Ok(None) => Ok(None),
+            Err(err) => Err((None, err)),
         }
     }
-    save(services, e)
+
+    /// Deletes the environment's stack (one already deleted is no error).
+    fn destroy(&self, stack_id: &str) -> Result<(), JobError> {
+        self.cloudformation("DeleteStack", &json!({ "StackName": stack_id }))
+            .map_err(|e| JobError::of("DeleteStack", &e))?;
+        match self.describe(stack_id)? {
+            None => Ok(()),
+            Some((_, s, _)) if s == "DELETE_COMPLETE" => Ok(()),
+            Some((_, s, reason)) => Err(JobError::fatal(self.failure(stack_id, &s, &reason))),
+        }
+    }
+}
+
+/// The role a deployment of `e` uses: its connection's (which must still be `CONNECTED` and
+/// for this management account and environment), else its `protonServiceRoleArn`.
+fn provisioning_role(tx: &dyn ReadTx, e: &EnvironmentRecord) -> Result<String, JobError> {
+    let Some(id) = e.environment_account_connection_id.as_deref() else {
+        return e
+            .proton_service_role_arn
+            .clone()
+            .ok_or_else(|| JobError::fatal("the environment has no provisioning role"));
+    };
+    let usable = model::CONNECTIONS.get(tx, &model::connection_key(&e.region, id))?.filter(|c| {
+        c.status == ConnectionStatus::Connected
+            && c.management_account_id == e.account
+            && c.environment_account_id == e.environment_account_id
+            && c.environment_name == e.name
+    });
+    usable.map(|c| c.role_arn).ok_or_else(|| {
+        JobError::fatal(format!(
+            "Environment account connection {id} no longer exists or is not connected"
+        )) // guessed text
+    })
+}
+
+/// The environment a job works on, if it is still the job's: in the status the job's request
+/// wrote, with the job's deployment id. `None` once the job is stale (nothing to do).
+fn job_environment(
+    tx: &dyn ReadTx,
+    account: &str,
+    region: &str,
+    name: &str,
+    deployment_id: &str,
+    status: DeploymentStatus,
+) -> Result<Option<EnvironmentRecord>, JobError> {
+    Ok(ENVIRONMENTS.get(tx, &model::scoped_key(account, region, name))?.filter(|e| {
+        e.deployment_status == status
+            && e.last_attempted_deployment_id.as_deref() == Some(deployment_id)
+    }))
+}
+
+/// Runs a Proton environment job (see [`jobs`](crate::jobs)): a deployment or a deletion. A
+/// final failure is recorded on the environment here; a transient one is returned for a retry.
+pub(crate) fn run_job(services: &Services, job: &JobRecord) -> Result<(), JobError> {
+    match &job.work {
+        Work::ProtonDeployEnvironment { account, region, name, deployment_id, stack_name } => {
+            let (e, version, role) = {
+                let tx = services.store().read()?;
+                let Some(e) = job_environment(
+                    &*tx,
+                    account,
+                    region,
+                    name,
+                    deployment_id,
+                    DeploymentStatus::InProgress,
+                )?
+                else {
+                    return finish_stale(services, job);
+                };
+                let version = model::VERSIONS.get(
+                    &*tx,
+                    &model::version_key(
+                        account,
+                        region,
+                        &e.template_name,
+                        e.template_major,
+                        e.template_minor,
+                    ),
+                )?;
+                let role = provisioning_role(&*tx, &e);
+                (e, version, role)
+            };
+            let attempt = || -> (Option<String>, Result<(), JobError>) {
+                let Some(version) = version else {
+                    return (
+                        None,
+                        Err(JobError::fatal(format!(
+                            "Template version {}.{} of {} no longer exists",
+                            e.template_major, e.template_minor, e.template_name
+                        ))),
+                    ); // guessed text
+                };
+                let inputs = match spec_inputs(&version, &e.spec) {
+                    Ok(i) => i,
+                    Err(err) => return (None, Err(JobError::fatal(err.message))),
+                };
+                let vars = render::Vars { environment_name: &e.name, inputs: &inputs };
+                let template = version.infrastructure.as_deref().unwrap_or_default();
+                let body = match render::render(template, &vars) {
+                    Ok(b) => b,
+                    Err(m) => {
+                        return (
+                            None,
+                            Err(JobError::fatal(format!(
+                                "rendering infrastructure/cloudformation.yaml failed: {m}"
+                            ))),
+                        )
+                    }
+                };
+                let deployer = match role.and_then(|r| Deployer::assume(services, &e, &r)) {
+                    Ok(d) => d,
+                    Err(err) => return (None, Err(err)),
+                };
+                deployer.deploy(&e, stack_name, &body)
+            };
+            let (stack_id, outcome) = attempt();
+            match outcome {
+                Err(err) if err.retry => Err(err),
+                outcome => {
+                    conclude_deployment(services, job, stack_id, outcome.map_err(|e| e.message))
+                }
+            }
+        }
+        Work::ProtonDeleteEnvironment { account, region, name, deployment_id } => {
+            let (e, role) = {
+                let tx = services.store().read()?;
+                let Some(e) = job_environment(
+                    &*tx,
+                    account,
+                    region,
+                    name,
+                    deployment_id,
+                    DeploymentStatus::DeleteInProgress,
+                )?
+                else {
+                    return finish_stale(services, job);
+                };
+                let role = provisioning_role(&*tx, &e);
+                (e, role)
+            };
+            let outcome = match &e.stack_id {
+                None => Ok(()),
+                Some(stack) => role
+                    .and_then(|r| Deployer::assume(services, &e, &r))
+                    .and_then(|d| d.destroy(stack)),
+            };
+            match outcome {
+                Err(err) if err.retry => Err(err),
+                outcome => conclude_deletion(services, job, outcome.map_err(|e| e.message)),
+            }
+        }
+        #[cfg(test)]
+        Work::Probe { .. } => Err(JobError::fatal("not a Proton job")),
+    }
+}
+
+/// Records the final failure of a job that ran out of attempts.
+pub(crate) fn abandon_job(
+    services: &Services,
+    job: &JobRecord,
+    message: &str,
+) -> Result<(), ServiceError> {
+    let result = match &job.work {
+        Work::ProtonDeployEnvironment { .. } => {
+            conclude_deployment(services, job, None, Err(message.to_owned()))
+        }
+        Work::ProtonDeleteEnvironment { .. } => {
+            conclude_deletion(services, job, Err(message.to_owned()))
+        }
+        #[cfg(test)]
+        Work::Probe { .. } => Err(JobError::fatal("not a Proton job")),
+    };
+    result.map_err(|e| ServiceError::internal(e.message))
+}
+
+/// Finishes a job whose environment moved on (deleted, or deployed again since).
+fn finish_stale(services: &Services, job: &JobRecord) -> Result<(), JobError> {
+    let now = services.clock().now_epoch_f64();
+    let mut tx = services.store().write()?;
+    jobs::finish(
+        &mut *tx,
+        job,
+        now,
+        JobState::Failed,
+        Some("the environment no longer waits for this deployment".to_owned()),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Writes a deployment's outcome to its environment and finishes its job, in one transaction.
+fn conclude_deployment(
+    services: &Services,
+    job: &JobRecord,
+    stack_id: Option<String>,
+    outcome: Result<(), String>,
+) -> Result<(), JobError> {
+    let Work::ProtonDeployEnvironment { account, region, name, deployment_id, .. } = &job.work
+    else {
+        return Err(JobError::fatal("not a deployment job"));
+    };
+    let now = services.clock().now_epoch_f64();
+    let mut tx = services.store().write()?;
+    let current =
+        job_environment(&*tx, account, region, name, deployment_id, DeploymentStatus::InProgress)?;
+    if let Some(mut e) = current {
+        if stack_id.is_some() {
+            e.stack_id = stack_id;
+        }
+        match &outcome {
+            Ok(()) => {
+                e.deployment_status = DeploymentStatus::Succeeded;
+                e.deployment_status_message = None;
+                e.last_deployment_succeeded_at = now;
+                e.last_succeeded_deployment_id = Some(deployment_id.clone());
+            }
+            Err(message) => {
+                e.deployment_status = DeploymentStatus::Failed;
+                e.deployment_status_message = Some(message.clone());
+            }
+        }
+        ENVIRONMENTS.put(&mut *tx, &model::scoped_key(account, region, name), &e)?;
+    }
+    let (state, error) = match outcome {
+        Ok(()) => (JobState::Succeeded, None),
+        Err(m) => (JobState::Failed, Some(m)),
+    };
+    jobs::finish(&mut *tx, job, now, state, error)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Removes a deleted environment (or records `DELETE_FAILED`) and finishes its job, in one
+/// transaction.
+fn conclude_deletion(
+    services: &Services,
+    job: &JobRecord,
+    outcome: Result<(), String>,
+) -> Result<(), JobError> {
+    let Work::ProtonDeleteEnvironment { account, region, name, deployment_id } = &job.work else {
+        return Err(JobError::fatal("not a deletion job"));
+    };
+    let now = services.clock().now_epoch_f64();
+    let key = model::scoped_key(account, region, name);
+    let mut tx = services.store().write()?;
+    let current = job_environment(
+        &*tx,
+        account,
+        region,
+        name,
+        deployment_id,
+        DeploymentStatus::DeleteInProgress,
+    )?;
+    if let Some(mut e) = current {
+        match &outcome {
+            Ok(()) => {
+                ENVIRONMENTS.delete(&mut *tx, &key)?;
+            }
+            Err(message) => {
+                e.deployment_status = DeploymentStatus::DeleteFailed;
+                e.deployment_status_message = Some(message.clone());
+                ENVIRONMENTS.put(&mut *tx, &key, &e)?;
+            }
+        }
+    }
+    let (state, error) = match outcome {
+        Ok(()) => (JobState::Succeeded, None),
+        Err(m) => (JobState::Failed, Some(m)),
+    };
+    jobs::finish(&mut *tx, job, now, state, error)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Whether a deployment or deletion of `e` is under way (the status its job will change).
+fn busy(e: &EnvironmentRecord) -> bool {
+    matches!(e.deployment_status, DeploymentStatus::InProgress | DeploymentStatus::DeleteInProgress)
+}
+
+/// Refuses to start a deployment or deletion while another is under way.
+fn refuse_while_busy(e: &EnvironmentRecord) -> Result<(), ServiceError> {
+    if busy(e) {
+        return Err(conflict(format!(
+            "Environment {} has a deployment in progress ({})",
+            e.name,
+            e.deployment_status.as_str()
+        ))); // guessed text
+    }
+    Ok(())
+}
+
+/// Writes `e` (about to be deployed or deleted, by `work`) and its job in one transaction,
+/// unless another request started a deployment meanwhile (`new`: `e` must not exist yet), then
+/// wakes the worker.
+fn start_job(
+    services: &Services,
+    e: &EnvironmentRecord,
+    work: Work,
+    new: bool,
+) -> Result<(), ServiceError> {
+    let key = model::scoped_key(&e.account, &e.region, &e.name);
+    let now = services.clock().now_epoch_f64();
+    let mut tx = services.store().write()?;
+    if new {
+        if !ENVIRONMENTS.insert_new(&mut *tx, &key, e)? {
+            return Err(conflict(format!(
+                "Resource of type 'environment' with name '{}' already exists",
+                e.name
+            ))); // guessed text
+        }
+    } else {
+        let current =
+            ENVIRONMENTS.get(&*tx, &key)?.ok_or_else(|| environment_not_found(&e.name))?;
+        refuse_while_busy(&current)?;
+        ENVIRONMENTS.put(&mut *tx, &key, e)?;
+    }
+    jobs::enqueue(&mut *tx, now, work)?;
+    tx.commit()?;
+    services.jobs_enqueued();
+    Ok(())
+}
+
+/// Marks `e` as deploying a new deployment and returns its job.
+fn begin_deployment(services: &Services, e: &mut EnvironmentRecord) -> Result<Work, ServiceError> {
+    let deployment_id = crate::cloudformation::uuid()?;
+    e.deployment_status = DeploymentStatus::InProgress;
+    e.deployment_status_message = None;
+    e.last_deployment_attempted_at = services.clock().now_epoch_f64();
+    e.last_attempted_deployment_id = Some(deployment_id.clone());
+    Ok(Work::ProtonDeployEnvironment {
+        account: e.account.clone(),
+        region: e.region.clone(),
+        name: e.name.clone(),
+        deployment_id,
+        stack_name: stack_name(&e.name)?,
+    })
 }
 
 /// `CreateEnvironment`: through an environment account connection, or in the caller's own
@@ -469,7 +762,7 @@ pub fn create_environment(services: &Services, call: &Call<'_>) -> Result<Value,
             "Self-managed and CodeBuild provisioning are not served by xacct: use environmentAccountConnectionId or protonServiceRoleArn",
         ));
     }
-    let (version, inputs, connection) = {
+    let (version, connection) = {
         let tx = services.store().read()?;
         if ENVIRONMENTS.get(&*tx, &model::scoped_key(me, call.region, name))?.is_some() {
             return Err(conflict(format!(
@@ -478,7 +771,8 @@ pub fn create_environment(services: &Services, call: &Call<'_>) -> Result<Value,
         }
         let version =
             super::templates::published_version(&*tx, me, call.region, template, major, minor)?;
-        let inputs = spec_inputs(&version, spec)?;
+        // The worker renders the spec again; a spec that does not fit is refused now.
+        spec_inputs(&version, spec)?;
         let connection = match (connection_id, service_role) {
             (Some(_), Some(_)) | (None, None) => {
                 return Err(validation(
@@ -495,7 +789,7 @@ pub fn create_environment(services: &Services, call: &Call<'_>) -> Result<Value,
                 None
             }
         };
-        (version, inputs, connection)
+        (version, connection)
     };
     let now = services.clock().now_epoch_f64();
     let mut e = EnvironmentRecord {
@@ -525,16 +819,8 @@ pub fn create_environment(services: &Services, call: &Call<'_>) -> Result<Value,
         stack_id: None,
         tags,
     };
-    {
-        let mut tx = services.store().write()?;
-        if !ENVIRONMENTS.insert_new(&mut *tx, &model::scoped_key(me, call.region, name), &e)? {
-            return Err(conflict(format!(
-                "Resource of type 'environment' with name '{name}' already exists"
-            ))); // guessed text
-        }
-        tx.commit()?;
-    }
-    run_deployment(services, call, &mut e, connection.as_ref(), &version, &inputs)?;
+    let work = begin_deployment(services, &mut e)?;
+    start_job(services, &e, work, true)?;
     Ok(output(&e))
 }
 
@@ -575,30 +861,6 @@ pub fn list_environments(services: &Services, call: &Call<'_>) -> Result<Value, 
     Ok(with_next(json!({ "environments": items }), next))
 }
 
-/// How long a deployment may stay in progress before it counts as interrupted (the server
-/// stopped while it ran): deployments run within their request, so one this old is not running.
-pub const INTERRUPTED_AFTER_SECONDS: f64 = 600.0;
-
-/// Refuses to start a deployment while another runs; one left in progress longer than
-/// [`INTERRUPTED_AFTER_SECONDS`] was interrupted and may be retried.
-fn refuse_while_busy(services: &Services, e: &EnvironmentRecord) -> Result<(), ServiceError> {
-    let running = services.clock().now_epoch_f64() - e.last_deployment_attempted_at
-        < INTERRUPTED_AFTER_SECONDS;
-    if running
-        && matches!(
-            e.deployment_status,
-            DeploymentStatus::InProgress | DeploymentStatus::DeleteInProgress
-        )
-    {
-        return Err(conflict(format!(
-            "Environment {} has a deployment in progress ({})",
-            e.name,
-            e.deployment_status.as_str()
-        ))); // guessed text
-    }
-    Ok(())
-}
-
 /// `UpdateEnvironment`: `deploymentType` `NONE` changes only metadata; `CURRENT_VERSION`
 /// redeploys (with a new spec); `MINOR_VERSION`/`MAJOR_VERSION` move to another published
 /// version and redeploy.
@@ -617,7 +879,7 @@ pub fn update_environment(services: &Services, call: &Call<'_>) -> Result<Value,
     let minor = super::version_part(call, "templateMinorVersion")?;
     let tx = services.store().read()?;
     let mut e = find(&*tx, call, name)?;
-    refuse_while_busy(services, &e)?;
+    refuse_while_busy(&e)?;
     if new_service_role.is_some() && e.environment_account_connection_id.is_some() {
         return Err(validation(format!(
             "Environment {name} is provisioned through an environment account connection; it can't use protonServiceRoleArn"
@@ -689,51 +951,41 @@ pub fn update_environment(services: &Services, call: &Call<'_>) -> Result<Value,
         return Ok(output(&e));
     }
     let version = version?;
-    let inputs = spec_inputs(&version, &spec)?;
+    spec_inputs(&version, &spec)?;
     e.spec = spec;
     e.template_major = version.major;
     e.template_minor = version.minor;
-    run_deployment(services, call, &mut e, connection.as_ref(), &version, &inputs)?;
+    let work = begin_deployment(services, &mut e)?;
+    start_job(services, &e, work, false)?;
     Ok(output(&e))
 }
 
-/// `DeleteEnvironment`: deletes the stack through the provisioning role, then the environment.
-/// Not while an environment account connection is missing (see the module docs).
+/// `DeleteEnvironment`: answers `DELETE_IN_PROGRESS`; the job deletes the stack through the
+/// provisioning role, then the environment (or records `DELETE_FAILED`). Not while an
+/// environment account connection is missing (see the module docs).
 pub fn delete_environment(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let name = required(call, "name")?;
     let (mut e, connection) = {
         let tx = services.store().read()?;
         let e = find(&*tx, call, name)?;
-        refuse_while_busy(services, &e)?;
+        refuse_while_busy(&e)?;
         let connection = current_connection(&*tx, call, &e, None)?;
         (e, connection)
     };
     if let Some(c) = &connection {
         e.environment_account_connection_id = Some(c.id.clone());
     }
-    let outcome = match (&e.stack_id, provisioning_role(&e, connection.as_ref())) {
-        (None, _) => Ok(()),
-        (Some(_), None) => Err("the environment has no provisioning role".to_owned()),
-        (Some(stack), Some(role)) => {
-            e.deployment_status = DeploymentStatus::DeleteInProgress;
-            e.deployment_status_message = None;
-            e.last_deployment_attempted_at = services.clock().now_epoch_f64();
-            save(services, &e)?;
-            Deployer::assume(services, call, &e, &role).and_then(|d| d.destroy(stack))
-        }
+    let deployment_id = crate::cloudformation::uuid()?;
+    e.deployment_status = DeploymentStatus::DeleteInProgress;
+    e.deployment_status_message = None;
+    e.last_deployment_attempted_at = services.clock().now_epoch_f64();
+    e.last_attempted_deployment_id = Some(deployment_id.clone());
+    let work = Work::ProtonDeleteEnvironment {
+        account: e.account.clone(),
+        region: e.region.clone(),
+        name: e.name.clone(),
+        deployment_id,
     };
-    match outcome {
-        Ok(()) => {
-            let mut tx = services.store().write()?;
-            ENVIRONMENTS.delete(&mut *tx, &model::scoped_key(&e.account, &e.region, &e.name))?;
-            tx.commit()?;
-            Ok(json!({ "environment": value(&e, "DELETE_COMPLETE", false) }))
-        }
-        Err(message) => {
-            e.deployment_status = DeploymentStatus::DeleteFailed;
-            e.deployment_status_message = Some(message);
-            save(services, &e)?;
-            Ok(output(&e))
-        }
-    }
+    start_job(services, &e, work, false)?;
+    Ok(output(&e))
 }

@@ -11,10 +11,11 @@
 //! recorded service `AssumeRole`), so it is authorized and appears in CloudTrail in the account
 //! where it happens.
 //!
-//! Deployments run synchronously inside `CreateEnvironment`, `UpdateEnvironment` and
-//! `DeleteEnvironment`: the environment is written `IN_PROGRESS` (or `DELETE_IN_PROGRESS`)
-//! first, then carries the outcome when the call returns. AWS answers at once and deploys in
-//! the background; clients polling `GetEnvironment` see the same end state.
+//! Deployments are durable jobs (see [`crate::jobs`]), as in AWS: `CreateEnvironment`,
+//! `UpdateEnvironment` and `DeleteEnvironment` validate, write the environment `IN_PROGRESS` (or
+//! `DELETE_IN_PROGRESS`) together with the job in one transaction, and answer at once; the job
+//! worker deploys and records `SUCCEEDED`/`FAILED` (or removes the environment, or records
+//! `DELETE_FAILED`). Clients poll `GetEnvironment` (botocore's `environment_deployed` waiter).
 //!
 //! Not served: services, service instances, pipelines, components, service templates,
 //! repositories, self-managed (pull request) and CodeBuild provisioning, customer-managed
