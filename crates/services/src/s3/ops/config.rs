@@ -30,6 +30,19 @@ pub(crate) mod kind {
     pub const REQUEST_PAYMENT: &str = "request-payment";
 }
 
+/// The bucket `call` names (authorized for the call's action) and its `kind` configuration.
+fn bucket_config(
+    services: &Services,
+    call: &Call<'_>,
+    kind: &str,
+) -> Result<(BucketRecord, Option<Value>), ServiceError> {
+    let mut auth = Authorizer::new(services, call);
+    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
+    let tx = services.store().read()?;
+    let config = read(&*tx, &b.name, kind)?;
+    Ok((b, config))
+}
+
 fn not_found(code: &'static str, message: &str, bucket: &str) -> ServiceError {
     ServiceError::client(code, 404, message).with_field("BucketName", bucket)
 }
@@ -323,10 +336,8 @@ pub fn get_bucket_lifecycle_configuration(
     services: &Services,
     call: &Call<'_>,
 ) -> Result<Value, ServiceError> {
-    let mut auth = Authorizer::new(services, call);
-    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
-    let tx = services.store().read()?;
-    read(&*tx, &b.name, kind::LIFECYCLE)?.ok_or_else(|| {
+    let (b, config) = bucket_config(services, call, kind::LIFECYCLE)?;
+    config.ok_or_else(|| {
         not_found(
             "NoSuchLifecycleConfiguration",
             "The lifecycle configuration does not exist",
@@ -399,10 +410,8 @@ pub fn put_bucket_cors(services: &Services, call: &Call<'_>) -> Result<Value, Se
 }
 
 pub fn get_bucket_cors(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    let mut auth = Authorizer::new(services, call);
-    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
-    let tx = services.store().read()?;
-    read(&*tx, &b.name, kind::CORS)?.ok_or_else(|| {
+    let (b, config) = bucket_config(services, call, kind::CORS)?;
+    config.ok_or_else(|| {
         not_found("NoSuchCORSConfiguration", "The CORS configuration does not exist", &b.name)
     })
 }
@@ -597,10 +606,8 @@ pub fn put_bucket_website(services: &Services, call: &Call<'_>) -> Result<Value,
 }
 
 pub fn get_bucket_website(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    let mut auth = Authorizer::new(services, call);
-    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
-    let tx = services.store().read()?;
-    read(&*tx, &b.name, kind::WEBSITE)?.ok_or_else(|| {
+    let (b, config) = bucket_config(services, call, kind::WEBSITE)?;
+    config.ok_or_else(|| {
         not_found(
             "NoSuchWebsiteConfiguration",
             "The specified bucket does not have a website configuration",
@@ -778,10 +785,8 @@ pub fn get_bucket_notification_configuration(
     services: &Services,
     call: &Call<'_>,
 ) -> Result<Value, ServiceError> {
-    let mut auth = Authorizer::new(services, call);
-    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
-    let tx = services.store().read()?;
-    Ok(read(&*tx, &b.name, kind::NOTIFICATION)?.unwrap_or_else(|| json!({})))
+    let (_, config) = bucket_config(services, call, kind::NOTIFICATION)?;
+    Ok(config.unwrap_or_else(|| json!({})))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -897,10 +902,8 @@ pub fn put_bucket_logging(services: &Services, call: &Call<'_>) -> Result<Value,
 }
 
 pub fn get_bucket_logging(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    let mut auth = Authorizer::new(services, call);
-    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
-    let tx = services.store().read()?;
-    Ok(read(&*tx, &b.name, kind::LOGGING)?.unwrap_or_else(|| json!({})))
+    let (_, config) = bucket_config(services, call, kind::LOGGING)?;
+    Ok(config.unwrap_or_else(|| json!({})))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1004,10 +1007,8 @@ pub fn get_public_access_block(
     services: &Services,
     call: &Call<'_>,
 ) -> Result<Value, ServiceError> {
-    let mut auth = Authorizer::new(services, call);
-    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
-    let tx = services.store().read()?;
-    match read(&*tx, &b.name, kind::PUBLIC_ACCESS_BLOCK)? {
+    let (b, config) = bucket_config(services, call, kind::PUBLIC_ACCESS_BLOCK)?;
+    match config {
         Some(c) => Ok(json!({ "PublicAccessBlockConfiguration": c })),
         None => Err(not_found(
             "NoSuchPublicAccessBlockConfiguration",
@@ -1095,10 +1096,8 @@ pub fn put_bucket_replication(services: &Services, call: &Call<'_>) -> Result<Va
 }
 
 pub fn get_bucket_replication(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    let mut auth = Authorizer::new(services, call);
-    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
-    let tx = services.store().read()?;
-    match read(&*tx, &b.name, kind::REPLICATION)? {
+    let (b, config) = bucket_config(services, call, kind::REPLICATION)?;
+    match config {
         Some(c) => Ok(json!({ "ReplicationConfiguration": c })),
         None => Err(not_found(
             "ReplicationConfigurationNotFoundError",
@@ -1144,10 +1143,8 @@ pub fn get_bucket_accelerate_configuration(
     services: &Services,
     call: &Call<'_>,
 ) -> Result<Value, ServiceError> {
-    let mut auth = Authorizer::new(services, call);
-    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
-    let tx = services.store().read()?;
-    Ok(read(&*tx, &b.name, kind::ACCELERATE)?.unwrap_or_else(|| json!({})))
+    let (_, config) = bucket_config(services, call, kind::ACCELERATE)?;
+    Ok(config.unwrap_or_else(|| json!({})))
 }
 
 pub fn put_bucket_request_payment(
@@ -1169,11 +1166,8 @@ pub fn get_bucket_request_payment(
     services: &Services,
     call: &Call<'_>,
 ) -> Result<Value, ServiceError> {
-    let mut auth = Authorizer::new(services, call);
-    let b = s3::authorized_bucket(services, call, &mut auth, None)?;
-    let tx = services.store().read()?;
-    Ok(read(&*tx, &b.name, kind::REQUEST_PAYMENT)?
-        .unwrap_or_else(|| json!({ "Payer": "BucketOwner" })))
+    let (_, config) = bucket_config(services, call, kind::REQUEST_PAYMENT)?;
+    Ok(config.unwrap_or_else(|| json!({ "Payer": "BucketOwner" })))
 }
 
 // ---------------------------------------------------------------------------------------------
