@@ -21,6 +21,8 @@ pub mod organizations;
 pub mod proton;
 pub mod s3;
 pub mod sts;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use std::sync::{Arc, OnceLock};
 

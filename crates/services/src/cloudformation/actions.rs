@@ -128,13 +128,7 @@ mod tests {
 
     #[test]
     fn the_table_names_every_operation_and_adds_pass_role() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = xacct_store::open_sqlite(dir.path()).unwrap();
-        let services = Services::new(
-            store,
-            std::sync::Arc::new(crate::Clock::new()),
-            crate::Config::default(),
-        );
+        let (_dir, services) = crate::test_support::temp_services();
         let caller = crate::Caller::root("111111111111", "AKIA");
         let input = serde_json::json!({
             "StackName": "web",
@@ -142,17 +136,13 @@ mod tests {
             "RoleARN": "arn:aws:iam::111111111111:role/cfn",
             "Tags": [{"Key": "team", "Value": "blue"}],
         });
-        let call = Call {
-            service: "cloudformation",
-            operation: "CreateStack",
-            region: "eu-west-1",
-            caller: &caller,
-            input: &input,
-            request_id: "r",
-            source_ip: "",
-            user_agent: "",
-            streams: None,
-        };
+        let call = crate::test_support::call(
+            "cloudformation",
+            "CreateStack",
+            "eu-west-1",
+            &caller,
+            &input,
+        );
         let reqs = requests(&services, &call).unwrap();
         assert_eq!(reqs.len(), 2);
         assert_eq!(reqs[0].action, "cloudformation:CreateStack");

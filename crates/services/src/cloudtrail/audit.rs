@@ -476,17 +476,7 @@ mod tests {
         let draft = {
             let caller = crate::Caller::root("111111111111", "AKIA");
             let input = serde_json::json!({});
-            let call = crate::Call {
-                service: "iam",
-                operation: "CreateUser",
-                region: "us-east-1",
-                caller: &caller,
-                input: &input,
-                request_id: "r",
-                source_ip: "",
-                user_agent: "",
-                streams: None,
-            };
+            let call = crate::test_support::call("iam", "CreateUser", "us-east-1", &caller, &input);
             Draft::new(&call, 0).unwrap()
         };
         let unwound = std::panic::catch_unwind(|| {

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::tree::{policy_levels, FULL_AWS_ACCESS_ID};
 use super::{create_member_account, NewAccount};
-use crate::{Call, Caller, Clock, Config, ServiceError, Services};
+use crate::{Caller, Clock, Config, ServiceError, Services};
 
 const MGMT: &str = "000000000000";
 const DEV: &str = "111111111111";
@@ -62,17 +62,8 @@ impl World {
         operation: &str,
         input: Value,
     ) -> Result<Value, ServiceError> {
-        let call = Call {
-            service: "organizations",
-            operation,
-            region: "us-east-1",
-            caller,
-            input: &input,
-            request_id: "req",
-            source_ip: "",
-            user_agent: "",
-            streams: None,
-        };
+        let call =
+            crate::test_support::call("organizations", operation, "us-east-1", caller, &input);
         self.services.call(&call)
     }
 
@@ -1464,17 +1455,13 @@ fn resource_policy_put_describe_delete() {
 fn organization_arns_carry_the_partition_of_its_region() {
     let w = World::bare();
     let input = json!({});
-    let call = Call {
-        service: "organizations",
-        operation: "CreateOrganization",
-        region: "cn-north-1",
-        caller: &w.root,
-        input: &input,
-        request_id: "req",
-        source_ip: "",
-        user_agent: "",
-        streams: None,
-    };
+    let call = crate::test_support::call(
+        "organizations",
+        "CreateOrganization",
+        "cn-north-1",
+        &w.root,
+        &input,
+    );
     let org = w.services.call(&call).unwrap();
     assert!(org["Organization"]["Arn"].as_str().unwrap().starts_with("arn:aws-cn:organizations::"));
     let root = &w.ok("ListRoots", json!({}))["Roots"][0];
@@ -1494,17 +1481,7 @@ fn authorization_names_each_operation_resource() {
     let w = World::new();
     let org = org_of(&w);
     let requests = |op: &str, input: Value| {
-        let call = Call {
-            service: "organizations",
-            operation: op,
-            region: "us-east-1",
-            caller: &w.root,
-            input: &input,
-            request_id: "req",
-            source_ip: "",
-            user_agent: "",
-            streams: None,
-        };
+        let call = crate::test_support::call("organizations", op, "us-east-1", &w.root, &input);
         super::actions::requests(&w.services, &call).unwrap()
     };
     let tag = requests(

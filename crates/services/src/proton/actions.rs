@@ -164,30 +164,20 @@ mod tests {
 
     #[test]
     fn every_operation_names_its_action_and_resource() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = xacct_store::open_sqlite(dir.path()).unwrap();
-        let services = Services::new(
-            store,
-            std::sync::Arc::new(crate::Clock::new()),
-            crate::Config::default(),
-        );
+        let (_dir, services) = crate::test_support::temp_services();
         let caller = crate::Caller::root("222222222222", "AKIA");
         let input = serde_json::json!({
             "managementAccountId": "111111111111",
             "environmentName": "simple-env-connected",
             "tags": [{"key": "team", "value": "blue"}],
         });
-        let call = Call {
-            service: "proton",
-            operation: "CreateEnvironmentAccountConnection",
-            region: "us-east-1",
-            caller: &caller,
-            input: &input,
-            request_id: "r",
-            source_ip: "",
-            user_agent: "",
-            streams: None,
-        };
+        let call = crate::test_support::call(
+            "proton",
+            "CreateEnvironmentAccountConnection",
+            "us-east-1",
+            &caller,
+            &input,
+        );
         let reqs = requests(&services, &call).unwrap();
         assert_eq!(reqs[0].action, "proton:CreateEnvironmentAccountConnection");
         assert_eq!(

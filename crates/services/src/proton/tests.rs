@@ -68,7 +68,7 @@ use super::model::{
     ENVIRONMENTS, TEMPLATES, VERSIONS,
 };
 use crate::jobs::{self, JobRecord, JobState, Work, JOBS_DONE};
-use crate::{Call, Caller, Config, ServiceError, Services};
+use crate::{Caller, Config, ServiceError, Services};
 
 fn services() -> (tempfile::TempDir, Services) {
     let dir = tempfile::tempdir().unwrap();
@@ -85,17 +85,7 @@ fn call(
     op: &str,
     input: Value,
 ) -> Result<Value, ServiceError> {
-    let c = Call {
-        service,
-        operation: op,
-        region: "us-east-1",
-        caller,
-        input: &input,
-        request_id: "req",
-        source_ip: "",
-        user_agent: "",
-        streams: None,
-    };
+    let c = crate::test_support::call(service, op, "us-east-1", caller, &input);
     s.call(&c)
 }
 

@@ -71,17 +71,7 @@ mod tests {
     fn call_of(operation: &str) -> Vec<ActionRequest> {
         let caller = Caller::root("111111111111", "AKIA");
         let input = json!({});
-        let call = Call {
-            service: "sts",
-            operation,
-            region: "us-east-1",
-            caller: &caller,
-            input: &input,
-            request_id: "r",
-            source_ip: "",
-            user_agent: "",
-            streams: None,
-        };
+        let call = crate::test_support::call("sts", operation, "us-east-1", &caller, &input);
         requests(&call).unwrap()
     }
 

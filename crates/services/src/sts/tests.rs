@@ -13,7 +13,7 @@ use crate::iam::model::{
     VIRTUAL_MFA,
 };
 use crate::organizations::{self, NewAccount};
-use crate::{Call, Caller, Clock, Config, PrincipalKind, ServiceError, Services};
+use crate::{Caller, Clock, Config, PrincipalKind, ServiceError, Services};
 
 pub(crate) const DEV: &str = "111111111111";
 pub(crate) const PROD: &str = "999999999999";
@@ -185,17 +185,7 @@ impl World {
         op: &str,
         input: Value,
     ) -> Result<Value, ServiceError> {
-        let call = Call {
-            service,
-            operation: op,
-            region: "us-east-1",
-            caller,
-            input: &input,
-            request_id: "req",
-            source_ip: "",
-            user_agent: "",
-            streams: None,
-        };
+        let call = crate::test_support::call(service, op, "us-east-1", caller, &input);
         self.services.call(&call)
     }
 

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::accounts::{AccountRecord, ACCOUNTS};
-use crate::{Call, Caller, Clock, Config, ServiceError, Services};
+use crate::{Caller, Clock, Config, ServiceError, Services};
 
 pub const DEV: &str = "111111111111";
 pub const PROD: &str = "999999999999";
@@ -56,17 +56,7 @@ impl World {
         operation: &str,
         input: Value,
     ) -> Result<Value, ServiceError> {
-        let call = Call {
-            service: "iam",
-            operation,
-            region: "us-east-1",
-            caller,
-            input: &input,
-            request_id: "req",
-            source_ip: "",
-            user_agent: "",
-            streams: None,
-        };
+        let call = crate::test_support::call("iam", operation, "us-east-1", caller, &input);
         self.services.call(&call)
     }
 
