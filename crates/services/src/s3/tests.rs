@@ -844,6 +844,30 @@ fn sse_kms_resolves_the_key_in_kms_and_follows_the_bucket_default() {
     let (get, body) = w.get(&prod(), "productionapp", "k", None).unwrap();
     assert_eq!(body, b"secret");
     assert_eq!(get["SSEKMSKeyId"], arn);
+    // An in-place copy without changes is refused, unless the encryption it ends with differs.
+    w.put(&prod(), "productionapp", "plain", b"p").unwrap();
+    let e = w
+        .s3(
+            &prod(),
+            "CopyObject",
+            json!({"Bucket": "productionapp", "Key": "plain", "CopySource": "productionapp/plain"}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidRequest");
+    w.put_with(
+        &prod(),
+        json!({"Bucket": "productionapp", "Key": "k2", "ServerSideEncryption": "aws:kms", "SSEKMSKeyId": arn}),
+        b"s",
+    )
+    .unwrap();
+    let copy = w
+        .s3(
+            &prod(),
+            "CopyObject",
+            json!({"Bucket": "productionapp", "Key": "k2", "CopySource": "productionapp/k2"}),
+        )
+        .unwrap();
+    assert_eq!(copy["ServerSideEncryption"], "AES256");
     // A copy into a bucket whose default is SSE-S3 takes that default...
     let copy = w
         .s3(

@@ -776,10 +776,20 @@ pub fn copy_object(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     }
     let replace = input_str(call.input, "MetadataDirective") == Some("REPLACE");
     let same = src_b.name == bucket.name && src_key == key;
+    // Reading an SSE-KMS source takes kms:Decrypt on its key; the copy is encrypted as the
+    // request says, else with the destination bucket's default (S3 API reference, CopyObject).
+    sse::authorize_existing(services, call, src.sse.as_ref(), &[sse::DECRYPT])?;
+    let sse = sse::resolve_for_write(services, call, &bucket, &[sse::GENERATE_DATA_KEY])?;
+    // An in-place copy must change something; a different resulting encryption counts (an
+    // SSE-KMS object copied onto itself without headers becomes SSE-S3), and so does a bucket
+    // with an encryption configuration put on it (moto's AWS-verified
+    // test_copy_object_in_place_with_bucket_encryption).
     let changes_something = replace
         || call.input.get("StorageClass").is_some()
         || call.input.get("ServerSideEncryption").is_some()
-        || call.input.get("WebsiteRedirectLocation").is_some();
+        || call.input.get("WebsiteRedirectLocation").is_some()
+        || !sse::same(src.sse.as_ref(), &sse)
+        || (same && sse::bucket_has_configured_encryption(services, &bucket.name)?);
     if same && !changes_something && src_version.is_none() {
         return Err(s3::invalid_request("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."));
     }
@@ -789,10 +799,6 @@ pub fn copy_object(services: &Services, call: &Call<'_>) -> Result<Value, Servic
         .unwrap_or(ChecksumAlgorithm::Crc64Nvme);
     // A copy does not keep the source's ACL: it gets the one the request sets, if any.
     let acl = super::acl::new_object_acl(services, &bucket, call.input, &call.caller.account)?;
-    // Reading an SSE-KMS source takes kms:Decrypt on its key; the copy is encrypted as the
-    // request says, else with the destination bucket's default (S3 API reference, CopyObject).
-    sse::authorize_existing(services, call, src.sse.as_ref(), &[sse::DECRYPT])?;
-    let sse = sse::resolve_for_write(services, call, &bucket, &[sse::GENERATE_DATA_KEY])?;
     let (blob, digests) = copy_bytes(services, &src.segments, alg)?;
     let (headers, metadata) = if replace {
         (headers_from_input(call.input), metadata_from_input(call.input))

@@ -200,6 +200,24 @@ pub(crate) fn authorize_existing(
     authorize(services, call, &*tx, &key, None, actions)
 }
 
+/// Whether an object stored with `old` has encryption `new` (a record from before xacct kept
+/// the encryption was SSE-S3, the default it was written with).
+pub(crate) fn same(old: Option<&Sse>, new: &Sse) -> bool {
+    match old {
+        Some(old) => old == new,
+        None => new.algorithm == "AES256",
+    }
+}
+
+/// Whether `bucket` has an encryption configuration put on it (not just the SSE-S3 default).
+pub(crate) fn bucket_has_configured_encryption(
+    services: &Services,
+    bucket: &str,
+) -> Result<bool, ServiceError> {
+    let tx = services.store().read()?;
+    Ok(config::read(&*tx, bucket, config::kind::ENCRYPTION)?.is_some())
+}
+
 /// The response members reporting `sse` (`ServerSideEncryption`, and for KMS `SSEKMSKeyId`
 /// and, when on, `BucketKeyEnabled`).
 pub(crate) fn members(out: &mut Map<String, Value>, sse: Option<&Sse>) {
