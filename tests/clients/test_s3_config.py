@@ -297,6 +297,70 @@ def test_default_encryption(prod, bucket):
     assert prod.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == default
 
 
+def test_objects_carry_the_default_sse_s3(prod, bucket):
+    put = prod.put_object(Bucket=bucket, Key="a", Body=b"x")
+    assert put["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in put
+    assert prod.get_object(Bucket=bucket, Key="a")["ServerSideEncryption"] == "AES256"
+    assert prod.head_object(Bucket=bucket, Key="a")["ServerSideEncryption"] == "AES256"
+    copy = prod.copy_object(Bucket=bucket, Key="b", CopySource=f"{bucket}/a")
+    assert copy["ServerSideEncryption"] == "AES256"
+    up = prod.create_multipart_upload(Bucket=bucket, Key="m")
+    assert up["ServerSideEncryption"] == "AES256"
+    part = prod.upload_part(Bucket=bucket, Key="m", UploadId=up["UploadId"], PartNumber=1, Body=b"p")
+    assert part["ServerSideEncryption"] == "AES256"
+    done = prod.complete_multipart_upload(Bucket=bucket, Key="m", UploadId=up["UploadId"],
+                                          MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert done["ServerSideEncryption"] == "AES256"
+    assert prod.head_object(Bucket=bucket, Key="m")["ServerSideEncryption"] == "AES256"
+
+
+def test_sse_kms_with_an_xacct_key(world, prod, bucket):
+    kms = world.client("kms", key_id=world.prod[0], secret=world.prod[1], region="us-east-1")
+    key = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName=f"alias/sse-{bucket}", TargetKeyId=key["KeyId"])
+    put = prod.put_object(Bucket=bucket, Key="k", Body=b"secret", ServerSideEncryption="aws:kms",
+                          SSEKMSKeyId=f"alias/sse-{bucket}", BucketKeyEnabled=True)
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"], put["BucketKeyEnabled"]) == (
+        "aws:kms", key["Arn"], True)
+    got = prod.get_object(Bucket=bucket, Key="k")
+    assert got["Body"].read() == b"secret"
+    assert (got["ServerSideEncryption"], got["SSEKMSKeyId"]) == ("aws:kms", key["Arn"])
+    assert prod.head_object(Bucket=bucket, Key="k")["SSEKMSKeyId"] == key["Arn"]
+    # The bucket default names the key: writes without headers use it, copies and multipart too.
+    prod.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["KeyId"]}}]})
+    assert prod.put_object(Bucket=bucket, Key="d", Body=b"x")["SSEKMSKeyId"] == key["Arn"]
+    copy = prod.copy_object(Bucket=bucket, Key="c", CopySource=f"{bucket}/k", ServerSideEncryption="AES256")
+    assert copy["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in copy
+    up = prod.create_multipart_upload(Bucket=bucket, Key="m")
+    assert up["SSEKMSKeyId"] == key["Arn"]
+    part = prod.upload_part(Bucket=bucket, Key="m", UploadId=up["UploadId"], PartNumber=1, Body=b"p")
+    assert part["SSEKMSKeyId"] == key["Arn"]
+    done = prod.complete_multipart_upload(Bucket=bucket, Key="m", UploadId=up["UploadId"],
+                                          MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert done["SSEKMSKeyId"] == key["Arn"]
+    assert prod.head_object(Bucket=bucket, Key="m")["SSEKMSKeyId"] == key["Arn"]
+
+
+def test_invalid_sse_requests_write_nothing(world, prod, bucket):
+    kms = world.client("kms", key_id=world.prod[0], secret=world.prod[1], region="us-east-1")
+    arn = kms.create_key()["KeyMetadata"]["Arn"]
+    cases = [
+        ({"ServerSideEncryption": "rot13"}, ("InvalidArgument", 400)),
+        ({"ServerSideEncryption": "AES256", "SSEKMSKeyId": arn}, ("InvalidArgument", 400)),
+        ({"SSEKMSKeyId": arn}, ("InvalidArgument", 400)),
+        ({"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "alias/none"}, ("KMS.NotFoundException", 400)),
+    ]
+    prod.put_object(Bucket=bucket, Key="src", Body=b"s")
+    for extra, expected in cases:
+        assert fails(prod.put_object, Bucket=bucket, Key="k", Body=b"x", **extra) == expected, extra
+        assert fails(prod.create_multipart_upload, Bucket=bucket, Key="k", **extra) == expected, extra
+        assert fails(prod.copy_object, Bucket=bucket, Key="k", CopySource=f"{bucket}/src", **extra) == expected, extra
+    assert fails(prod.head_object, Bucket=bucket, Key="k") == ("404", 404)
+    assert [o["Key"] for o in prod.list_objects_v2(Bucket=bucket)["Contents"]] == ["src"]
+    assert prod.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
 def test_block_public_policy(prod, bucket):
     import json
     public = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",

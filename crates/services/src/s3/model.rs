@@ -167,6 +167,23 @@ pub struct ObjectRecord {
     /// The object's ACL; `None` is the default (the owner has `FULL_CONTROL`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<Acl>,
+    /// The server-side encryption the version was written with; `None` only for records
+    /// written before xacct kept it (and delete markers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sse: Option<Sse>,
+}
+
+/// An object's server-side encryption, as S3 reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sse {
+    /// `AES256`, `aws:kms` or `aws:kms:dsse`.
+    pub algorithm: String,
+    /// The KMS key's ARN (KMS algorithms only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
+    /// S3 Bucket Key (KMS algorithms only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bucket_key: bool,
 }
 
 impl ObjectRecord {
@@ -234,6 +251,9 @@ pub struct UploadRecord {
     pub lock_until: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_legal_hold: Option<String>,
+    /// The encryption resolved at CreateMultipartUpload, which the object gets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sse: Option<Sse>,
 }
 
 impl UploadRecord {

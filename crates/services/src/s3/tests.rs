@@ -761,3 +761,263 @@ fn system_tags_are_refused_on_buckets() {
         .unwrap();
     assert_eq!(out["__status"], json!(204));
 }
+
+/// A KMS key of PROD (us-east-1) with `alias/s3key`; returns its ARN.
+fn prod_kms_key(w: &World) -> String {
+    let out = w.call_with(&prod(), "kms", "CreateKey", json!({}), None).unwrap();
+    let arn = out["KeyMetadata"]["Arn"].as_str().unwrap().to_owned();
+    let id = out["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    w.call_with(
+        &prod(),
+        "kms",
+        "CreateAlias",
+        json!({"AliasName": "alias/s3key", "TargetKeyId": id}),
+        None,
+    )
+    .unwrap();
+    arn
+}
+
+#[test]
+fn objects_report_the_buckets_default_sse_s3() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let put = w.put(&prod(), "productionapp", "a", b"x").unwrap();
+    assert_eq!(put["ServerSideEncryption"], "AES256");
+    assert!(put.get("SSEKMSKeyId").is_none());
+    let (get, _) = w.get(&prod(), "productionapp", "a", None).unwrap();
+    assert_eq!(get["ServerSideEncryption"], "AES256");
+    let head = w.s3(&prod(), "HeadObject", json!({"Bucket": "productionapp", "Key": "a"})).unwrap();
+    assert_eq!(head["ServerSideEncryption"], "AES256");
+    let copy = w
+        .s3(
+            &prod(),
+            "CopyObject",
+            json!({"Bucket": "productionapp", "Key": "b", "CopySource": "productionapp/a"}),
+        )
+        .unwrap();
+    assert_eq!(copy["ServerSideEncryption"], "AES256");
+    let up = w
+        .s3(&prod(), "CreateMultipartUpload", json!({"Bucket": "productionapp", "Key": "m"}))
+        .unwrap();
+    assert_eq!(up["ServerSideEncryption"], "AES256");
+    let id = up["UploadId"].as_str().unwrap();
+    let part = w
+        .put_with(
+            &prod(),
+            json!({"Bucket": "productionapp", "Key": "m", "UploadId": id, "PartNumber": 1}),
+            b"p",
+        )
+        .unwrap();
+    assert_eq!(part["ServerSideEncryption"], "AES256");
+    let done = w
+        .s3(
+            &prod(),
+            "CompleteMultipartUpload",
+            json!({"Bucket": "productionapp", "Key": "m", "UploadId": id,
+            "MultipartUpload": {"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}}),
+        )
+        .unwrap();
+    assert_eq!(done["ServerSideEncryption"], "AES256");
+    let head = w.s3(&prod(), "HeadObject", json!({"Bucket": "productionapp", "Key": "m"})).unwrap();
+    assert_eq!(head["ServerSideEncryption"], "AES256");
+}
+
+#[test]
+fn sse_kms_resolves_the_key_in_kms_and_follows_the_bucket_default() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "kmsbucket"})).unwrap();
+    let arn = prod_kms_key(&w);
+    // Named by alias: reported by key ARN.
+    let put = w
+        .put_with(
+            &prod(),
+            json!({"Bucket": "productionapp", "Key": "k", "ServerSideEncryption": "aws:kms",
+                "SSEKMSKeyId": "alias/s3key", "BucketKeyEnabled": true}),
+            b"secret",
+        )
+        .unwrap();
+    assert_eq!(put["ServerSideEncryption"], "aws:kms");
+    assert_eq!(put["SSEKMSKeyId"], arn);
+    assert_eq!(put["BucketKeyEnabled"], true);
+    let (get, body) = w.get(&prod(), "productionapp", "k", None).unwrap();
+    assert_eq!(body, b"secret");
+    assert_eq!(get["SSEKMSKeyId"], arn);
+    // An in-place copy without changes is refused, unless the encryption it ends with differs.
+    w.put(&prod(), "productionapp", "plain", b"p").unwrap();
+    let e = w
+        .s3(
+            &prod(),
+            "CopyObject",
+            json!({"Bucket": "productionapp", "Key": "plain", "CopySource": "productionapp/plain"}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidRequest");
+    w.put_with(
+        &prod(),
+        json!({"Bucket": "productionapp", "Key": "k2", "ServerSideEncryption": "aws:kms", "SSEKMSKeyId": arn}),
+        b"s",
+    )
+    .unwrap();
+    let copy = w
+        .s3(
+            &prod(),
+            "CopyObject",
+            json!({"Bucket": "productionapp", "Key": "k2", "CopySource": "productionapp/k2"}),
+        )
+        .unwrap();
+    assert_eq!(copy["ServerSideEncryption"], "AES256");
+    // A copy into a bucket whose default is SSE-S3 takes that default...
+    let copy = w
+        .s3(
+            &prod(),
+            "CopyObject",
+            json!({"Bucket": "productionapp", "Key": "c", "CopySource": "productionapp/k"}),
+        )
+        .unwrap();
+    assert_eq!(copy["ServerSideEncryption"], "AES256");
+    assert!(copy.get("SSEKMSKeyId").is_none());
+    // ...and a bucket whose default is SSE-KMS gives its key to writes that name none.
+    w.s3(&prod(), "PutBucketEncryption", json!({"Bucket": "kmsbucket", "ServerSideEncryptionConfiguration":
+        {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": arn}}]}}))
+        .unwrap();
+    let put = w.put(&prod(), "kmsbucket", "d", b"x").unwrap();
+    assert_eq!(put["ServerSideEncryption"], "aws:kms");
+    assert_eq!(put["SSEKMSKeyId"], arn);
+    let copy = w
+        .s3(
+            &prod(),
+            "CopyObject",
+            json!({"Bucket": "kmsbucket", "Key": "e", "CopySource": "productionapp/a-missing"}),
+        )
+        .unwrap_err();
+    assert_eq!(copy.code, "NoSuchKey");
+    let copy = w
+        .s3(
+            &prod(),
+            "CopyObject",
+            json!({"Bucket": "kmsbucket", "Key": "e", "CopySource": "productionapp/c"}),
+        )
+        .unwrap();
+    assert_eq!(copy["SSEKMSKeyId"], arn);
+    // An in-place copy that changes the encryption is allowed.
+    let copy = w
+        .s3(
+            &prod(),
+            "CopyObject",
+            json!({"Bucket": "kmsbucket", "Key": "e", "CopySource": "kmsbucket/e",
+            "ServerSideEncryption": "AES256"}),
+        )
+        .unwrap();
+    assert_eq!(copy["ServerSideEncryption"], "AES256");
+    // Multipart: resolved at creation, answered by parts and completion, kept by the object.
+    let up =
+        w.s3(&prod(), "CreateMultipartUpload", json!({"Bucket": "kmsbucket", "Key": "m"})).unwrap();
+    assert_eq!(up["SSEKMSKeyId"], arn);
+    let id = up["UploadId"].as_str().unwrap();
+    let part = w
+        .put_with(
+            &prod(),
+            json!({"Bucket": "kmsbucket", "Key": "m", "UploadId": id, "PartNumber": 1}),
+            b"p",
+        )
+        .unwrap();
+    assert_eq!(part["SSEKMSKeyId"], arn);
+    let done = w
+        .s3(
+            &prod(),
+            "CompleteMultipartUpload",
+            json!({"Bucket": "kmsbucket", "Key": "m", "UploadId": id,
+            "MultipartUpload": {"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}}),
+        )
+        .unwrap();
+    assert_eq!(done["ServerSideEncryption"], "aws:kms");
+    let head = w.s3(&prod(), "HeadObject", json!({"Bucket": "kmsbucket", "Key": "m"})).unwrap();
+    assert_eq!(head["SSEKMSKeyId"], arn);
+}
+
+#[test]
+fn invalid_encryption_requests_write_nothing() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let arn = prod_kms_key(&w);
+    let cases = [
+        (json!({"ServerSideEncryption": "rot13"}), "InvalidArgument"),
+        (json!({"ServerSideEncryption": "AES256", "SSEKMSKeyId": arn}), "InvalidArgument"),
+        (json!({"SSEKMSKeyId": arn}), "InvalidArgument"),
+        (
+            json!({"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "alias/nope"}),
+            "KMS.NotFoundException",
+        ),
+        (
+            json!({"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "garbage"}),
+            "KMS.NotFoundException",
+        ),
+        (
+            json!({"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": arn, "SSEKMSEncryptionContext": "bm90IGpzb24="}),
+            "InvalidArgument",
+        ),
+        // No AWS managed key aws/s3 in xacct: refused, not faked.
+        (json!({"ServerSideEncryption": "aws:kms"}), "NotImplemented"),
+    ];
+    for (extra, code) in cases {
+        let mut input = json!({"Bucket": "productionapp", "Key": "k"});
+        for (k, v) in extra.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        let e = w.put_with(&prod(), input.clone(), b"x").unwrap_err();
+        assert_eq!(e.code, code, "{input}");
+        let e = w.s3(&prod(), "CreateMultipartUpload", input.clone()).unwrap_err();
+        assert_eq!(e.code, code, "{input}");
+    }
+    assert_eq!(w.blob_files(), 0);
+    let e =
+        w.s3(&prod(), "HeadObject", json!({"Bucket": "productionapp", "Key": "k"})).unwrap_err();
+    assert_eq!(e.code, "NoSuchKey");
+    let uploads =
+        w.s3(&prod(), "ListMultipartUploads", json!({"Bucket": "productionapp"})).unwrap();
+    assert!(uploads.get("Uploads").is_none_or(|u| u.as_array().unwrap().is_empty()), "{uploads}");
+    // A disabled key cannot encrypt.
+    w.call_with(&prod(), "kms", "DisableKey", json!({"KeyId": arn}), None).unwrap();
+    let e = w
+        .put_with(&prod(), json!({"Bucket": "productionapp", "Key": "k", "ServerSideEncryption": "aws:kms", "SSEKMSKeyId": arn}), b"x")
+        .unwrap_err();
+    assert_eq!(e.code, "KMS.DisabledException");
+}
+
+#[test]
+fn sse_kms_needs_generate_data_key_to_write_and_decrypt_to_read() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let arn = prod_kms_key(&w);
+    let s3_only = w.user(
+        PROD,
+        "s3only",
+        Some(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})),
+    );
+    let writer = w.user(
+        PROD,
+        "writer",
+        Some(json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": arn}]})),
+    );
+    let input = json!({"Bucket": "productionapp", "Key": "k", "ServerSideEncryption": "aws:kms", "SSEKMSKeyId": arn});
+    let e = w.put_with(&s3_only, input.clone(), b"x").unwrap_err();
+    assert_eq!((e.code, e.status), ("AccessDenied", 403));
+    assert!(e.message.contains("kms:GenerateDataKey"), "{}", e.message);
+    assert_eq!(w.blob_files(), 0);
+    // SSE-S3 needs no KMS permission.
+    w.put(&s3_only, "productionapp", "plain", b"x").unwrap();
+    let put = w.put_with(&writer, input, b"x").unwrap();
+    assert_eq!(put["SSEKMSKeyId"], arn);
+    // HeadObject shows the encryption without kms:Decrypt; reading the bytes needs it.
+    let head = w.s3(&writer, "HeadObject", json!({"Bucket": "productionapp", "Key": "k"})).unwrap();
+    assert_eq!(head["SSEKMSKeyId"], arn);
+    let e = w.get(&writer, "productionapp", "k", None).unwrap_err();
+    assert_eq!((e.code, e.status), ("AccessDenied", 403));
+    assert!(e.message.contains("kms:Decrypt"), "{}", e.message);
+    let (_, body) = w.get(&prod(), "productionapp", "k", None).unwrap();
+    assert_eq!(body, b"x");
+}

@@ -6,4 +6,5 @@ pub mod config;
 pub mod multipart;
 pub mod objects;
 pub mod public;
+pub mod sse;
 pub mod versions;

@@ -16,7 +16,7 @@ use crate::s3::ops::objects::{
     check_digests, checksum_members, headers_from_input, metadata_from_input, storage_class,
     tags_from_header, write_object,
 };
-use crate::s3::ops::versions;
+use crate::s3::ops::{sse, versions};
 use crate::s3::{self as s3, set, Authorizer};
 use crate::{ids, input_str, Call, ServiceError, Services};
 
@@ -79,6 +79,9 @@ pub fn create_multipart_upload(
         (None, _) => None,
     };
     let id = upload_id()?;
+    // Multipart uploads with SSE-KMS take kms:GenerateDataKey and kms:Decrypt (S3 User Guide).
+    let sse =
+        sse::resolve_for_write(services, call, &bucket, &[sse::GENERATE_DATA_KEY, sse::DECRYPT])?;
     let record = UploadRecord {
         upload_id: id.clone(),
         bucket: bucket.name.clone(),
@@ -97,6 +100,7 @@ pub fn create_multipart_upload(
         lock_mode: input_str(call.input, "ObjectLockMode").map(str::to_owned),
         lock_until: call.input.get("ObjectLockRetainUntilDate").and_then(Value::as_f64),
         lock_legal_hold: input_str(call.input, "ObjectLockLegalHoldStatus").map(str::to_owned),
+        sse: Some(sse),
     };
     // Lock headers are checked now (against the bucket) and applied on completion.
     versions::lock_for_new_version(
@@ -107,7 +111,12 @@ pub fn create_multipart_upload(
     let mut tx = services.store().write()?;
     model::UPLOADS.put(&mut *tx, &model::upload_key(&bucket.name, &id), &record)?;
     tx.commit()?;
-    let mut out = json!({ "Bucket": bucket.name, "Key": key, "UploadId": id });
+    let mut out = Map::new();
+    out.insert("Bucket".to_owned(), json!(bucket.name));
+    out.insert("Key".to_owned(), json!(key));
+    out.insert("UploadId".to_owned(), json!(id));
+    sse::members(&mut out, record.sse.as_ref());
+    let mut out = Value::Object(out);
     if let (Some(a), Some(k)) = (alg, kind) {
         set(&mut out, "ChecksumAlgorithm", json!(a.name()));
         set(&mut out, "ChecksumType", json!(k));
@@ -182,6 +191,7 @@ pub fn upload_part(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     }
     let mut out = Map::new();
     out.insert("ETag".to_owned(), json!(part.etag));
+    sse::members(&mut out, upload.sse.as_ref());
     if let (Some(a), Some(v)) = (upload_alg, &part.checksum) {
         out.insert(a.member().to_owned(), json!(v));
     }
@@ -294,7 +304,10 @@ pub fn upload_part_copy(services: &Services, call: &Call<'_>) -> Result<Value, S
     if let (Some(_), Some(v)) = (&upload.checksum_algorithm, &part.checksum) {
         result.insert(alg.member().to_owned(), json!(v));
     }
-    Ok(json!({ "CopyPartResult": result }))
+    let mut out = Map::new();
+    out.insert("CopyPartResult".to_owned(), Value::Object(result));
+    sse::members(&mut out, upload.sse.as_ref());
+    Ok(Value::Object(out))
 }
 
 /// Every part of an upload, by part number.
@@ -426,6 +439,7 @@ pub fn complete_multipart_upload(
         retention: None,
         legal_hold: None,
         restore: None,
+        sse: upload.sse.clone(),
     };
     let mut record = record;
     // The object record, the upload's end and its unused parts in one transaction.
@@ -466,6 +480,7 @@ pub fn complete_multipart_upload(
     out.insert("Key".to_owned(), json!(key));
     out.insert("ETag".to_owned(), json!(etag));
     out.insert("Location".to_owned(), json!(format!("/{}/{}", bucket.name, key)));
+    sse::members(&mut out, record.sse.as_ref());
     checksum_members(&mut out, record.checksum.as_ref());
     Ok(Value::Object(out))
 }

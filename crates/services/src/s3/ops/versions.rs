@@ -273,6 +273,7 @@ pub(crate) fn delete_current(
         retention: None,
         legal_hold: None,
         restore: None,
+        sse: None,
         // A delete marker has no ACL of its own.
         acl: None,
     };
@@ -934,6 +935,7 @@ mod tests {
             legal_hold: None,
             restore: None,
             acl: None,
+            sse: None,
         };
         assert!(locked(&o, 50.0, false));
         assert!(!locked(&o, 50.0, true));
