@@ -410,6 +410,32 @@ impl Iam<'_, '_> {
     }
 
     /// Puts `new` inline policies and deletes those of `old` not in `new`, on a holder.
+    /// Moves a holder's inline policies and managed policy attachments from those `old`
+    /// properties name to those `new` ones name (`old` is `Null` for a new holder).
+    fn sync_policies(
+        &self,
+        kind: &str,
+        holder_member: &str,
+        holder: &str,
+        old: &Value,
+        new: &Value,
+    ) -> Result<(), Failure> {
+        self.sync_inline(
+            kind,
+            holder_member,
+            holder,
+            &inline_policies(old),
+            &inline_policies(new),
+        )?;
+        self.sync_managed(
+            kind,
+            holder_member,
+            holder,
+            &texts(old, "ManagedPolicyArns"),
+            &texts(new, "ManagedPolicyArns"),
+        )
+    }
+
     fn sync_inline(
         &self,
         kind: &str,
@@ -644,6 +670,13 @@ fn delete_key(inv: &Invoker<'_>, key_id: &str, props: &Value) -> Result<(), Fail
     )
 }
 
+/// The input of CreateLoginProfile/UpdateLoginProfile from a `LoginProfile` property.
+fn login_profile_input(user: &str, lp: &Value) -> Value {
+    let mut input = json!({"UserName": user, "Password": text(lp, "Password").unwrap_or_default()});
+    opt_insert(&mut input, "PasswordResetRequired", lp.get("PasswordResetRequired").cloned());
+    input
+}
+
 /// The holders of an `AWS::IAM::Policy`: (kind, member, name).
 fn policy_holders(props: &Value) -> Vec<(&'static str, &'static str, String)> {
     let mut out = Vec::new();
@@ -726,17 +759,7 @@ pub fn create(
             let role = out.get("Role").cloned().unwrap_or(Value::Null);
             attributes.insert("Arn".into(), text(&role, "Arn").unwrap_or_default());
             attributes.insert("RoleId".into(), text(&role, "RoleId").unwrap_or_default());
-            let rest = iam
-                .sync_inline("Role", "RoleName", &name, &[], &inline_policies(props))
-                .and_then(|()| {
-                    iam.sync_managed(
-                        "Role",
-                        "RoleName",
-                        &name,
-                        &[],
-                        &texts(props, "ManagedPolicyArns"),
-                    )
-                });
+            let rest = iam.sync_policies("Role", "RoleName", &name, &Value::Null, props);
             if let Err(f) = rest {
                 let _ = delete(inv, resource_type, &name, props);
                 return Err(f);
@@ -763,19 +786,12 @@ pub fn create(
             );
             let rest = (|| {
                 if let Some(lp) = props.get("LoginProfile") {
-                    let mut input = json!({"UserName": name, "Password": text(lp, "Password").unwrap_or_default()});
-                    opt_insert(
-                        &mut input,
-                        "PasswordResetRequired",
-                        lp.get("PasswordResetRequired").cloned(),
-                    );
-                    iam.call("CreateLoginProfile", input)?;
+                    iam.call("CreateLoginProfile", login_profile_input(&name, lp))?;
                 }
                 for group in texts(props, "Groups") {
                     iam.call("AddUserToGroup", json!({"GroupName": group, "UserName": name}))?;
                 }
-                iam.sync_inline("User", "UserName", &name, &[], &inline_policies(props))?;
-                iam.sync_managed("User", "UserName", &name, &[], &texts(props, "ManagedPolicyArns"))
+                iam.sync_policies("User", "UserName", &name, &Value::Null, props)
             })();
             if let Err(f) = rest {
                 let _ = delete(inv, resource_type, &name, props);
@@ -792,17 +808,7 @@ pub fn create(
                 "Arn".into(),
                 out.get("Group").and_then(|g| text(g, "Arn")).unwrap_or_default(),
             );
-            let rest = iam
-                .sync_inline("Group", "GroupName", &name, &[], &inline_policies(props))
-                .and_then(|()| {
-                    iam.sync_managed(
-                        "Group",
-                        "GroupName",
-                        &name,
-                        &[],
-                        &texts(props, "ManagedPolicyArns"),
-                    )
-                });
+            let rest = iam.sync_policies("Group", "GroupName", &name, &Value::Null, props);
             if let Err(f) = rest {
                 let _ = delete(inv, resource_type, &name, props);
                 return Err(f);
@@ -1034,14 +1040,7 @@ pub fn update(
                     None => iam.call("DeleteRolePermissionsBoundary", json!({"RoleName": id}))?,
                 };
             }
-            iam.sync_inline("Role", "RoleName", id, &inline_policies(old), &inline_policies(new))?;
-            iam.sync_managed(
-                "Role",
-                "RoleName",
-                id,
-                &texts(old, "ManagedPolicyArns"),
-                &texts(new, "ManagedPolicyArns"),
-            )?;
+            iam.sync_policies("Role", "RoleName", id, old, new)?;
             iam.sync_tags("Role", "RoleName", id, &tags(old), &tags(new))?;
         }
         "AWS::IAM::User" => {
@@ -1060,22 +1059,10 @@ pub fn update(
             if changed(old, new, "LoginProfile") {
                 match new.get("LoginProfile") {
                     Some(lp) if old.get("LoginProfile").is_some() => {
-                        let mut input = json!({"UserName": id, "Password": text(lp, "Password").unwrap_or_default()});
-                        opt_insert(
-                            &mut input,
-                            "PasswordResetRequired",
-                            lp.get("PasswordResetRequired").cloned(),
-                        );
-                        iam.call("UpdateLoginProfile", input)?;
+                        iam.call("UpdateLoginProfile", login_profile_input(id, lp))?;
                     }
                     Some(lp) => {
-                        let mut input = json!({"UserName": id, "Password": text(lp, "Password").unwrap_or_default()});
-                        opt_insert(
-                            &mut input,
-                            "PasswordResetRequired",
-                            lp.get("PasswordResetRequired").cloned(),
-                        );
-                        iam.call("CreateLoginProfile", input)?;
+                        iam.call("CreateLoginProfile", login_profile_input(id, lp))?;
                     }
                     None => iam.call_gone_ok("DeleteLoginProfile", json!({"UserName": id}))?,
                 }
@@ -1087,34 +1074,14 @@ pub fn update(
             for g in before.iter().filter(|g| !after.contains(g)) {
                 iam.call_gone_ok("RemoveUserFromGroup", json!({"GroupName": g, "UserName": id}))?;
             }
-            iam.sync_inline("User", "UserName", id, &inline_policies(old), &inline_policies(new))?;
-            iam.sync_managed(
-                "User",
-                "UserName",
-                id,
-                &texts(old, "ManagedPolicyArns"),
-                &texts(new, "ManagedPolicyArns"),
-            )?;
+            iam.sync_policies("User", "UserName", id, old, new)?;
             iam.sync_tags("User", "UserName", id, &tags(old), &tags(new))?;
         }
         "AWS::IAM::Group" => {
             if changed(old, new, "Path") {
                 iam.call("UpdateGroup", json!({"GroupName": id, "NewPath": text(new, "Path").unwrap_or_else(|| "/".into())}))?;
             }
-            iam.sync_inline(
-                "Group",
-                "GroupName",
-                id,
-                &inline_policies(old),
-                &inline_policies(new),
-            )?;
-            iam.sync_managed(
-                "Group",
-                "GroupName",
-                id,
-                &texts(old, "ManagedPolicyArns"),
-                &texts(new, "ManagedPolicyArns"),
-            )?;
+            iam.sync_policies("Group", "GroupName", id, old, new)?;
         }
         "AWS::IAM::InstanceProfile" => {
             let (before, after) = (texts(old, "Roles"), texts(new, "Roles"));
