@@ -46,7 +46,8 @@ pub(crate) fn resolve_for_write(
     }
     let key_id = input_str(input, "SSEKMSKeyId");
     if key_id.is_some() && !requested.is_some_and(is_kms) {
-        // AWS's message (guessed wording) for a key id without a KMS algorithm.
+        // AWS's message for a key id without a KMS algorithm, as a client transcript shows it
+        // (aws/aws-cli#1431).
         return Err(s3::invalid_argument(
             "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
         )
@@ -119,7 +120,8 @@ fn usable_key(
     raw: &str,
     actions: &[&'static str],
 ) -> Result<kms::model::KeyRecord, ServiceError> {
-    // S3 reports a key KMS cannot find as `KMS.NotFoundException` (message guessed).
+    // S3 reports a key KMS cannot find as 400 `KMS.NotFoundException` "Invalid keyId X", as
+    // client transcripts show it (aws/aws-cli#4507); the quotes around X are xacct's.
     let not_found =
         || ServiceError::client("KMS.NotFoundException", 400, format!("Invalid keyId '{raw}'"));
     let r =
