@@ -430,16 +430,7 @@ pub fn generate_random(services: &Services, call: &Call<'_>) -> Result<Value, Se
         ));
     }
     let tx = services.store().read()?;
-    let mut gathered = super::gather(services, call, &*tx)?;
-    super::authorize_identity(
-        services,
-        call,
-        &*tx,
-        gathered.as_mut(),
-        "kms:GenerateRandom",
-        "*",
-        Vec::new(),
-    )?;
+    super::authorize_unscoped(services, call, &*tx, "kms:GenerateRandom")?;
     drop(tx);
     let random = ids::random_bytes::<1024>()?;
     let bytes = random.get(..len).unwrap_or_default();

@@ -389,6 +389,18 @@ pub(crate) fn authorize_key(
 }
 
 /// Authorizes an action without a key (`*` or an alias ARN): identity policies only.
+/// Authorizes `action` on `*` (an operation on no particular key: ListKeys, ListAliases,
+/// GenerateRandom, ListRetirableGrants) by the caller's identity policies, in `tx`.
+pub(crate) fn authorize_unscoped(
+    services: &Services,
+    call: &Call<'_>,
+    tx: &dyn ReadTx,
+    action: &'static str,
+) -> Result<(), ServiceError> {
+    let mut gathered = gather(services, call, tx)?;
+    authorize_identity(services, call, tx, gathered.as_mut(), action, "*", Vec::new())
+}
+
 pub(crate) fn authorize_identity(
     services: &Services,
     call: &Call<'_>,
