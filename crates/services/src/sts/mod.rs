@@ -545,19 +545,8 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     }
     gathered.add_resource_accounts(services, &*tx, &requests)?;
     drop(tx);
-    let trust_key = format!(
-        "{}/trust@{}-{:016x}",
-        role.role_id,
-        role.assume_role_policy_document.len(),
-        fnv(&role.assume_role_policy_document)
-    );
-    let trust = ResourcePolicy {
-        document: &role.assume_role_policy_document,
-        cache_key: &trust_key,
-        label: &role.arn,
-        kind: PolicyKind::Trust,
-        required: true,
-    };
+    let trust_key = trust_cache_key(&role);
+    let trust = trust_policy(&role, &trust_key);
     // Mock mode authorizes nothing (the caller is a stand-in).
     for request in requests.iter().filter(|_| !mock) {
         let decision = authz::decide(services, caller, &gathered, request, Some(&trust))?;
@@ -620,6 +609,27 @@ pub fn assume_role(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     Ok(out)
 }
 
+/// The compiled-policy cache key of `role`'s trust policy: the role id and the document's
+/// length and hash, so an updated trust policy never meets its predecessor's compiled form.
+fn trust_cache_key(role: &crate::iam::model::RoleRecord) -> String {
+    let doc = &role.assume_role_policy_document;
+    format!("{}/trust@{}-{:016x}", role.role_id, doc.len(), fnv(doc))
+}
+
+/// `role`'s trust policy as the resource policy of an `sts:AssumeRole` decision.
+fn trust_policy<'a>(
+    role: &'a crate::iam::model::RoleRecord,
+    cache_key: &'a str,
+) -> ResourcePolicy<'a> {
+    ResourcePolicy {
+        document: &role.assume_role_policy_document,
+        cache_key,
+        label: &role.arn,
+        kind: PolicyKind::Trust,
+        required: true,
+    }
+}
+
 /// `AssumeRole` by an AWS service principal (`cloudformation.amazonaws.com` for a stack's
 /// service role): the role's trust policy must allow `service` to call `sts:AssumeRole`.
 /// Returns the session's caller; nothing is sealed, the session lives only in-process for the
@@ -673,19 +683,8 @@ pub fn assume_role_for_service_with(
         let gathered = authz::gather_service(services, region);
         let mut request = ActionRequest::new("sts:AssumeRole", role_arn, Some(role_account));
         request.context.extend(context.iter().cloned());
-        let trust_key = format!(
-            "{}/trust@{}-{:016x}",
-            role.role_id,
-            role.assume_role_policy_document.len(),
-            fnv(&role.assume_role_policy_document)
-        );
-        let trust = ResourcePolicy {
-            document: &role.assume_role_policy_document,
-            cache_key: &trust_key,
-            label: &role.arn,
-            kind: PolicyKind::Trust,
-            required: true,
-        };
+        let trust_key = trust_cache_key(&role);
+        let trust = trust_policy(&role, &trust_key);
         let decision = authz::decide(services, &principal, &gathered, &request, Some(&trust))?;
         if !decision.is_allowed() {
             tracing::info!(service, role = %role.arn, reason = %decision.reason, "service assume role denied");
