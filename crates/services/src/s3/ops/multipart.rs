@@ -164,31 +164,9 @@ pub fn upload_part(services: &Services, call: &Call<'_>) -> Result<Value, Servic
         checksum: upload_alg
             .and_then(|a| checked.as_ref().filter(|(c, _)| *c == a).map(|(_, v)| v.clone())),
     };
-    let blob = payload.blob.persist()?;
     let mut part = part;
-    part.blob = blob.clone();
-    let pkey = model::part_key(upload_id, number);
-    let written = (|| -> Result<Option<PartRecord>, ServiceError> {
-        let mut tx = services.store().write()?;
-        if model::UPLOADS.get(&*tx, &model::upload_key(&bucket.name, upload_id))?.is_none() {
-            return Err(s3::no_such_upload(upload_id));
-        }
-        let old = model::PARTS.get(&*tx, &pkey)?;
-        model::PARTS.put(&mut *tx, &pkey, &part)?;
-        tx.commit()?;
-        Ok(old)
-    })();
-    match written {
-        Ok(old) => {
-            if let Some(old) = old {
-                s3::delete_blobs(services, &[old.blob]);
-            }
-        }
-        Err(e) => {
-            s3::delete_blobs(services, &[blob]);
-            return Err(e);
-        }
-    }
+    part.blob = payload.blob.persist()?;
+    store_part(services, &bucket.name, upload_id, number, &part)?;
     let mut out = Map::new();
     out.insert("ETag".to_owned(), json!(part.etag));
     sse::members(&mut out, upload.sse.as_ref());
@@ -272,32 +250,14 @@ pub fn upload_part_copy(services: &Services, call: &Call<'_>) -> Result<Value, S
         part_number: number,
         etag: format!("\"{}\"", digests.md5_hex()),
         size: digests.len,
-        blob: blob.clone(),
+        blob,
         last_modified: services.clock().now_epoch_f64().floor(),
         checksum: upload
             .checksum_algorithm
             .as_ref()
             .and_then(|_| digests.checksum(alg).map(str::to_owned)),
     };
-    let pkey = model::part_key(upload_id, number);
-    let written = (|| -> Result<Option<PartRecord>, ServiceError> {
-        let mut tx = services.store().write()?;
-        if model::UPLOADS.get(&*tx, &model::upload_key(&bucket.name, upload_id))?.is_none() {
-            return Err(s3::no_such_upload(upload_id));
-        }
-        let old = model::PARTS.get(&*tx, &pkey)?;
-        model::PARTS.put(&mut *tx, &pkey, &part)?;
-        tx.commit()?;
-        Ok(old)
-    })();
-    match written {
-        Ok(Some(old)) => s3::delete_blobs(services, &[old.blob]),
-        Ok(None) => {}
-        Err(e) => {
-            s3::delete_blobs(services, &[blob]);
-            return Err(e);
-        }
-    }
+    store_part(services, &bucket.name, upload_id, number, &part)?;
     let mut result = Map::new();
     result.insert("ETag".to_owned(), json!(part.etag));
     result.insert("LastModified".to_owned(), json!(part.last_modified));
@@ -692,4 +652,35 @@ pub fn list_multipart_uploads(services: &Services, call: &Call<'_>) -> Result<Va
         set(&mut out, "EncodingType", json!(e));
     }
     Ok(out)
+}
+
+/// Records `part` (its blob already persisted) for the upload, if the upload still exists. The
+/// part it replaces loses its blob; on failure the new blob is deleted instead.
+fn store_part(
+    services: &Services,
+    bucket: &str,
+    upload_id: &str,
+    number: u32,
+    part: &PartRecord,
+) -> Result<(), ServiceError> {
+    let pkey = model::part_key(upload_id, number);
+    let written = (|| -> Result<Option<PartRecord>, ServiceError> {
+        let mut tx = services.store().write()?;
+        if model::UPLOADS.get(&*tx, &model::upload_key(bucket, upload_id))?.is_none() {
+            return Err(s3::no_such_upload(upload_id));
+        }
+        let old = model::PARTS.get(&*tx, &pkey)?;
+        model::PARTS.put(&mut *tx, &pkey, part)?;
+        tx.commit()?;
+        Ok(old)
+    })();
+    match written {
+        Ok(Some(old)) => s3::delete_blobs(services, &[old.blob]),
+        Ok(None) => {}
+        Err(e) => {
+            s3::delete_blobs(services, std::slice::from_ref(&part.blob));
+            return Err(e);
+        }
+    }
+    Ok(())
 }
