@@ -88,6 +88,8 @@ pub const ACTIONS: &[(&str, &str, Target)] = &[
     ("PutObject", "s3:PutObject", Target::Object),
     ("GetObject", "s3:GetObject", Target::Object),
     ("HeadObject", "s3:GetObject", Target::Object),
+    // S3 Select reads the object: s3:GetObject (S3 API reference, SelectObjectContent).
+    ("SelectObjectContent", "s3:GetObject", Target::Object),
     ("DeleteObject", "s3:DeleteObject", Target::Object),
     ("DeleteObjects", "s3:DeleteObject", Target::Object),
     ("CopyObject", "s3:PutObject", Target::Object),
@@ -283,6 +285,8 @@ mod tests {
             ("HeadBucket", "s3:ListBucket", Target::Bucket),
             ("ListObjectsV2", "s3:ListBucket", Target::Bucket),
             ("HeadObject", "s3:GetObject", Target::Object),
+    // S3 Select reads the object: s3:GetObject (S3 API reference, SelectObjectContent).
+    ("SelectObjectContent", "s3:GetObject", Target::Object),
             ("CopyObject", "s3:PutObject", Target::Object),
             ("UploadPart", "s3:PutObject", Target::Object),
             ("CompleteMultipartUpload", "s3:PutObject", Target::Object),
