@@ -264,8 +264,7 @@ fn default_name(e: &Expr, i: usize, scope: Scope<'_>) -> String {
             Some(Step::Field { name, .. }) => return name.clone(),
             Some(_) => {}
             None => {
-                let is_alias =
-                    !quoted && scope.alias.is_some_and(|a| a.eq_ignore_ascii_case(root));
+                let is_alias = !quoted && scope.alias.is_some_and(|a| a.eq_ignore_ascii_case(root));
                 if !is_alias && !root.eq_ignore_ascii_case("s3object") {
                     return root.clone();
                 }
@@ -510,7 +509,9 @@ pub fn eval(e: &Expr, row: &Val, scope: Scope<'_>, aggs: &[Val]) -> Result<Val, 
         Expr::Neg(x) => match ev(x)? {
             v if v.is_absent() => Ok(Val::Null),
             v => match v.number() {
-                Some(Num::Int(n)) => Ok(n.checked_neg().map_or_else(|| Err(overflow()), |n| Ok(Val::Int(n)))?),
+                Some(Num::Int(n)) => {
+                    Ok(n.checked_neg().map_or_else(|| Err(overflow()), |n| Ok(Val::Int(n)))?)
+                }
                 Some(Num::Float(f)) => Ok(Val::Float(-f)),
                 None => Err(invalid_data_type("-")),
             },
@@ -747,7 +748,9 @@ fn cast(v: Val, ty: SqlType) -> Result<Val, SelectError> {
             _ => match v.number() {
                 Some(Num::Int(n)) if ty == SqlType::Decimal => Ok(Val::Int(n)),
                 Some(n) => Ok(Val::Float(n.as_f64())),
-                None => Err(cast_failed(&v, if ty == SqlType::Float { "FLOAT" } else { "DECIMAL" })),
+                None => {
+                    Err(cast_failed(&v, if ty == SqlType::Float { "FLOAT" } else { "DECIMAL" }))
+                }
             },
         },
         SqlType::String => text(&v).map(Val::Str).ok_or_else(|| cast_failed(&v, "STRING")),
@@ -965,12 +968,15 @@ mod tests {
 
     #[test]
     fn where_compares_csv_strings_as_numbers() {
-        let out = run("select s.name from s3object s where s.age > 30", &people(), true)
-            .expect("runs");
-        assert_eq!(out, vec![rec(&[("name", s("Ana"))])]);
         let out =
-            run("select _1, _3 from s3object where _3 <> '' and cast(_3 as int) < 30", &people(), true)
-                .expect("runs");
+            run("select s.name from s3object s where s.age > 30", &people(), true).expect("runs");
+        assert_eq!(out, vec![rec(&[("name", s("Ana"))])]);
+        let out = run(
+            "select _1, _3 from s3object where _3 <> '' and cast(_3 as int) < 30",
+            &people(),
+            true,
+        )
+        .expect("runs");
         assert_eq!(out, vec![rec(&[("_1", s("Bo")), ("_3", s("27"))])]);
     }
 
@@ -1001,16 +1007,15 @@ mod tests {
         );
         let e = run("select name, count(*) from s3object", &people(), true).expect_err("mixed");
         assert_eq!(e.code, "UnsupportedSqlOperation");
-        let none = run("select count(*) from s3object where name = 'Zed'", &people(), true)
-            .expect("runs");
+        let none =
+            run("select count(*) from s3object where name = 'Zed'", &people(), true).expect("runs");
         assert_eq!(none, vec![rec(&[("_1", Val::Int(0))])]);
     }
 
     #[test]
     fn like_in_between_is_null_and_logic() {
-        let names = |sql: &str| -> Vec<Val> {
-            run(sql, &people(), true).expect(sql).into_iter().collect()
-        };
+        let names =
+            |sql: &str| -> Vec<Val> { run(sql, &people(), true).expect(sql).into_iter().collect() };
         assert_eq!(names("select name from s3object where city like 'L%'").len(), 2);
         assert_eq!(names("select name from s3object where city like '_slo'").len(), 1);
         assert_eq!(names("select name from s3object where city not like '%i%'").len(), 1);
@@ -1035,11 +1040,7 @@ mod tests {
         let one = |sql: &str| run(sql, std::slice::from_ref(&row), false).expect(sql);
         assert_eq!(
             one("select lower(trim(x)) as a, upper(x) as b, char_length(x) as c from s3object"),
-            vec![rec(&[
-                ("a", s("hello world")),
-                ("b", s("  HELLO WORLD  ")),
-                ("c", Val::Int(15))
-            ])]
+            vec![rec(&[("a", s("hello world")), ("b", s("  HELLO WORLD  ")), ("c", Val::Int(15))])]
         );
         assert_eq!(
             one("select substring(trim(x) from 7) as a, substring(trim(x), 1, 5) as b, substring(trim(x), 0, 3) as c, trim(leading ' H' from x) as d from s3object"),
@@ -1055,11 +1056,16 @@ mod tests {
             ("a", rec(&[("b", Val::List(vec![Val::Int(1), Val::Int(2)]))])),
             ("items", Val::List(vec![rec(&[("n", Val::Int(1))]), rec(&[("n", Val::Int(5))])])),
         ]);
-        let out = run("select s.a.b[1] as x, s.a.c from s3object s", std::slice::from_ref(&doc), false)
-            .expect("runs");
+        let out =
+            run("select s.a.b[1] as x, s.a.c from s3object s", std::slice::from_ref(&doc), false)
+                .expect("runs");
         assert_eq!(out, vec![rec(&[("x", Val::Int(2)), ("c", Val::Missing)])]);
-        let out = run("select i.n * 2 + 1 as m from s3object[*].items[*] i where i.n > 2", &[doc.clone()], false)
-            .expect("runs");
+        let out = run(
+            "select i.n * 2 + 1 as m from s3object[*].items[*] i where i.n > 2",
+            std::slice::from_ref(&doc),
+            false,
+        )
+        .expect("runs");
         assert_eq!(out, vec![rec(&[("m", Val::Int(11))])]);
         let out = run("select * from s3object[*].missing[*]", &[doc], false).expect("runs");
         assert_eq!(out, vec![Val::Missing]);

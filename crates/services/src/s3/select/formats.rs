@@ -45,7 +45,9 @@ pub enum OutFormat {
 fn csv_error(detail: &str) -> SelectError {
     SelectError::new(
         "CSVParsingError",
-        format!("Encountered an error parsing the CSV file: {detail}. Check the file and try again."),
+        format!(
+            "Encountered an error parsing the CSV file: {detail}. Check the file and try again."
+        ),
     )
 }
 
@@ -181,7 +183,9 @@ pub fn csv_values(text: &str, c: &CsvIn) -> Result<Vec<Val>, SelectError> {
 fn json_error(detail: &str) -> SelectError {
     SelectError::new(
         "JSONParsingError",
-        format!("Encountered an error parsing the JSON file: {detail}. Check the file and try again."),
+        format!(
+            "Encountered an error parsing the JSON file: {detail}. Check the file and try again."
+        ),
     )
 }
 
@@ -528,7 +532,10 @@ mod tests {
         let recs = csv_records("a,\"b,c\",\"say \"\"hi\"\"\"\n#skip me\n\nx,,z", &c).expect("csv");
         assert_eq!(
             recs,
-            vec![vec!["a".to_owned(), "b,c".into(), "say \"hi\"".into()], vec!["x".into(), "".into(), "z".into()]]
+            vec![
+                vec!["a".to_owned(), "b,c".into(), "say \"hi\"".into()],
+                vec!["x".into(), "".into(), "z".into()]
+            ]
         );
         let mut c = csv_in();
         c.record_delimiter = "|".into();
@@ -554,20 +561,27 @@ mod tests {
         let v = csv_values("name,age\nAna,34\n", &c).expect("csv");
         assert_eq!(
             v,
-            vec![Val::Struct(vec![("name".into(), Val::Str("Ana".into())), ("age".into(), Val::Str("34".into()))])]
+            vec![Val::Struct(vec![
+                ("name".into(), Val::Str("Ana".into())),
+                ("age".into(), Val::Str("34".into()))
+            ])]
         );
         c.header = FileHeaderInfo::Ignore;
         let v = csv_values("name,age\nAna,34\n", &c).expect("csv");
         assert_eq!(
             v,
-            vec![Val::Struct(vec![("_1".into(), Val::Str("Ana".into())), ("_2".into(), Val::Str("34".into()))])]
+            vec![Val::Struct(vec![
+                ("_1".into(), Val::Str("Ana".into())),
+                ("_2".into(), Val::Str("34".into()))
+            ])]
         );
     }
 
     #[test]
     fn json_keeps_member_order_and_reads_concatenated_documents() {
-        let v = json_values(b"{\"z\": 1, \"a\": [true, null, 1.5, \"\\u00e9\\n\"]} {\"b\":{}}\n[1]")
-            .expect("json");
+        let v =
+            json_values(b"{\"z\": 1, \"a\": [true, null, 1.5, \"\\u00e9\\n\"]} {\"b\":{}}\n[1]")
+                .expect("json");
         assert_eq!(v.len(), 3);
         let mut out = String::new();
         json_text(v.first().expect("one"), &mut out);

@@ -99,7 +99,8 @@ fn one_char(v: Option<&Value>, name: &str, default: char) -> Result<Option<char>
 /// Validates the request's `Expression`, `ExpressionType`, `InputSerialization`,
 /// `OutputSerialization` and `RequestProgress` (member names of the botocore model).
 pub fn request(input: &Value) -> Result<Request, SelectError> {
-    let expression = input.get("Expression").and_then(Value::as_str).ok_or_else(|| missing("Expression"))?;
+    let expression =
+        input.get("Expression").and_then(Value::as_str).ok_or_else(|| missing("Expression"))?;
     match input.get("ExpressionType").and_then(Value::as_str) {
         Some("SQL") => {}
         None => return Err(missing("ExpressionType")),
@@ -156,7 +157,8 @@ pub fn request(input: &Value) -> Result<Request, SelectError> {
                 Some(_) => one_char(Some(c), "QuoteEscapeCharacter", '"')?,
             },
             quote,
-            comments: str_member(Some(c), "Comments").map(str::to_owned),
+            // `#` unless the request names another (an empty one turns comments off).
+            comments: Some(str_member(Some(c), "Comments").unwrap_or("#").to_owned()),
             allow_quoted_record_delimiter: c
                 .get("AllowQuotedRecordDelimiter")
                 .and_then(Value::as_bool)
@@ -315,7 +317,7 @@ mod tests {
         Ok(String::from_utf8(out.chunks.concat()).expect("utf-8"))
     }
 
-    const CSV: &str = "name,city\nAna,Lisbon\nBo,Oslo\n";
+    const CSV: &str = "name,city\nAna,Lisbon\n#Zed,Nowhere\nBo,Oslo\n";
 
     #[test]
     fn csv_with_header_to_json() {
@@ -326,6 +328,14 @@ mod tests {
         )
         .expect("selects");
         assert_eq!(out, "{\"name\":\"Bo\"}\n");
+        // `#` starts a comment line by default; another Comments character turns that off.
+        let out = select(
+            json!({"Expression": "SELECT COUNT(*) FROM S3Object", "ExpressionType": "SQL",
+                   "InputSerialization": {"CSV": {"FileHeaderInfo": "USE", "Comments": ";"}}, "OutputSerialization": {"CSV": {}}}),
+            CSV.as_bytes(),
+        )
+        .expect("selects");
+        assert_eq!(out, "3\n");
     }
 
     #[test]
@@ -348,11 +358,17 @@ mod tests {
             0xc0, 0x08, 0x69, 0xb2, 0x88, 0x23, 0x27, 0x8b, 0xb9, 0x22, 0x9c, 0x28, 0x48, 0x48,
             0xad, 0xce, 0xd4, 0x80,
         ];
-        let out = select(json!({"Expression": "SELECT _2 FROM S3Object", "ExpressionType": "SQL",
-            "InputSerialization": {"CSV": {}, "CompressionType": "BZIP2"}, "OutputSerialization": {"CSV": {}}}), bz);
+        let out = select(
+            json!({"Expression": "SELECT _2 FROM S3Object", "ExpressionType": "SQL",
+            "InputSerialization": {"CSV": {}, "CompressionType": "BZIP2"}, "OutputSerialization": {"CSV": {}}}),
+            bz,
+        );
         assert_eq!(out.expect("bzip2"), "b\nd\n");
-        let e = select(json!({"Expression": "SELECT * FROM S3Object", "ExpressionType": "SQL",
-            "InputSerialization": {"CSV": {}, "CompressionType": "GZIP"}, "OutputSerialization": {"CSV": {}}}), b"plain");
+        let e = select(
+            json!({"Expression": "SELECT * FROM S3Object", "ExpressionType": "SQL",
+            "InputSerialization": {"CSV": {}, "CompressionType": "GZIP"}, "OutputSerialization": {"CSV": {}}}),
+            b"plain",
+        );
         assert_eq!(e.expect_err("not gzip").code, "InvalidCompressionFormat");
     }
 
@@ -384,14 +400,14 @@ mod tests {
         };
         assert_eq!(with("ExpressionType", json!("XPATH")), "InvalidExpressionType");
         assert_eq!(with("InputSerialization/CSV", json!({})), "ObjectSerializationConflict");
-        assert_eq!(with("InputSerialization/CompressionType", json!("ZIP")), "InvalidCompressionFormat");
+        assert_eq!(
+            with("InputSerialization/CompressionType", json!("ZIP")),
+            "InvalidCompressionFormat"
+        );
         assert_eq!(with("InputSerialization/JSON", json!({"Type": "XML"})), "InvalidJsonType");
         assert_eq!(with("OutputSerialization/CSV", json!({})), "ObjectSerializationConflict");
         assert_eq!(with("Expression", json!("select * from")), "ParseUnsupportedSyntax");
-        assert_eq!(
-            with("InputSerialization", json!({"Parquet": {}})),
-            "NotImplemented"
-        );
+        assert_eq!(with("InputSerialization", json!({"Parquet": {}})), "NotImplemented");
         assert_eq!(
             with("OutputSerialization", json!({"CSV": {"QuoteFields": "NEVER"}})),
             "InvalidQuoteFields"

@@ -11,7 +11,10 @@ use super::SelectError;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     /// A field; `quoted` ones match case-sensitively.
-    Field { name: String, quoted: bool },
+    Field {
+        name: String,
+        quoted: bool,
+    },
     Index(i64),
     Wildcard,
 }
@@ -71,17 +74,43 @@ pub enum Literal {
 pub enum Expr {
     Lit(Literal),
     /// A reference: its first name, then steps.
-    Path { root: String, quoted: bool, steps: Vec<Step> },
+    Path {
+        root: String,
+        quoted: bool,
+        steps: Vec<Step>,
+    },
     Neg(Box<Expr>),
     Not(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `IS [NOT] NULL` (`missing`: `IS [NOT] MISSING`).
-    Is { expr: Box<Expr>, missing: bool, negated: bool },
-    Like { expr: Box<Expr>, pattern: Box<Expr>, escape: Option<Box<Expr>>, negated: bool },
-    In { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
-    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    Is {
+        expr: Box<Expr>,
+        missing: bool,
+        negated: bool,
+    },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        escape: Option<Box<Expr>>,
+        negated: bool,
+    },
+    In {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
     Cast(Box<Expr>, SqlType),
-    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, otherwise: Option<Box<Expr>> },
+    Case {
+        operand: Option<Box<Expr>>,
+        whens: Vec<(Expr, Expr)>,
+        otherwise: Option<Box<Expr>>,
+    },
     /// A scalar function, name lowercased.
     Call(String, Vec<Expr>),
     /// An aggregate; `None` is `COUNT(*)`.
@@ -411,7 +440,10 @@ impl Parser {
         let limit = if self.eat_kw("limit") {
             match self.next() {
                 Some(Tok::Int(n)) => Some(u64::try_from(n).map_err(|_| {
-                    SelectError::new("EvaluatorNegativeLimit", "The LIMIT clause can't be negative.")
+                    SelectError::new(
+                        "EvaluatorNegativeLimit",
+                        "The LIMIT clause can't be negative.",
+                    )
                 })?),
                 Some(Tok::Sym("-")) => {
                     return Err(SelectError::new(
