@@ -189,3 +189,30 @@ def test_select_is_a_cloudtrail_event(world):
     record = json.loads(events[0]["CloudTrailEvent"])
     assert record["eventSource"] == "s3.amazonaws.com"
     assert record["readOnly"] is True
+
+
+def test_sse_kms_object_needs_kms_decrypt_as_get_object_does(world):
+    s = world
+    kms = s.client("kms", key_id=s.prod[0], secret=s.prod[1])
+    key = kms.create_key()["KeyMetadata"]
+    s.prod_s3.put_object(Bucket=BUCKET, Key="secret.csv", Body=LEDGER, ServerSideEncryption="aws:kms",
+                         SSEKMSKeyId=key["KeyId"])
+    records, _, _ = select(s.prod_s3, "secret.csv", "SELECT COUNT(*) FROM S3Object", {"CSV": {"FileHeaderInfo": "USE"}},
+                           {"CSV": {}})
+    assert records == b"4\n"
+    # An auditor of the same account may read objects but not use the key.
+    iam = s.client("iam", key_id=s.prod[0], secret=s.prod[1])
+    iam.create_user(UserName="Auditor")
+    iam.put_user_policy(UserName="Auditor", PolicyName="read", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))
+    ak = iam.create_access_key(UserName="Auditor")["AccessKey"]
+    auditor = s.client("s3", key_id=ak["AccessKeyId"], secret=ak["SecretAccessKey"])
+    assert select(auditor, "ledger.csv", "SELECT COUNT(*) FROM S3Object", {"CSV": {}}, {"CSV": {}})[0] == b"5\n"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        select(auditor, "secret.csv", "SELECT COUNT(*) FROM S3Object", {"CSV": {}}, {"CSV": {}})
+    assert error_of(e) == ("AccessDenied", 403)
+    # A disabled key stops the owner too.
+    kms.disable_key(KeyId=key["KeyId"])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        select(s.prod_s3, "secret.csv", "SELECT COUNT(*) FROM S3Object", {"CSV": {}}, {"CSV": {}})
+    assert error_of(e) == ("KMS.DisabledException", 400)

@@ -559,8 +559,11 @@ fn every_rest_operation_routes_to_itself() {
     }
 }
 
-/// Splits an event stream into (headers, payload) per message, checking both CRCs.
-fn messages(mut body: &[u8]) -> Vec<(Vec<(String, String)>, Vec<u8>)> {
+/// One event-stream message: its string headers and payload.
+type Message = (Vec<(String, String)>, Vec<u8>);
+
+/// Splits an event stream into messages, checking both CRCs of each.
+fn messages(mut body: &[u8]) -> Vec<Message> {
     let be = |b: &[u8]| u32::from_be_bytes(b.try_into().unwrap()) as usize;
     let mut out = Vec::new();
     while !body.is_empty() {

@@ -274,8 +274,8 @@ fn default_name(e: &Expr, i: usize, scope: Scope<'_>) -> String {
     format!("_{}", i + 1)
 }
 
-/// Replaces each aggregate with a reference into `aggs` (as `Literal` placeholders are not
-/// expressions of the user's, an `AggRef` path root that cannot be written in SQL is used).
+/// Replaces each aggregate with a reference into `aggs`: a path whose root no query can spell
+/// (see [`agg_ref`]).
 fn extract_aggs(e: &Expr, aggs: &mut Vec<(AggFn, Option<Expr>)>) -> Result<Expr, SelectError> {
     Ok(match e {
         Expr::Agg(f, arg) => {
@@ -290,6 +290,12 @@ fn extract_aggs(e: &Expr, aggs: &mut Vec<(AggFn, Option<Expr>)>) -> Result<Expr,
         Expr::Not(x) => Expr::Not(bx(aggs, x)?),
         Expr::Cast(x, t) => Expr::Cast(bx(aggs, x)?, *t),
         Expr::Binary(op, a, b) => Expr::Binary(*op, bx(aggs, a)?, bx(aggs, b)?),
+        Expr::Chain(first, rest) => Expr::Chain(
+            bx(aggs, first)?,
+            rest.iter()
+                .map(|(op, x)| Ok((*op, extract_aggs(x, aggs)?)))
+                .collect::<Result<_, SelectError>>()?,
+        ),
         Expr::Is { expr, missing, negated } => {
             Expr::Is { expr: bx(aggs, expr)?, missing: *missing, negated: *negated }
         }
@@ -347,6 +353,9 @@ fn refers_to_record(e: &Expr) -> bool {
             refers_to_record(x)
         }
         Expr::Binary(_, a, b) => refers_to_record(a) || refers_to_record(b),
+        Expr::Chain(first, rest) => {
+            refers_to_record(first) || rest.iter().any(|(_, x)| refers_to_record(x))
+        }
         Expr::Like { expr, pattern, escape, .. } => {
             refers_to_record(expr)
                 || refers_to_record(pattern)
@@ -509,38 +518,37 @@ pub fn eval(e: &Expr, row: &Val, scope: Scope<'_>, aggs: &[Val]) -> Result<Val, 
         Expr::Neg(x) => match ev(x)? {
             v if v.is_absent() => Ok(Val::Null),
             v => match v.number() {
-                Some(Num::Int(n)) => {
-                    Ok(n.checked_neg().map_or_else(|| Err(overflow()), |n| Ok(Val::Int(n)))?)
-                }
+                Some(Num::Int(n)) => n.checked_neg().map(Val::Int).ok_or_else(overflow),
                 Some(Num::Float(f)) => Ok(Val::Float(-f)),
                 None => Err(invalid_data_type("-")),
             },
         },
         Expr::Not(x) => Ok(tri(truth(&ev(x)?).map(|b| !b))),
-        Expr::Binary(BinOp::And, a, b) => {
-            // The right side is not evaluated once the left decides (it may not apply).
-            let x = truth(&ev(a)?);
-            if x == Some(false) {
-                return Ok(Val::Bool(false));
+        Expr::Chain(first, rest) => {
+            let mut acc = ev(first)?;
+            for (op, x) in rest {
+                acc = match op {
+                    // The right side is not evaluated once the left decides (it may not apply).
+                    BinOp::And => match truth(&acc) {
+                        Some(false) => Val::Bool(false),
+                        t => match (t, truth(&ev(x)?)) {
+                            (_, Some(false)) => Val::Bool(false),
+                            (Some(true), Some(true)) => Val::Bool(true),
+                            _ => Val::Null,
+                        },
+                    },
+                    BinOp::Or => match truth(&acc) {
+                        Some(true) => Val::Bool(true),
+                        t => match (t, truth(&ev(x)?)) {
+                            (_, Some(true)) => Val::Bool(true),
+                            (Some(false), Some(false)) => Val::Bool(false),
+                            _ => Val::Null,
+                        },
+                    },
+                    op => binary(*op, acc, ev(x)?)?,
+                };
             }
-            let y = truth(&ev(b)?);
-            Ok(match (x, y) {
-                (Some(false), _) | (_, Some(false)) => Val::Bool(false),
-                (Some(true), Some(true)) => Val::Bool(true),
-                _ => Val::Null,
-            })
-        }
-        Expr::Binary(BinOp::Or, a, b) => {
-            let x = truth(&ev(a)?);
-            if x == Some(true) {
-                return Ok(Val::Bool(true));
-            }
-            let y = truth(&ev(b)?);
-            Ok(match (x, y) {
-                (Some(true), _) | (_, Some(true)) => Val::Bool(true),
-                (Some(false), Some(false)) => Val::Bool(false),
-                _ => Val::Null,
-            })
+            Ok(acc)
         }
         Expr::Binary(op, a, b) => binary(*op, ev(a)?, ev(b)?),
         Expr::Is { expr, missing, negated } => {

@@ -81,7 +81,11 @@ pub enum Expr {
     },
     Neg(Box<Expr>),
     Not(Box<Expr>),
+    /// A comparison.
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// A left-associative chain of one precedence level (`a + b - c`, `x AND y AND z`), kept
+    /// flat so that a long chain costs no recursion.
+    Chain(Box<Expr>, Vec<(BinOp, Expr)>),
     /// `IS [NOT] NULL` (`missing`: `IS [NOT] MISSING`).
     Is {
         expr: Box<Expr>,
@@ -127,6 +131,9 @@ impl Expr {
                 e.has_aggregate()
             }
             Expr::Binary(_, a, b) => a.has_aggregate() || b.has_aggregate(),
+            Expr::Chain(first, rest) => {
+                first.has_aggregate() || rest.iter().any(|(_, e)| e.has_aggregate())
+            }
             Expr::Like { expr, pattern, escape, .. } => {
                 expr.has_aggregate()
                     || pattern.has_aggregate()
@@ -303,12 +310,38 @@ const RESERVED: &[&str] = &[
     "group", "order", "by", "having", "join", "union",
 ];
 
+/// Deeper nesting (parentheses, function arguments, NOT, unary minus) is refused rather than
+/// risking the stack (each level is a dozen parser frames).
+const MAX_NESTING: usize = 64;
+
+/// AWS's limit on the expression (S3 API reference, SelectObjectContent `Expression`).
+const MAX_EXPRESSION_BYTES: usize = 256 * 1024;
+
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser {
+    /// Runs `f` one nesting level deeper.
+    fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, SelectError>,
+    ) -> Result<T, SelectError> {
+        if self.depth >= MAX_NESTING {
+            // Code and message guessed: AWS documents no nesting limit.
+            return Err(SelectError::new(
+                "ParseUnsupportedSyntax",
+                "The SQL expression contains unsupported syntax: it nests too deeply.",
+            ));
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos)
     }
@@ -537,28 +570,30 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Expr, SelectError> {
-        self.or()
+        self.nested(Self::or)
     }
 
     fn or(&mut self) -> Result<Expr, SelectError> {
-        let mut e = self.and()?;
+        let first = self.and()?;
+        let mut rest = Vec::new();
         while self.eat_kw("or") {
-            e = Expr::Binary(BinOp::Or, Box::new(e), Box::new(self.and()?));
+            rest.push((BinOp::Or, self.and()?));
         }
-        Ok(e)
+        Ok(chain(first, rest))
     }
 
     fn and(&mut self) -> Result<Expr, SelectError> {
-        let mut e = self.not()?;
+        let first = self.not()?;
+        let mut rest = Vec::new();
         while self.eat_kw("and") {
-            e = Expr::Binary(BinOp::And, Box::new(e), Box::new(self.not()?));
+            rest.push((BinOp::And, self.not()?));
         }
-        Ok(e)
+        Ok(chain(first, rest))
     }
 
     fn not(&mut self) -> Result<Expr, SelectError> {
         if self.eat_kw("not") {
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            return Ok(Expr::Not(Box::new(self.nested(Self::not)?)));
         }
         self.predicate()
     }
@@ -626,29 +661,32 @@ impl Parser {
     }
 
     fn concat(&mut self) -> Result<Expr, SelectError> {
-        let mut e = self.additive()?;
+        let first = self.additive()?;
+        let mut rest = Vec::new();
         while self.eat_sym("||") {
-            e = Expr::Binary(BinOp::Concat, Box::new(e), Box::new(self.additive()?));
+            rest.push((BinOp::Concat, self.additive()?));
         }
-        Ok(e)
+        Ok(chain(first, rest))
     }
 
     fn additive(&mut self) -> Result<Expr, SelectError> {
-        let mut e = self.multiplicative()?;
+        let first = self.multiplicative()?;
+        let mut rest = Vec::new();
         loop {
             let op = if self.eat_sym("+") {
                 BinOp::Add
             } else if self.eat_sym("-") {
                 BinOp::Sub
             } else {
-                return Ok(e);
+                return Ok(chain(first, rest));
             };
-            e = Expr::Binary(op, Box::new(e), Box::new(self.multiplicative()?));
+            rest.push((op, self.multiplicative()?));
         }
     }
 
     fn multiplicative(&mut self) -> Result<Expr, SelectError> {
-        let mut e = self.unary()?;
+        let first = self.unary()?;
+        let mut rest = Vec::new();
         loop {
             let op = if self.eat_sym("*") {
                 BinOp::Mul
@@ -657,22 +695,22 @@ impl Parser {
             } else if self.eat_sym("%") {
                 BinOp::Mod
             } else {
-                return Ok(e);
+                return Ok(chain(first, rest));
             };
-            e = Expr::Binary(op, Box::new(e), Box::new(self.unary()?));
+            rest.push((op, self.unary()?));
         }
     }
 
     fn unary(&mut self) -> Result<Expr, SelectError> {
         if self.eat_sym("-") {
-            return Ok(match self.unary()? {
+            return Ok(match self.nested(Self::unary)? {
                 Expr::Lit(Literal::Int(n)) => Expr::Lit(Literal::Int(n.wrapping_neg())),
                 Expr::Lit(Literal::Float(f)) => Expr::Lit(Literal::Float(-f)),
                 e => Expr::Neg(Box::new(e)),
             });
         }
         if self.eat_sym("+") {
-            return self.unary();
+            return self.nested(Self::unary);
         }
         self.primary()
     }
@@ -833,6 +871,15 @@ impl Parser {
     }
 }
 
+/// `first` alone, or the chain `first op e ...`.
+fn chain(first: Expr, rest: Vec<(BinOp, Expr)>) -> Expr {
+    if rest.is_empty() {
+        first
+    } else {
+        Expr::Chain(Box::new(first), rest)
+    }
+}
+
 fn asterisk_not_alone() -> SelectError {
     SelectError::new(
         "ParseAsteriskIsNotAloneInSelectList",
@@ -853,8 +900,14 @@ fn is_reserved(w: &str) -> bool {
 
 /// Parses one S3 Select query.
 pub fn parse(sql: &str) -> Result<Query, SelectError> {
+    if sql.len() > MAX_EXPRESSION_BYTES {
+        return Err(SelectError::new(
+            "ExpressionTooLong",
+            "The SQL expression is too long: The maximum byte-length for the SQL expression is 256 KB.",
+        ));
+    }
     let toks = tokenize(sql)?;
-    Parser { toks, pos: 0 }.query()
+    Parser { toks, pos: 0, depth: 0 }.query()
 }
 
 #[cfg(test)]
@@ -899,14 +952,15 @@ mod tests {
         assert_eq!(items[2], (Expr::Agg(AggFn::Count, None), Some("c".into())));
         assert_eq!(
             items[3].0,
-            Expr::Binary(
-                BinOp::Add,
+            Expr::Chain(
                 Box::new(Expr::Lit(Literal::Int(1))),
-                Box::new(Expr::Binary(
-                    BinOp::Mul,
-                    Box::new(Expr::Lit(Literal::Int(2))),
-                    Box::new(Expr::Lit(Literal::Int(3)))
-                ))
+                vec![(
+                    BinOp::Add,
+                    Expr::Chain(
+                        Box::new(Expr::Lit(Literal::Int(2))),
+                        vec![(BinOp::Mul, Expr::Lit(Literal::Int(3)))]
+                    )
+                )]
             )
         );
         assert_eq!(q.from, vec![Step::Wildcard, field("items"), Step::Wildcard]);
@@ -918,9 +972,9 @@ mod tests {
             "select _1 from s3object where _2 is not null and not _3 like 'a%' or _1 in (1, 2) and cast(_4 as int) between 1 and 5",
         )
         .expect("parses");
-        let Some(Expr::Binary(BinOp::Or, left, right)) = q.filter else { panic!("or") };
-        assert!(matches!(*left, Expr::Binary(BinOp::And, _, _)));
-        assert!(matches!(*right, Expr::Binary(BinOp::And, _, _)));
+        let Some(Expr::Chain(left, rest)) = q.filter else { panic!("or") };
+        assert!(matches!(*left, Expr::Chain(_, ref r) if r.len() == 1 && r[0].0 == BinOp::And));
+        assert!(matches!(&rest[..], [(BinOp::Or, Expr::Chain(_, r))] if r[0].0 == BinOp::And));
     }
 
     #[test]
@@ -949,5 +1003,19 @@ mod tests {
         assert_eq!(code("select * from s3object group by a"), "ParseUnsupportedSyntax");
         assert_eq!(code("select * from mytable"), "ParseUnsupportedSyntax");
         assert_eq!(code("delete from s3object"), "ParseExpectedKeyword");
+        let deep = format!("select {}1{} from s3object", "(".repeat(5000), ")".repeat(5000));
+        assert_eq!(code(&deep), "ParseUnsupportedSyntax");
+        let nots = format!("select * from s3object where {} true", "not ".repeat(5000));
+        assert_eq!(code(&nots), "ParseUnsupportedSyntax");
+        let minus = format!("select {}1 from s3object", "- ".repeat(5000));
+        assert_eq!(code(&minus), "ParseUnsupportedSyntax");
+        // Long operator chains are flat, not deep.
+        assert!(parse(&format!("select 1{} from s3object", " + 1".repeat(20_000))).is_ok());
+        let ors = format!("select * from s3object where a = 1{}", " or a = 1".repeat(20_000));
+        assert!(parse(&ors).is_ok());
+        assert_eq!(code(&"x".repeat(300 * 1024)), "ExpressionTooLong");
+        assert!(
+            parse(&format!("select {}1{} from s3object", "(".repeat(50), ")".repeat(50))).is_ok()
+        );
     }
 }
