@@ -679,8 +679,8 @@ pub(crate) fn encode_output(
 /// An event stream payload: `v` is a list of events, each an object with one member, the
 /// event's name in the stream shape `stream` (`{"Records": {"Payload": "<base64>"}}`). The
 /// event's `eventpayload` member is the message payload (a blob as is, a structure as an XML
-/// document named after its shape); `eventheader` members become string headers. An event
-/// that is not in the stream shape, or cannot be framed, is left out.
+/// document named after its shape); `eventheader` members become string headers (S3's events
+/// have none). An event that is not in the stream shape, or cannot be framed, is left out.
 fn encode_event_stream(svc: &ServiceModel, stream: &Shape, v: &Value) -> Vec<u8> {
     let mut out = Vec::new();
     for event in v.as_array().map(Vec::as_slice).unwrap_or_default() {
@@ -717,8 +717,10 @@ fn encode_event_stream(svc: &ServiceModel, stream: &Shape, v: &Value) -> Vec<u8>
                         headers.push((":content-type".to_owned(), "text/xml".to_owned()));
                     }
                 }
-            } else if let Some(t) = value::scalar_text(mv) {
-                headers.push(((*member).to_owned(), t));
+            } else if r.eventheader {
+                if let Some(t) = value::scalar_text(mv) {
+                    headers.push(((*member).to_owned(), t));
+                }
             }
         }
         let refs: Vec<(&str, &str)> =

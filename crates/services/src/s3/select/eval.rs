@@ -1080,6 +1080,45 @@ mod tests {
     }
 
     #[test]
+    fn case_coalesce_nullif_and_null_versus_missing() {
+        let row = rec(&[("a", Val::Null), ("n", Val::Int(7))]);
+        let one = |sql: &str| run(sql, std::slice::from_ref(&row), false).expect(sql);
+        assert_eq!(
+            one("select case when n > 5 then 'big' else 'small' end as size, case n when 1 then 'one' end as word from s3object"),
+            vec![rec(&[("size", s("big")), ("word", Val::Null)])]
+        );
+        assert_eq!(
+            one("select coalesce(a, b, n) as c, nullif(n, 7) as z from s3object"),
+            vec![rec(&[("c", Val::Int(7)), ("z", Val::Null)])]
+        );
+        // A JSON null is NULL, not MISSING; an absent field is both.
+        assert_eq!(
+            one("select a is null as p, a is missing as q, b is null as r, b is missing as t from s3object"),
+            vec![rec(&[
+                ("p", Val::Bool(true)),
+                ("q", Val::Bool(false)),
+                ("r", Val::Bool(true)),
+                ("t", Val::Bool(true))
+            ])]
+        );
+        // Three-valued logic: NULL AND FALSE is FALSE, NULL OR TRUE is TRUE, NULL AND TRUE is NULL.
+        assert_eq!(
+            one("select (a = 1 and false) as x, (a = 1 or true) as y, (a = 1 and true) as z from s3object"),
+            vec![rec(&[("x", Val::Bool(false)), ("y", Val::Bool(true)), ("z", Val::Null)])]
+        );
+        assert_eq!(
+            one("select 7 / 2 as i, 7.0 / 2 as f, 7 % 3 as m, 'a' || 'b' || n as c, -n as neg from s3object"),
+            vec![rec(&[
+                ("i", Val::Int(3)),
+                ("f", Val::Float(3.5)),
+                ("m", Val::Int(1)),
+                ("c", s("ab7")),
+                ("neg", Val::Int(-7))
+            ])]
+        );
+    }
+
+    #[test]
     fn limit_stops_early() {
         let out = run("select name from s3object limit 2", &people(), true).expect("runs");
         assert_eq!(out.len(), 2);
