@@ -774,6 +774,7 @@ impl Parser {
                 "decimal" | "numeric" => SqlType::Decimal,
                 "string" | "varchar" | "char" => SqlType::String,
                 "bool" | "boolean" => SqlType::Bool,
+                "timestamp" => return Err(timestamps_not_implemented()),
                 _ => return Err(expected_type(&t)),
             },
             other => return Err(expected_type(&Self::describe(other.as_ref()))),
@@ -803,6 +804,9 @@ impl Parser {
 
     /// A function call; the `(` was read.
     fn call(&mut self, name: String) -> Result<Expr, SelectError> {
+        if TIMESTAMP_FUNCTIONS.contains(&name.as_str()) {
+            return Err(timestamps_not_implemented());
+        }
         let agg = match name.as_str() {
             "count" => Some(AggFn::Count),
             "sum" => Some(AggFn::Sum),
@@ -869,6 +873,19 @@ impl Parser {
         }
         Ok(Expr::Call(name, args))
     }
+}
+
+/// The SQL reference's date functions, which this implementation does not evaluate.
+const TIMESTAMP_FUNCTIONS: &[&str] =
+    &["date_add", "date_diff", "extract", "to_string", "to_timestamp", "utc_now"];
+
+/// AWS supports timestamps; this implementation does not, and says so rather than calling
+/// valid SQL invalid.
+fn timestamps_not_implemented() -> SelectError {
+    SelectError::new(
+        "NotImplemented",
+        "Timestamps (CAST AS TIMESTAMP and the date functions) are not supported by this endpoint's S3 Select.",
+    )
 }
 
 /// `first` alone, or the chain `first op e ...`.
@@ -1002,6 +1019,8 @@ mod tests {
         assert_eq!(code("select * from s3object limit -1"), "EvaluatorNegativeLimit");
         assert_eq!(code("select * from s3object group by a"), "ParseUnsupportedSyntax");
         assert_eq!(code("select * from mytable"), "ParseUnsupportedSyntax");
+        assert_eq!(code("select extract(year from _1) from s3object"), "NotImplemented");
+        assert_eq!(code("select cast(_1 as timestamp) from s3object"), "NotImplemented");
         assert_eq!(code("delete from s3object"), "ParseExpectedKeyword");
         let deep = format!("select {}1{} from s3object", "(".repeat(5000), ")".repeat(5000));
         assert_eq!(code(&deep), "ParseUnsupportedSyntax");
