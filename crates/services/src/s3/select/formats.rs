@@ -51,133 +51,168 @@ fn csv_error(detail: &str) -> SelectError {
     )
 }
 
-/// Splits CSV text into records of fields.
-pub fn csv_records(text: &str, c: &CsvIn) -> Result<Vec<Vec<String>>, SelectError> {
-    let rd: Vec<char> = c.record_delimiter.chars().collect();
-    let fd: Vec<char> = c.field_delimiter.chars().collect();
-    if rd.is_empty() || fd.is_empty() {
-        return Err(SelectError::new(
-            "InvalidRequestParameter",
-            "The value of a parameter in SelectRequest element is invalid: the record and field delimiters must not be empty.",
-        ));
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let starts_with = |i: usize, pat: &[char]| chars.get(i..i + pat.len()) == Some(pat);
-    let mut records = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let mut in_quotes = false;
-    let mut at_field_start = true;
-    let mut i = 0;
-    let mut record_start = true;
-    while i < chars.len() {
-        if record_start {
-            record_start = false;
-            if let Some(prefix) = c.comments.as_deref().filter(|p| !p.is_empty()) {
-                let p: Vec<char> = prefix.chars().collect();
-                if starts_with(i, &p) {
-                    // A comment line runs to the next record delimiter.
-                    while i < chars.len() && !starts_with(i, &rd) {
-                        i += 1;
-                    }
-                    i += rd.len();
-                    record_start = true;
-                    continue;
-                }
-            }
-        }
-        let Some(&ch) = chars.get(i) else { break };
-        if in_quotes {
-            if Some(ch) == c.escape && c.escape != c.quote {
-                if let Some(&next) = chars.get(i + 1) {
-                    cur.push(next);
-                    i += 2;
-                    continue;
-                }
-            }
-            if Some(ch) == c.quote {
-                if chars.get(i + 1).copied() == c.quote && c.escape == c.quote {
-                    cur.push(ch);
-                    i += 2;
-                    continue;
-                }
-                in_quotes = false;
-                i += 1;
-                continue;
-            }
-            if !c.allow_quoted_record_delimiter && starts_with(i, &rd) {
-                // Without AllowQuotedRecordDelimiter a record delimiter always ends the record.
-                in_quotes = false;
-            } else {
-                cur.push(ch);
-                i += 1;
-                continue;
-            }
-        }
-        if starts_with(i, &rd) {
-            fields.push(std::mem::take(&mut cur));
-            records.push(std::mem::take(&mut fields));
-            i += rd.len();
-            at_field_start = true;
-            record_start = true;
-            continue;
-        }
-        if starts_with(i, &fd) {
-            fields.push(std::mem::take(&mut cur));
-            i += fd.len();
-            at_field_start = true;
-            continue;
-        }
-        if at_field_start && Some(ch) == c.quote {
-            in_quotes = true;
-            at_field_start = false;
-            i += 1;
-            continue;
-        }
-        at_field_start = false;
-        cur.push(ch);
-        i += 1;
-    }
-    if in_quotes && c.allow_quoted_record_delimiter {
-        return Err(csv_error("a quoted field is not closed"));
-    }
-    if !cur.is_empty() || !fields.is_empty() {
-        fields.push(cur);
-        records.push(fields);
-    }
-    // A blank line is no record.
-    records.retain(|r| !(r.len() == 1 && r.first().is_some_and(String::is_empty)));
-    Ok(records)
+/// A CSV reader yielding one record at a time. It works on bytes: the delimiters, quote and
+/// escape are matched as UTF-8 byte strings, which cannot match inside another character.
+pub struct CsvReader<'a> {
+    s: &'a [u8],
+    i: usize,
+    rd: Vec<u8>,
+    fd: Vec<u8>,
+    quote: Option<Vec<u8>>,
+    escape: Option<Vec<u8>>,
+    comments: Option<Vec<u8>>,
+    allow_quoted_record_delimiter: bool,
+    header: Option<Vec<String>>,
 }
 
-/// CSV records as values: structs keyed by the header (USE) or `_1`, `_2`, ...
-pub fn csv_values(text: &str, c: &CsvIn) -> Result<Vec<Val>, SelectError> {
-    let mut records = csv_records(text, c)?.into_iter();
-    let header: Option<Vec<String>> = match c.header {
-        FileHeaderInfo::Use => records.next(),
-        FileHeaderInfo::Ignore => {
-            records.next();
-            None
+fn char_bytes(c: Option<char>) -> Option<Vec<u8>> {
+    c.map(|c| c.to_string().into_bytes())
+}
+
+impl<'a> CsvReader<'a> {
+    /// A reader over `text`; with `FileHeaderInfo` USE or IGNORE the first record is read here.
+    pub fn new(text: &'a str, c: &CsvIn) -> Result<CsvReader<'a>, SelectError> {
+        if c.record_delimiter.is_empty() || c.field_delimiter.is_empty() {
+            return Err(SelectError::new(
+                "InvalidRequestParameter",
+                "The value of a parameter in SelectRequest element is invalid: the record and field delimiters must not be empty.",
+            ));
         }
-        FileHeaderInfo::None => None,
-    };
-    Ok(records
-        .map(|fields| {
-            Val::Struct(
-                fields
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, f)| {
-                        let name = header
-                            .as_ref()
-                            .and_then(|h| h.get(i).cloned())
-                            .unwrap_or_else(|| format!("_{}", i + 1));
-                        (name, Val::Str(f))
-                    })
-                    .collect(),
-            )
-        })
-        .collect())
+        let mut r = CsvReader {
+            s: text.as_bytes(),
+            i: 0,
+            rd: c.record_delimiter.as_bytes().to_vec(),
+            fd: c.field_delimiter.as_bytes().to_vec(),
+            quote: char_bytes(c.quote),
+            escape: char_bytes(c.escape),
+            comments: c.comments.as_ref().filter(|p| !p.is_empty()).map(|p| p.as_bytes().to_vec()),
+            allow_quoted_record_delimiter: c.allow_quoted_record_delimiter,
+            header: None,
+        };
+        match c.header {
+            FileHeaderInfo::Use => r.header = r.next_fields()?,
+            FileHeaderInfo::Ignore => {
+                r.next_fields()?;
+            }
+            FileHeaderInfo::None => {}
+        }
+        Ok(r)
+    }
+
+    fn at(&self, i: usize, pat: &[u8]) -> bool {
+        self.s.get(i..i + pat.len()) == Some(pat)
+    }
+
+    fn at_opt(&self, i: usize, pat: Option<&Vec<u8>>) -> bool {
+        pat.is_some_and(|p| self.at(i, p))
+    }
+
+    /// The next record as a struct keyed by the header (USE) or `_1`, `_2`, ...
+    pub fn next_record(&mut self) -> Result<Option<Val>, SelectError> {
+        let Some(fields) = self.next_fields()? else { return Ok(None) };
+        let header = self.header.as_ref();
+        Ok(Some(Val::Struct(
+            fields
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let name = header
+                        .and_then(|h| h.get(i).cloned())
+                        .unwrap_or_else(|| format!("_{}", i + 1));
+                    (name, Val::Str(f))
+                })
+                .collect(),
+        )))
+    }
+
+    /// The next record's fields; comment lines and blank lines are no records.
+    pub fn next_fields(&mut self) -> Result<Option<Vec<String>>, SelectError> {
+        loop {
+            if self.i >= self.s.len() {
+                return Ok(None);
+            }
+            if self.at_opt(self.i, self.comments.as_ref()) {
+                // A comment line runs to the next record delimiter.
+                while self.i < self.s.len() && !self.at(self.i, &self.rd) {
+                    self.i += 1;
+                }
+                self.i += self.rd.len();
+                continue;
+            }
+            let fields = self.fields()?;
+            // A blank line is no record.
+            if !(fields.len() == 1 && fields.first().is_some_and(String::is_empty)) {
+                return Ok(Some(fields));
+            }
+        }
+    }
+
+    fn fields(&mut self) -> Result<Vec<String>, SelectError> {
+        let text = |b: Vec<u8>| String::from_utf8(b).map_err(|_| csv_error("a field is not UTF-8"));
+        let (qlen, elen) =
+            (self.quote.as_ref().map_or(0, Vec::len), self.escape.as_ref().map_or(0, Vec::len));
+        let escape_doubles = self.escape == self.quote;
+        let mut fields = Vec::new();
+        let mut cur = Vec::new();
+        let mut in_quotes = false;
+        let mut at_field_start = true;
+        while let Some(&b) = self.s.get(self.i) {
+            if in_quotes {
+                if !escape_doubles && self.at_opt(self.i, self.escape.as_ref()) {
+                    // The escape makes the next byte (a quote, usually) literal.
+                    if let Some(&next) = self.s.get(self.i + elen) {
+                        cur.push(next);
+                        self.i += elen + 1;
+                        continue;
+                    }
+                }
+                if self.at_opt(self.i, self.quote.as_ref()) {
+                    if escape_doubles && self.at_opt(self.i + qlen, self.quote.as_ref()) {
+                        cur.extend_from_slice(
+                            self.s.get(self.i..self.i + qlen).unwrap_or_default(),
+                        );
+                        self.i += 2 * qlen;
+                        continue;
+                    }
+                    in_quotes = false;
+                    self.i += qlen;
+                    continue;
+                }
+                if self.allow_quoted_record_delimiter || !self.at(self.i, &self.rd) {
+                    cur.push(b);
+                    self.i += 1;
+                    continue;
+                }
+                // Without AllowQuotedRecordDelimiter a record delimiter always ends the record.
+                in_quotes = false;
+            }
+            if self.at(self.i, &self.rd) {
+                self.i += self.rd.len();
+                fields.push(text(cur)?);
+                return Ok(fields);
+            }
+            if self.at(self.i, &self.fd) {
+                fields.push(text(std::mem::take(&mut cur))?);
+                self.i += self.fd.len();
+                at_field_start = true;
+                continue;
+            }
+            if at_field_start && self.at_opt(self.i, self.quote.as_ref()) {
+                in_quotes = true;
+                at_field_start = false;
+                self.i += qlen;
+                continue;
+            }
+            at_field_start = false;
+            cur.push(b);
+            self.i += 1;
+        }
+        if in_quotes && self.allow_quoted_record_delimiter {
+            return Err(csv_error("a quoted field is not closed"));
+        }
+        fields.push(text(cur)?);
+        Ok(fields)
+    }
 }
 
 fn json_error(detail: &str) -> SelectError {
@@ -190,7 +225,7 @@ fn json_error(detail: &str) -> SelectError {
 }
 
 /// A JSON reader keeping object member order.
-struct JsonReader<'a> {
+pub struct JsonReader<'a> {
     s: &'a [u8],
     i: usize,
     depth: usize,
@@ -368,17 +403,20 @@ impl JsonReader<'_> {
     }
 }
 
-/// The records of a JSON DOCUMENT input (one or more top-level values) or LINES input (one
-/// value per line); both read as a sequence of whitespace-separated values.
-pub fn json_values(bytes: &[u8]) -> Result<Vec<Val>, SelectError> {
-    let mut r = JsonReader { s: bytes, i: 0, depth: 0 };
-    let mut out = Vec::new();
-    loop {
-        r.ws();
-        if r.i >= bytes.len() {
-            return Ok(out);
+impl<'a> JsonReader<'a> {
+    /// A reader of JSON DOCUMENT input (one or more top-level values) or LINES input (one value
+    /// per line); both read as a sequence of whitespace-separated values.
+    pub fn new(bytes: &'a [u8]) -> JsonReader<'a> {
+        JsonReader { s: bytes, i: 0, depth: 0 }
+    }
+
+    /// The next record.
+    pub fn next_record(&mut self) -> Result<Option<Val>, SelectError> {
+        self.ws();
+        if self.i >= self.s.len() {
+            return Ok(None);
         }
-        out.push(r.value()?);
+        self.value().map(Some)
     }
 }
 
@@ -525,6 +563,33 @@ mod tests {
         }
     }
 
+    fn csv_records(text: &str, c: &CsvIn) -> Result<Vec<Vec<String>>, SelectError> {
+        let mut r = CsvReader::new(text, c)?;
+        let mut out = Vec::new();
+        while let Some(f) = r.next_fields()? {
+            out.push(f);
+        }
+        Ok(out)
+    }
+
+    fn csv_values(text: &str, c: &CsvIn) -> Result<Vec<Val>, SelectError> {
+        let mut r = CsvReader::new(text, c)?;
+        let mut out = Vec::new();
+        while let Some(v) = r.next_record()? {
+            out.push(v);
+        }
+        Ok(out)
+    }
+
+    fn json_values(bytes: &[u8]) -> Result<Vec<Val>, SelectError> {
+        let mut r = JsonReader::new(bytes);
+        let mut out = Vec::new();
+        while let Some(v) = r.next_record()? {
+            out.push(v);
+        }
+        Ok(out)
+    }
+
     #[test]
     fn csv_quotes_comments_and_delimiters() {
         let mut c = csv_in();
@@ -541,6 +606,14 @@ mod tests {
         c.record_delimiter = "|".into();
         c.field_delimiter = "\t".into();
         assert_eq!(csv_records("a\tb|c\td|", &c).expect("csv").len(), 2);
+        let mut c = csv_in();
+        c.field_delimiter = "¦".into();
+        c.quote = Some('«');
+        c.escape = Some('«');
+        assert_eq!(
+            csv_records("é¦«x¦««y«\n", &c).expect("csv"),
+            vec![vec!["é".to_owned(), "x¦«y".into()]]
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::io::Read;
 
 use serde_json::Value;
 
-use eval::{from_rows, Output, Plan, Scope};
+use eval::{from_rows, Output, Plan, Scope, Val};
 use formats::{CsvIn, CsvOut, FileHeaderInfo, OutFormat};
 
 /// An S3 Select error: AWS's code (HTTP 400) and message.
@@ -255,19 +255,8 @@ fn decompress(raw: &[u8], c: Compression) -> Result<Vec<u8>, SelectError> {
 /// Runs `req` over an object's stored bytes.
 pub fn run(req: &Request, raw: &[u8]) -> Result<Selected, SelectError> {
     let bytes = decompress(raw, req.compression)?;
-    let (records, positional) = match &req.input {
-        InFormat::Csv(c) => {
-            let text = std::str::from_utf8(&bytes).map_err(|_| {
-                SelectError::new(
-                    "InvalidTextEncoding",
-                    "Invalid encoding type. Only UTF-8 encoding is supported.",
-                )
-            })?;
-            (formats::csv_values(text, c)?, true)
-        }
-        InFormat::Json => (formats::json_values(&bytes)?, false),
-    };
     let q = &req.query;
+    let positional = matches!(req.input, InFormat::Csv(_));
     let scope = Scope { alias: q.alias.as_deref(), positional };
     let mut plan = Plan::new(q, scope)?;
     let mut chunks = Vec::new();
@@ -279,17 +268,43 @@ pub fn run(req: &Request, raw: &[u8]) -> Result<Selected, SelectError> {
             chunks.push(std::mem::take(buf).into_bytes());
         }
     };
-    'records: for record in records {
+    // Feeds one record; false once the LIMIT is reached.
+    let mut feed = |record: Val, buf: &mut String, chunks: &mut Vec<Vec<u8>>| {
         for row in from_rows(record, &q.from, positional)? {
             match plan.row(&row, scope)? {
                 Output::Record(v) => {
-                    formats::write_record(&v, &req.output, &mut buf);
+                    formats::write_record(&v, &req.output, buf);
                     if buf.len() >= CHUNK {
-                        emit(&mut buf, &mut chunks);
+                        emit(buf, chunks);
                     }
                 }
                 Output::Skip => {}
-                Output::Done => break 'records,
+                Output::Done => return Ok::<bool, SelectError>(false),
+            }
+        }
+        Ok(true)
+    };
+    match &req.input {
+        InFormat::Csv(c) => {
+            let text = std::str::from_utf8(&bytes).map_err(|_| {
+                SelectError::new(
+                    "InvalidTextEncoding",
+                    "Invalid encoding type. Only UTF-8 encoding is supported.",
+                )
+            })?;
+            let mut reader = formats::CsvReader::new(text, c)?;
+            while let Some(record) = reader.next_record()? {
+                if !feed(record, &mut buf, &mut chunks)? {
+                    break;
+                }
+            }
+        }
+        InFormat::Json => {
+            let mut reader = formats::JsonReader::new(&bytes);
+            while let Some(record) = reader.next_record()? {
+                if !feed(record, &mut buf, &mut chunks)? {
+                    break;
+                }
             }
         }
     }
