@@ -164,7 +164,7 @@ struct AggState {
     best: Option<Val>,
 }
 
-/// What a row becomes: the output record (`None` when filtered out).
+/// What a row becomes: an output record, nothing (filtered out, or only aggregated), or the end.
 pub enum Output {
     Record(Val),
     Skip,
