@@ -39,6 +39,7 @@
 mod classify;
 mod ec2;
 mod error;
+pub mod eventstream;
 mod form;
 mod json;
 pub mod model;

@@ -455,6 +455,8 @@ pub struct ShapeRef {
     #[serde(default)]
     pub eventpayload: bool,
     #[serde(default)]
+    pub eventheader: bool,
+    #[serde(default)]
     pub jsonvalue: bool,
     /// Query protocol: the `<OperationResult>` element wrapping an output.
     #[serde(default)]

@@ -88,6 +88,8 @@ pub const ACTIONS: &[(&str, &str, Target)] = &[
     ("PutObject", "s3:PutObject", Target::Object),
     ("GetObject", "s3:GetObject", Target::Object),
     ("HeadObject", "s3:GetObject", Target::Object),
+    // S3 Select reads the object: s3:GetObject (S3 API reference, SelectObjectContent).
+    ("SelectObjectContent", "s3:GetObject", Target::Object),
     ("DeleteObject", "s3:DeleteObject", Target::Object),
     ("DeleteObjects", "s3:DeleteObject", Target::Object),
     ("CopyObject", "s3:PutObject", Target::Object),
@@ -283,6 +285,8 @@ mod tests {
             ("HeadBucket", "s3:ListBucket", Target::Bucket),
             ("ListObjectsV2", "s3:ListBucket", Target::Bucket),
             ("HeadObject", "s3:GetObject", Target::Object),
+            // S3 Select reads the object: s3:GetObject (S3 API reference, SelectObjectContent).
+            ("SelectObjectContent", "s3:GetObject", Target::Object),
             ("CopyObject", "s3:PutObject", Target::Object),
             ("UploadPart", "s3:PutObject", Target::Object),
             ("CompleteMultipartUpload", "s3:PutObject", Target::Object),
@@ -300,7 +304,7 @@ mod tests {
             action_of("DeleteBucketLifecycle"),
             Some(("s3:PutLifecycleConfiguration", Target::Bucket))
         );
-        assert_eq!(action_of("SelectObjectContent"), None);
+        assert_eq!(action_of("PutBucketAnalyticsConfiguration"), None);
         let v = json!({"VersionId": "null"});
         let r = request_for("GetObject", &v, "b", Some("k"), "1").unwrap();
         assert_eq!(r.action, "s3:GetObjectVersion");

@@ -21,6 +21,7 @@ pub mod checksum;
 mod error;
 pub mod model;
 mod ops;
+mod select;
 
 use std::sync::{Arc, Mutex};
 
@@ -102,7 +103,7 @@ impl Streams {
 pub const PAYLOAD_OPERATIONS: &[&str] = &["PutObject", "UploadPart"];
 
 pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    use ops::{acl, buckets, config, multipart, objects, versions};
+    use ops::{acl, buckets, config, multipart, objects, select, versions};
     match call.operation {
         "ListBuckets" => buckets::list_buckets(services, call),
         "CreateBucket" => buckets::create_bucket(services, call),
@@ -187,6 +188,7 @@ pub(crate) fn dispatch(services: &Services, call: &Call<'_>) -> Result<Value, Se
         "ListObjectsV2" => objects::list_objects_v2(services, call),
         "PutObject" => objects::put_object(services, call),
         "GetObject" => objects::get_object(services, call),
+        "SelectObjectContent" => select::select_object_content(services, call),
         "HeadObject" => objects::head_object(services, call),
         "DeleteObject" => objects::delete_object(services, call),
         "DeleteObjects" => objects::delete_objects(services, call),

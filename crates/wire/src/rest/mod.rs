@@ -619,6 +619,13 @@ pub(crate) fn encode_output(
         let ps = pr.and_then(|r| shape_of(svc, r));
         if let (Some(pr), Some(ps), Some(v)) = (pr, ps, obj.get(payload).filter(|v| !v.is_null())) {
             match ps.type_ {
+                ShapeType::Structure if ps.eventstream => {
+                    body = encode_event_stream(svc, ps, v);
+                    headers.push((
+                        "Content-Type".to_owned(),
+                        "application/vnd.amazon.eventstream".to_owned(),
+                    ));
+                }
                 ShapeType::String => {
                     if let Some(t) = value::scalar_text(v) {
                         body = t.into_bytes();
@@ -667,6 +674,62 @@ pub(crate) fn encode_output(
         status = code;
     }
     HttpResponse { status, headers, body }
+}
+
+/// An event stream payload: `v` is a list of events, each an object with one member, the
+/// event's name in the stream shape `stream` (`{"Records": {"Payload": "<base64>"}}`). The
+/// event's `eventpayload` member is the message payload (a blob as is, a structure as an XML
+/// document named after its shape); `eventheader` members become string headers (S3's events
+/// have none). An event that is not in the stream shape, or cannot be framed, is left out.
+fn encode_event_stream(svc: &ServiceModel, stream: &Shape, v: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    for event in v.as_array().map(Vec::as_slice).unwrap_or_default() {
+        let Some((name, fields)) = event.as_object().and_then(|m| m.iter().next()) else {
+            continue;
+        };
+        let Some(es) = stream.member_ref(name).and_then(|r| shape_of(svc, r)) else { continue };
+        let mut headers: Vec<(String, String)> = vec![
+            (":message-type".to_owned(), "event".to_owned()),
+            (":event-type".to_owned(), name.clone()),
+        ];
+        let mut payload = Vec::new();
+        for (member, r) in es.members.iter() {
+            let (Some(ms), Some(mv)) = (shape_of(svc, r), fields.get(member)) else { continue };
+            if r.eventpayload {
+                match ms.type_ {
+                    ShapeType::Blob => {
+                        payload = mv
+                            .as_str()
+                            .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+                            .unwrap_or_default();
+                        headers.push((
+                            ":content-type".to_owned(),
+                            "application/octet-stream".to_owned(),
+                        ));
+                    }
+                    ShapeType::String => {
+                        payload = value::scalar_text(mv).unwrap_or_default().into_bytes();
+                        headers.push((":content-type".to_owned(), "text/plain".to_owned()));
+                    }
+                    _ => {
+                        let root = r.shape.as_str();
+                        payload = rest_xml::encode_document(svc, root, r, ms, mv, None);
+                        headers.push((":content-type".to_owned(), "text/xml".to_owned()));
+                    }
+                }
+            } else if r.eventheader {
+                if let Some(t) = value::scalar_text(mv) {
+                    headers.push(((*member).to_owned(), t));
+                }
+            }
+        }
+        let refs: Vec<(&str, &str)> =
+            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        if let Ok(m) = crate::eventstream::encode_message(&refs, &payload) {
+            out.extend_from_slice(&m);
+        }
+    }
+    out
 }
 
 fn request_id_headers(kind: BodyKind, request_id: &str) -> Vec<(String, String)> {

@@ -558,3 +558,70 @@ fn every_rest_operation_routes_to_itself() {
         assert!(checked > 70, "{id}: {checked}");
     }
 }
+
+/// One event-stream message: its string headers and payload.
+type Message = (Vec<(String, String)>, Vec<u8>);
+
+/// Splits an event stream into messages, checking both CRCs of each.
+fn messages(mut body: &[u8]) -> Vec<Message> {
+    let be = |b: &[u8]| u32::from_be_bytes(b.try_into().unwrap()) as usize;
+    let mut out = Vec::new();
+    while !body.is_empty() {
+        let (total, head) = (be(&body[0..4]), be(&body[4..8]));
+        assert_eq!(be(&body[8..12]) as u32, crc32fast::hash(&body[..8]));
+        assert_eq!(be(&body[total - 4..total]) as u32, crc32fast::hash(&body[..total - 4]));
+        let mut h = &body[12..12 + head];
+        let mut headers = Vec::new();
+        while !h.is_empty() {
+            let n = h[0] as usize;
+            let name = String::from_utf8(h[1..1 + n].to_vec()).unwrap();
+            assert_eq!(h[1 + n], 7, "string header");
+            let len = u16::from_be_bytes([h[2 + n], h[3 + n]]) as usize;
+            headers.push((name, String::from_utf8(h[4 + n..4 + n + len].to_vec()).unwrap()));
+            h = &h[4 + n + len..];
+        }
+        out.push((headers, body[12 + head..total - 4].to_vec()));
+        body = &body[total..];
+    }
+    out
+}
+
+#[test]
+fn s3_select_output_is_an_event_stream() {
+    let out = json!({"Payload": [
+        {"Records": {"Payload": "YSxiCg=="}},
+        {"Stats": {"Details": {"BytesScanned": 36, "BytesProcessed": 36, "BytesReturned": 4}}},
+        {"End": {}},
+    ]});
+    let resp = encode("s3", "SelectObjectContent", &out);
+    assert_eq!(resp.status, 200);
+    assert!(resp
+        .headers
+        .contains(&("Content-Type".to_owned(), "application/vnd.amazon.eventstream".to_owned())));
+    let m = messages(&resp.body);
+    let h = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    assert_eq!(m.len(), 3);
+    assert_eq!(
+        m[0],
+        (
+            h(&[
+                (":message-type", "event"),
+                (":event-type", "Records"),
+                (":content-type", "application/octet-stream")
+            ]),
+            b"a,b\n".to_vec()
+        )
+    );
+    assert_eq!(
+        m[1].0,
+        h(&[(":message-type", "event"), (":event-type", "Stats"), (":content-type", "text/xml")])
+    );
+    let stats = String::from_utf8(m[1].1.clone()).unwrap();
+    assert!(
+        stats.ends_with("<Stats><BytesScanned>36</BytesScanned><BytesProcessed>36</BytesProcessed><BytesReturned>4</BytesReturned></Stats>"),
+        "{stats}"
+    );
+    assert_eq!(m[2], (h(&[(":message-type", "event"), (":event-type", "End")]), Vec::new()));
+}

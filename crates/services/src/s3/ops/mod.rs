@@ -6,5 +6,6 @@ pub mod config;
 pub mod multipart;
 pub mod objects;
 pub mod public;
+pub mod select;
 pub mod sse;
 pub mod versions;
