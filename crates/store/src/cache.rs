@@ -171,7 +171,7 @@ impl WriteTx for TrackedWrite<'_> {
         self.tx.append_event(account, event_json)
     }
 
-    fn append_events(&mut self, events: &[(String, String)]) -> Result<(), StoreError> {
+    fn append_events(&mut self, events: &[(&str, &str)]) -> Result<(), StoreError> {
         self.tx.append_events(events)
     }
 

@@ -150,11 +150,12 @@ pub trait WriteTx: ReadTx {
     /// Appends an audit event for `account` in this transaction and returns its sequence number.
     fn append_event(&mut self, account: &str, event_json: &str) -> Result<u64, StoreError>;
 
-    /// Appends many events (account, body) in order, as [`WriteTx::append_event`] one by one
-    /// would, without reporting their sequence numbers. Backends may write them in fewer
-    /// statements.
-    fn append_events(&mut self, events: &[(String, String)]) -> Result<(), StoreError> {
-        for (account, body) in events {
+    /// Appends many events (account, body) without reporting their sequence numbers: each
+    /// account's events keep their order, and `events.len()` numbers are used in all, larger
+    /// than every number before. Backends may store them in fewer rows (SQLite writes one
+    /// page row per account).
+    fn append_events(&mut self, events: &[(&str, &str)]) -> Result<(), StoreError> {
+        for &(account, body) in events {
             self.append_event(account, body)?;
         }
         Ok(())

@@ -32,11 +32,12 @@ const APPLICATION_ID: i64 = 0x7861_6374;
 
 /// Numbered schema migrations, applied in order at open inside one transaction. Never edit a
 /// released entry: append a new one.
-const MIGRATIONS: &[(u32, &str)] = &[(
-    1,
-    // A rowid table with a unique (tbl, key) index rather than WITHOUT ROWID: records such as
-    // roles with inline policies run to kilobytes, which WITHOUT ROWID stores poorly.
-    "CREATE TABLE records (
+const MIGRATIONS: &[(u32, &str)] = &[
+    (
+        1,
+        // A rowid table with a unique (tbl, key) index rather than WITHOUT ROWID: records such as
+        // roles with inline policies run to kilobytes, which WITHOUT ROWID stores poorly.
+        "CREATE TABLE records (
          id INTEGER PRIMARY KEY,
          tbl TEXT NOT NULL,
          key TEXT NOT NULL,
@@ -50,18 +51,108 @@ const MIGRATIONS: &[(u32, &str)] = &[(
          body TEXT NOT NULL
      );
      CREATE INDEX events_by_account ON events (account, seq);",
-)];
+    ),
+    (
+        2,
+        // Event pages: a row holds `n` consecutive events of one account, `seq` being the last
+        // one's number (so AUTOINCREMENT's high-water mark covers every number a page used).
+        // A row with n = 1 is one event with its JSON as TEXT, as every version-1 row is; a
+        // page (n > 1) is a BLOB of length-prefixed bodies (see `encode_page`).
+        "ALTER TABLE events ADD COLUMN n INTEGER NOT NULL DEFAULT 1;",
+    ),
+];
 
-/// Rows per multi-row event INSERT (see `append_events`).
-const EVENTS_PER_INSERT: usize = 32;
+/// Events per page row at most (see migration 2). Batches of the CloudTrail writer go in pages,
+/// so a batch costs one row per account rather than one per event; the cap bounds what a
+/// reader loads to return one event of a page.
+const PAGE_MAX: usize = 256;
 
-/// `INSERT INTO events (account, body) VALUES (?, ?), ...` for [`EVENTS_PER_INSERT`] rows.
-fn multi_insert_sql() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| {
-        let rows = vec!["(?, ?)"; EVENTS_PER_INSERT].join(", ");
-        format!("INSERT INTO events (account, body) VALUES {rows}")
-    })
+/// A page's body: each event as its length (u32, little-endian) and its UTF-8 bytes.
+fn encode_page(bodies: &[&str]) -> Result<Vec<u8>, StoreError> {
+    let mut out = Vec::with_capacity(bodies.iter().map(|b| b.len() + 4).sum());
+    for body in bodies {
+        let len = u32::try_from(body.len()).map_err(|_| StoreError::Database {
+            op: "append events",
+            message: "an event body is larger than 4 GiB".to_owned(),
+        })?;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(body.as_bytes());
+    }
+    Ok(out)
+}
+
+/// The bodies of a page written by [`encode_page`].
+fn decode_page(mut bytes: &[u8]) -> Result<Vec<String>, StoreError> {
+    let corrupt = |message: &str| StoreError::Corrupt {
+        op: "read an event page",
+        message: message.to_owned(),
+    };
+    let mut bodies = Vec::new();
+    while !bytes.is_empty() {
+        let (len, rest) =
+            bytes.split_first_chunk::<4>().ok_or_else(|| corrupt("a truncated length"))?;
+        let len =
+            usize::try_from(u32::from_le_bytes(*len)).map_err(|_| corrupt("a length overflows"))?;
+        let (body, rest) = rest.split_at_checked(len).ok_or_else(|| corrupt("a truncated body"))?;
+        let body = std::str::from_utf8(body).map_err(|_| corrupt("a body is not UTF-8"))?;
+        bodies.push(body.to_owned());
+        bytes = rest;
+    }
+    Ok(bodies)
+}
+
+/// One row of the events table: `n` events ending at `last`.
+struct EventRow {
+    last: u64,
+    n: u64,
+    body: RowBody,
+}
+
+enum RowBody {
+    One(String),
+    Page(Vec<u8>),
+}
+
+impl EventRow {
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+        use rusqlite::types::ValueRef;
+        let last: i64 = row.get(0)?;
+        let n: i64 = row.get(1)?;
+        let body = match row.get_ref(2)? {
+            ValueRef::Blob(b) => RowBody::Page(b.to_vec()),
+            other => RowBody::One(other.as_str()?.to_owned()),
+        };
+        Ok(EventRow {
+            last: u64::try_from(last).unwrap_or_default(),
+            n: u64::try_from(n).unwrap_or(1).max(1),
+            body,
+        })
+    }
+
+    fn first(&self) -> u64 {
+        self.last.saturating_sub(self.n - 1)
+    }
+
+    /// The row's events as (seq, body), oldest first.
+    fn events(self) -> Result<Vec<(u64, String)>, StoreError> {
+        let first = self.first();
+        let bodies = match self.body {
+            RowBody::One(body) => vec![body],
+            RowBody::Page(bytes) => decode_page(&bytes)?,
+        };
+        if bodies.len() as u64 != self.n {
+            return Err(StoreError::Corrupt {
+                op: "read an event page",
+                message: format!(
+                    "the page ending at {} holds {} events, not {}",
+                    self.last,
+                    bodies.len(),
+                    self.n
+                ),
+            });
+        }
+        Ok((first..).zip(bodies).collect())
+    }
 }
 
 /// The SQLite store. Most callers hold it as `Arc<dyn Store>` from [`crate::open_sqlite`].
@@ -344,20 +435,43 @@ impl WriteTx for SqliteWrite<'_> {
         })
     }
 
-    fn append_events(&mut self, events: &[(String, String)]) -> Result<(), StoreError> {
-        // Full chunks go through one cached multi-row INSERT each (one statement's overhead per
-        // EVENTS_PER_INSERT rows); the rest one by one. Rows keep their order, so sequence
-        // numbers follow it as with single appends.
-        let mut chunks = events.chunks_exact(EVENTS_PER_INSERT);
-        for chunk in chunks.by_ref() {
-            let mut stmt =
-                self.conn.prepare_cached(multi_insert_sql()).map_err(db_err("append events"))?;
-            let values = chunk.iter().flat_map(|(a, b)| [a as &dyn rusqlite::ToSql, b]);
-            let params: Vec<&dyn rusqlite::ToSql> = values.collect();
-            stmt.execute(params.as_slice()).map_err(db_err("append events"))?;
+    fn append_events(&mut self, events: &[(&str, &str)]) -> Result<(), StoreError> {
+        // One page row per account (per PAGE_MAX events), numbered from AUTOINCREMENT's
+        // high-water mark: each account's events keep their order and take consecutive numbers.
+        let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+        for &(account, body) in events {
+            match groups.iter_mut().find(|(a, _)| *a == account) {
+                Some((_, bodies)) => bodies.push(body),
+                None => groups.push((account, vec![body])),
+            }
         }
-        for (account, body) in chunks.remainder() {
-            self.append_event(account, body)?;
+        if groups.is_empty() {
+            return Ok(());
+        }
+        let high: i64 = self
+            .conn
+            .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)).optional())
+            .map_err(db_err("append events"))?
+            .unwrap_or(0);
+        let mut next = high;
+        let mut stmt = self
+            .conn
+            .prepare_cached("INSERT INTO events (seq, account, body, n) VALUES (?1, ?2, ?3, ?4)")
+            .map_err(db_err("append events"))?;
+        for (account, bodies) in &groups {
+            for page in bodies.chunks(PAGE_MAX) {
+                let n = i64::try_from(page.len()).unwrap_or(i64::MAX);
+                next = next.checked_add(n).ok_or(StoreError::Corrupt {
+                    op: "append events",
+                    message: "event sequence numbers are exhausted".to_owned(),
+                })?;
+                match page {
+                    [one] => stmt.execute(params![next, account, one, 1]),
+                    _ => stmt.execute(params![next, account, encode_page(page)?, n]),
+                }
+                .map_err(db_err("append events"))?;
+            }
         }
         Ok(())
     }
@@ -368,25 +482,53 @@ impl WriteTx for SqliteWrite<'_> {
         seq: u64,
         event_json: &str,
     ) -> Result<bool, StoreError> {
-        let Ok(seq) = i64::try_from(seq) else {
+        let Ok(target) = i64::try_from(seq) else {
             return Ok(false);
         };
-        let changed = self
+        // The row holding `seq` is the account's first row ending at or after it.
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, n, body FROM events WHERE account = ?1 AND seq >= ?2 ORDER BY seq LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row(params![account, target], EventRow::from_row).optional())
+            .map_err(db_err("replace an event"))?;
+        let Some(row) = row.filter(|r| r.first() <= seq) else {
+            return Ok(false);
+        };
+        let last = i64::try_from(row.last).unwrap_or(i64::MAX);
+        let mut update = self
             .conn
             .prepare_cached("UPDATE events SET body = ?3 WHERE seq = ?1 AND account = ?2")
-            .and_then(|mut s| s.execute(params![seq, account, event_json]))
             .map_err(db_err("replace an event"))?;
-        Ok(changed > 0)
+        if row.n == 1 {
+            update.execute(params![last, account, event_json])
+        } else {
+            let mut events = row.events()?;
+            for (s, body) in &mut events {
+                if *s == seq {
+                    *body = event_json.to_owned();
+                }
+            }
+            let bodies: Vec<&str> = events.iter().map(|(_, b)| b.as_str()).collect();
+            update.execute(params![last, account, encode_page(&bodies)?])
+        }
+        .map_err(db_err("replace an event"))?;
+        Ok(true)
     }
 
     fn clear_events(&mut self) -> Result<u64, StoreError> {
         // AUTOINCREMENT keeps its high-water mark in sqlite_sequence: numbers are not reused.
-        let deleted = self
+        let events: i64 = self
             .conn
+            .prepare_cached("SELECT coalesce(sum(n), 0) FROM events")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(db_err("clear events"))?;
+        self.conn
             .prepare_cached("DELETE FROM events")
             .and_then(|mut s| s.execute([]))
             .map_err(db_err("clear events"))?;
-        Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
+        Ok(u64::try_from(events).unwrap_or_default())
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
@@ -527,19 +669,28 @@ fn query_events(
     after_seq: Option<u64>,
     limit: usize,
 ) -> Result<Vec<Event>, StoreError> {
-    // Sequence numbers start at 1, so "after 0" is "from the start".
-    let after = after_seq.map_or(0, |s| i64::try_from(s).unwrap_or(i64::MAX));
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    conn.prepare_cached(
-        "SELECT seq, body FROM events WHERE account = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-    )
-    .and_then(|mut s| {
-        s.query_map(params![account, after, limit], |row| {
-            Ok(Event { seq: row.get(0)?, account: account.to_owned(), body: row.get(1)? })
-        })?
-        .collect()
-    })
-    .map_err(db_err("read events"))
+    // Sequence numbers start at 1, so "after 0" is "from the start". Every row ending after
+    // `after` holds at least one wanted event, so `limit` rows are enough.
+    let after = after_seq.unwrap_or(0);
+    let after_sql = i64::try_from(after).unwrap_or(i64::MAX);
+    let rows: Vec<EventRow> = conn
+        .prepare_cached(
+            "SELECT seq, n, body FROM events WHERE account = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )
+        .and_then(|mut s| {
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            s.query_map(params![account, after_sql, limit], EventRow::from_row)?.collect()
+        })
+        .map_err(db_err("read events"))?;
+    let mut out = Vec::new();
+    for row in rows {
+        for (seq, body) in EventRow::events(row)? {
+            if seq > after && out.len() < limit {
+                out.push(Event { seq, account: account.to_owned(), body });
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn query_events_newest_first(
@@ -548,19 +699,37 @@ fn query_events_newest_first(
     before_seq: Option<u64>,
     limit: usize,
 ) -> Result<Vec<Event>, StoreError> {
-    // The (account, seq) index read backwards.
-    let before = before_seq.map_or(i64::MAX, |s| i64::try_from(s).unwrap_or(i64::MAX));
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    conn.prepare_cached(
-        "SELECT seq, body FROM events WHERE account = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
-    )
-    .and_then(|mut s| {
-        s.query_map(params![account, before, limit], |row| {
-            Ok(Event { seq: row.get(0)?, account: account.to_owned(), body: row.get(1)? })
-        })?
-        .collect()
-    })
-    .map_err(db_err("read events"))
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let before = before_seq.unwrap_or(u64::MAX);
+    // The (account, seq) index read backwards from the one row that can straddle `before`
+    // (a page ends at most PAGE_MAX - 1 numbers after its first event).
+    let bound = i64::try_from(before.saturating_add(PAGE_MAX as u64)).unwrap_or(i64::MAX);
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT seq, n, body FROM events WHERE account = ?1 AND seq < ?2 ORDER BY seq DESC",
+        )
+        .map_err(db_err("read events"))?;
+    let rows = stmt
+        .query_map(params![account, bound], EventRow::from_row)
+        .map_err(db_err("read events"))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let row = row.map_err(db_err("read events"))?;
+        if row.first() >= before {
+            continue;
+        }
+        for (seq, body) in row.events()?.into_iter().rev() {
+            if seq < before {
+                out.push(Event { seq, account: account.to_owned(), body });
+                if out.len() == limit {
+                    return Ok(out);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The least string greater than every string starting with `prefix`, or `None` when no string
@@ -665,6 +834,77 @@ mod tests {
         }
         assert!(matches!(r.scan("t", "", None, 10), Err(StoreError::Corrupt { .. })));
         drop(r);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_batch_is_one_page_row_per_account_and_a_broken_page_is_corrupt() {
+        let dir = std::env::temp_dir().join(format!("xacct-store-pages-{}", std::process::id()));
+        let store = SqliteStore::open(&dir).unwrap();
+        let bodies: Vec<String> = (0..300).map(|i| format!(r#"{{"i":{i}}}"#)).collect();
+        let mut events: Vec<(&str, &str)> = bodies.iter().map(|b| ("a", b.as_str())).collect();
+        events.push(("b", "{}"));
+        let mut tx = store.write().unwrap();
+        tx.append_events(&events).unwrap();
+        tx.commit().unwrap();
+        let rows: Vec<(String, i64)> = {
+            let conn = store.writer.lock().unwrap();
+            let mut s = conn.prepare("SELECT account, n FROM events ORDER BY seq").unwrap();
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(rows, [("a".to_owned(), 256), ("a".to_owned(), 44), ("b".to_owned(), 1)]);
+        let got = store.read().unwrap().events("a", None, 1000).unwrap();
+        assert_eq!(got.iter().map(|e| e.body.as_str()).collect::<Vec<_>>(), bodies);
+
+        store
+            .writer
+            .lock()
+            .unwrap()
+            .execute_batch("UPDATE events SET body = x'0500000041' WHERE n = 44")
+            .unwrap();
+        let err = store.read().unwrap().events("a", None, 1000).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { op: "read an event page", .. }), "{err:?}");
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_version_1_database_keeps_its_events_and_numbers() {
+        let dir = std::env::temp_dir().join(format!("xacct-store-v1-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        {
+            let conn = Connection::open(dir.join(DB_FILE_NAME)).unwrap();
+            let (_, v1) = MIGRATIONS.first().unwrap();
+            conn.execute_batch(&format!(
+                "PRAGMA application_id = {APPLICATION_ID};
+                 CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+                 INSERT INTO schema_migrations VALUES (1, 'then');
+                 {v1}
+                 INSERT INTO events (account, body) VALUES ('a', '{{\"old\":1}}'), ('a', '{{\"old\":2}}');"
+            ))
+            .unwrap();
+        }
+        let store = SqliteStore::open(&dir).unwrap();
+        let mut tx = store.write().unwrap();
+        tx.append_events(&[("a", r#"{"new":1}"#), ("a", r#"{"new":2}"#)]).unwrap();
+        assert!(tx.replace_event("a", 1, r#"{"old":"one"}"#).unwrap());
+        tx.commit().unwrap();
+        let got: Vec<(u64, String)> = store
+            .read()
+            .unwrap()
+            .events_newest_first("a", None, 10)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.seq, e.body))
+            .collect();
+        let want = [
+            (4, r#"{"new":2}"#),
+            (3, r#"{"new":1}"#),
+            (2, r#"{"old":2}"#),
+            (1, r#"{"old":"one"}"#),
+        ];
+        assert_eq!(got, want.map(|(s, b)| (s, b.to_owned())));
         drop(store);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -35,6 +35,8 @@ conformance_tests!(
     read_snapshot_isolation,
     versioned_records_round_trip,
     events_append_and_order,
+    events_append_many_in_order,
+    events_many_read_back_one_by_one,
     events_roll_back_with_their_transaction,
     events_newest_first_pages_backwards,
     events_replace_and_clear,

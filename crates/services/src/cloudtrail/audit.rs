@@ -219,7 +219,7 @@ impl WriteTx for AuditedWrite<'_> {
         self.inner.append_event(account, event_json)
     }
 
-    fn append_events(&mut self, events: &[(String, String)]) -> Result<(), StoreError> {
+    fn append_events(&mut self, events: &[(&str, &str)]) -> Result<(), StoreError> {
         self.inner.append_events(events)
     }
 
@@ -389,9 +389,14 @@ fn write_batch(store: &dyn Store, batch: &[Job]) -> Result<(), StoreError> {
         return Ok(());
     }
     let mut tx = store.write()?;
+    // The batch's new events in one call (the store pages them per account); amendments
+    // complete events of earlier transactions, so their order against the appends is free.
+    let mut appends: Vec<(&str, &str)> = Vec::new();
     for job in batch {
         match job {
-            Job::Append(events) => tx.append_events(events)?,
+            Job::Append(events) => {
+                appends.extend(events.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+            }
             Job::Amend(events) => {
                 for (account, seq, body) in events {
                     tx.replace_event(account, *seq, body)?;
@@ -400,6 +405,7 @@ fn write_batch(store: &dyn Store, batch: &[Job]) -> Result<(), StoreError> {
             Job::Flush(_) => {}
         }
     }
+    tx.append_events(&appends)?;
     tx.commit()
 }
 
