@@ -504,10 +504,10 @@ fn bucket_encryption_and_endpoint_attributes() {
             props["BucketEncryption"] = e;
         }
         json!({"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": props}},
-            "Outputs": {
-                "Web": {"Value": {"Fn::GetAtt": ["B", "WebsiteURL"]}},
-                "Dual": {"Value": {"Fn::GetAtt": ["B", "DualStackDomainName"]}}
-            }})
+        "Outputs": {
+            "Web": {"Value": {"Fn::GetAtt": ["B", "WebsiteURL"]}},
+            "Dual": {"Value": {"Fn::GetAtt": ["B", "DualStackDomainName"]}}
+        }})
         .to_string()
     };
     call(
@@ -532,8 +532,8 @@ fn bucket_encryption_and_endpoint_attributes() {
     // us-east-1 is one of the regions whose website endpoint has a dash.
     assert_eq!(out("Web"), "http://site-bucket.s3-website-us-east-1.amazonaws.com");
     assert_eq!(out("Dual"), "site-bucket.s3.dualstack.us-east-1.amazonaws.com");
-    let got = call(&s, &root, "s3", "GetBucketEncryption", json!({"Bucket": "site-bucket"}))
-        .unwrap();
+    let got =
+        call(&s, &root, "s3", "GetBucketEncryption", json!({"Bucket": "site-bucket"})).unwrap();
     let rule = &got["ServerSideEncryptionConfiguration"]["Rules"][0];
     assert_eq!(rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"], "AES256");
     assert_eq!(rule["BucketKeyEnabled"], true);
@@ -546,8 +546,8 @@ fn bucket_encryption_and_endpoint_attributes() {
         json!({"StackName": "site", "TemplateBody": template(None)}),
     )
     .unwrap();
-    let got = call(&s, &root, "s3", "GetBucketEncryption", json!({"Bucket": "site-bucket"}))
-        .unwrap();
+    let got =
+        call(&s, &root, "s3", "GetBucketEncryption", json!({"Bucket": "site-bucket"})).unwrap();
     let rule = &got["ServerSideEncryptionConfiguration"]["Rules"][0];
     assert_eq!(rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"], "AES256");
     assert_ne!(rule["BucketKeyEnabled"], true);
@@ -559,7 +559,10 @@ fn website_endpoints_follow_the_regions_form() {
         super::provider::website_endpoint("eu-central-1"),
         "s3-website.eu-central-1.amazonaws.com"
     );
-    assert_eq!(super::provider::website_endpoint("us-west-2"), "s3-website-us-west-2.amazonaws.com");
+    assert_eq!(
+        super::provider::website_endpoint("us-west-2"),
+        "s3-website-us-west-2.amazonaws.com"
+    );
 }
 
 #[test]

@@ -422,8 +422,12 @@ fn multipart_etag_segments_and_cleanup() {
     assert_eq!(again, done);
     assert_eq!(w.blob_files(), 2);
     let e = w
-        .s3(&prod(), "CompleteMultipartUpload", json!({"Bucket": "productionapp", "Key": "other", "UploadId": id,
-            "MultipartUpload": {"Parts": [{"PartNumber": 1, "ETag": e1["ETag"]}]}}))
+        .s3(
+            &prod(),
+            "CompleteMultipartUpload",
+            json!({"Bucket": "productionapp", "Key": "other", "UploadId": id,
+            "MultipartUpload": {"Parts": [{"PartNumber": 1, "ETag": e1["ETag"]}]}}),
+        )
         .unwrap_err();
     assert_eq!(e.code, "NoSuchUpload");
     // Once the key holds another object, the upload is gone for good.

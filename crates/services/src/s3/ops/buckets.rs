@@ -84,12 +84,7 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
             r
         }
     };
-    check_namespace(
-        input_str(call.input, "BucketNamespace"),
-        name,
-        &call.caller.account,
-        &region,
-    )?;
+    check_namespace(input_str(call.input, "BucketNamespace"), name, &call.caller.account, &region)?;
     let mut tags = Vec::new();
     if let Some(list) = config.and_then(|c| c.get("Tags")).and_then(Value::as_array) {
         tags = parse_bucket_tags(list)?;

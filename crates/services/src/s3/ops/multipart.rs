@@ -484,7 +484,8 @@ fn repeated_completion(
 ) -> Option<Result<Value, ServiceError>> {
     let run = || -> Result<Option<Value>, ServiceError> {
         let tx = services.store().read()?;
-        let Some(done) = model::COMPLETED_UPLOADS.get(&*tx, &model::upload_key(bucket, upload_id))?
+        let Some(done) =
+            model::COMPLETED_UPLOADS.get(&*tx, &model::upload_key(bucket, upload_id))?
         else {
             return Ok(None);
         };
