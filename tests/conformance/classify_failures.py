@@ -108,7 +108,7 @@ RULES = [
      r"test_s3_object_attributes.*test_get_attributes_checksum", r"FULL_OBJECT"),
     ("aws", "upload created with SHA256 but completed without the parts' SHA256: S3 refuses with InvalidRequest 'The upload was created using a ... checksum. The complete request must include the checksum for each part. It was missing for part 1 in the request.' (S3's answer quoted in apache/opendal#4580); moto's mock-only test expects success",
      r"test_multipart_upload_checksum_has_composite_suffix", r"InvalidRequest"),
-    ("unverified", "AbortMultipartUpload naming another key than the upload's: xacct answers NoSuchUpload; moto's mock-only test aborts anyway",
+    ("aws", "AbortMultipartUpload naming another key than the upload's: an upload is Bucket + Key + UploadId, and S3 answers 404 NoSuchUpload for a mismatched key (as tested against S3 in exoscale/pithos#45, for UploadPart); moto's mock-only test aborts anyway",
      r"test_s3_multipart::test_list_multiparts$", r"NoSuchUpload"),
     ("aws", "ListBuckets order: S3 lists buckets by name (lexicographic, as its ContinuationToken paging implies and as clients compare against AWS, e.g. bouncestorage/swiftproxy#59); moto's mock-only tests expect creation order (passes or fails with the random uuid names)",
      r"test_s3::test_list_buckets(_with_max_buckets)?$", None),
