@@ -367,6 +367,59 @@ def test_multipart_upload_errors_and_composite_checksum(bucket):
     assert "Uploads" not in c.list_multipart_uploads(Bucket="productionapp")
 
 
+def test_completing_an_upload_again_answers_the_first_completion(bucket):
+    c = bucket
+    uid = c.create_multipart_upload(Bucket="productionapp", Key="again.bin")["UploadId"]
+    p1 = c.upload_part(Bucket="productionapp", Key="again.bin", UploadId=uid, PartNumber=1, Body=b"a" * (5 * 1024 * 1024))
+    p2 = c.upload_part(Bucket="productionapp", Key="again.bin", UploadId=uid, PartNumber=2, Body=b"b")
+    parts = {"Parts": [{"PartNumber": 1, "ETag": p1["ETag"]}, {"PartNumber": 2, "ETag": p2["ETag"]}]}
+    first = c.complete_multipart_upload(Bucket="productionapp", Key="again.bin", UploadId=uid, MultipartUpload=parts)
+    # A retry (even with If-None-Match: *, which the object now fails) answers the same result.
+    again = c.complete_multipart_upload(Bucket="productionapp", Key="again.bin", UploadId=uid, MultipartUpload=parts,
+                                        IfNoneMatch="*")
+    assert again["ETag"] == first["ETag"] and again["Key"] == "again.bin"
+    assert c.head_object(Bucket="productionapp", Key="again.bin")["ContentLength"] == 5 * 1024 * 1024 + 1
+    # Once the key holds another object, the upload is gone.
+    c.put_object(Bucket="productionapp", Key="again.bin", Body=b"new")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.complete_multipart_upload(Bucket="productionapp", Key="again.bin", UploadId=uid, MultipartUpload=parts)
+    assert error_of(e)[:2] == ("NoSuchUpload", 404)
+
+
+def test_copy_sets_the_website_redirect_location_and_head_bucket_is_xml(bucket):
+    c = bucket
+    c.put_object(Bucket="productionapp", Key="src", Body=b"x", WebsiteRedirectLocation="/old.html")
+    c.copy_object(Bucket="productionapp", Key="a", CopySource="productionapp/src",
+                  WebsiteRedirectLocation="http://example.com/")
+    assert c.get_object(Bucket="productionapp", Key="a")["WebsiteRedirectLocation"] == "http://example.com/"
+    # Not copied from the source without the header (CopyObject API reference).
+    c.copy_object(Bucket="productionapp", Key="b", CopySource="productionapp/src")
+    assert "WebsiteRedirectLocation" not in c.head_object(Bucket="productionapp", Key="b")
+    headers = c.head_bucket(Bucket="productionapp")["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["content-type"] == "application/xml"
+
+
+def test_account_regional_namespace_buckets(world):
+    c = s3(world, world.prod, region="us-west-2")
+    name = f"logs-{PROD}-us-west-2-an"
+    out = c.create_bucket(Bucket=name, BucketNamespace="account-regional",
+                          CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    assert out["BucketArn"] == f"arn:aws:s3:::{name}"
+    try:
+        for bad in ["logs-no-suffix", f"logs-{DEV}-us-west-2-an", f"logs-{PROD}-eu-west-1-an"]:
+            with pytest.raises(botocore.exceptions.ClientError) as e:
+                c.create_bucket(Bucket=bad, BucketNamespace="account-regional",
+                                CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+            assert error_of(e)[:2] == ("InvalidNamespaceHeader", 400), bad
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.create_bucket(Bucket=f"other-{PROD}-us-west-2-an", BucketNamespace="global",
+                            CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+        assert error_of(e)[0] == "InvalidNamespaceHeader"
+        c.head_bucket(Bucket=name)
+    finally:
+        c.delete_bucket(Bucket=name)
+
+
 def test_virtual_hosted_style_presigned_get(bucket, world):
     c = bucket
     c.put_object(Bucket="productionapp", Key="hello.txt", Body=b"hi there")

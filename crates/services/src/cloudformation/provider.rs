@@ -5,8 +5,8 @@
 //!
 //! Emulated: `AWS::IAM::Role`, `User`, `Group`, `InstanceProfile`, `Policy`, `ManagedPolicy`,
 //! `AccessKey`, `UserToGroupAddition`, `RolePolicy`, `UserPolicy`, `GroupPolicy`;
-//! `AWS::S3::Bucket` (`BucketName`, `Tags`; `Ref` is the name, `Arn`, `DomainName`,
-//! `RegionalDomainName` attributes) and `AWS::KMS::Key` (`Description`, `KeyPolicy`, `KeyUsage`,
+//! `AWS::S3::Bucket` (`BucketName`, `BucketEncryption`, `Tags`; `Ref` is the name, `Arn`,
+//! `DomainName`, `DualStackDomainName`, `RegionalDomainName`, `WebsiteURL` attributes) and `AWS::KMS::Key` (`Description`, `KeyPolicy`, `KeyUsage`,
 //! `KeySpec`, `EnableKeyRotation`, `PendingWindowInDays`, `Tags`; `Ref` is the key id, `Arn`
 //! and `KeyId` attributes). Any other type fails with "Resource type X is not emulated by
 //! xacct".
@@ -195,8 +195,8 @@ fn spec(resource_type: &str) -> Option<TypeSpec> {
         "AWS::IAM::GroupPolicy" => s(&["GroupName", "PolicyName"], &["PolicyDocument"], &[], None),
         "AWS::S3::Bucket" => s(
             &[],
-            &["BucketName", "Tags"],
-            &["Arn", "DomainName", "RegionalDomainName"],
+            &["BucketEncryption", "BucketName", "Tags"],
+            &["Arn", "DomainName", "DualStackDomainName", "RegionalDomainName", "WebsiteURL"],
             Some(("BucketName", 63)),
         ),
         "AWS::KMS::Key" => s(
@@ -578,13 +578,63 @@ fn kms_tags(tags: &[(String, String)]) -> Value {
     Value::Array(tags.iter().map(|(k, v)| json!({"TagKey": k, "TagValue": v})).collect())
 }
 
-/// The attributes of bucket `name` in `region`.
+/// The attributes of bucket `name` in `region` (AWS::S3::Bucket "Return values" in the
+/// CloudFormation resource reference).
 fn bucket_attributes(name: &str, region: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
         ("Arn".to_owned(), format!("arn:aws:s3:::{name}")),
         ("DomainName".to_owned(), format!("{name}.s3.amazonaws.com")),
+        ("DualStackDomainName".to_owned(), format!("{name}.s3.dualstack.{region}.amazonaws.com")),
         ("RegionalDomainName".to_owned(), format!("{name}.s3.{region}.amazonaws.com")),
+        ("WebsiteURL".to_owned(), format!("http://{name}.{}", website_endpoint(region))),
     ])
+}
+
+/// The S3 website endpoint of `region`: the older regions name it with a dash
+/// (`s3-website-us-east-1.amazonaws.com`), the others with a dot
+/// (`s3-website.eu-central-1.amazonaws.com`) (S3 User Guide, "Website endpoints", and the
+/// S3 endpoints table of the AWS General Reference).
+pub(crate) fn website_endpoint(region: &str) -> String {
+    const DASH: &[&str] = &[
+        "us-east-1",
+        "us-west-1",
+        "us-west-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-northeast-1",
+        "eu-west-1",
+        "sa-east-1",
+        "us-gov-west-1",
+    ];
+    if DASH.contains(&region) {
+        format!("s3-website-{region}.amazonaws.com")
+    } else {
+        format!("s3-website.{region}.amazonaws.com")
+    }
+}
+
+/// `BucketEncryption` as the input of S3's `PutBucketEncryption`: CloudFormation's
+/// `ServerSideEncryptionConfiguration` list of `ServerSideEncryptionByDefault` rules is S3's
+/// `Rules` of `ApplyServerSideEncryptionByDefault` (AWS::S3::Bucket BucketEncryption,
+/// ServerSideEncryptionRule).
+fn bucket_encryption_input(bucket: &str, props: &Value) -> Option<Value> {
+    let rules = props
+        .get("BucketEncryption")?
+        .get("ServerSideEncryptionConfiguration")?
+        .as_array()?
+        .iter()
+        .map(|r| {
+            let mut rule = Map::new();
+            if let Some(d) = r.get("ServerSideEncryptionByDefault") {
+                rule.insert("ApplyServerSideEncryptionByDefault".to_owned(), d.clone());
+            }
+            if let Some(b) = r.get("BucketKeyEnabled") {
+                rule.insert("BucketKeyEnabled".to_owned(), b.clone());
+            }
+            Value::Object(rule)
+        })
+        .collect::<Vec<_>>();
+    Some(json!({"Bucket": bucket, "ServerSideEncryptionConfiguration": {"Rules": rules}}))
 }
 
 /// Creates an `AWS::S3::Bucket`: the name given, or a generated lower-case one (S3 names are
@@ -611,19 +661,23 @@ fn create_bucket(
         );
     }
     svc(inv, "s3", "CreateBucket", input)?;
+    let mut configured = Ok(());
+    if let Some(enc) = bucket_encryption_input(&name, props) {
+        configured = svc(inv, "s3", "PutBucketEncryption", enc).map(|_| ());
+    }
     let t = tags(props);
-    if !t.is_empty() {
-        let tagged = svc(
+    if configured.is_ok() && !t.is_empty() {
+        configured = svc(
             inv,
             "s3",
             "PutBucketTagging",
             json!({"Bucket": name, "Tagging": {"TagSet": s3_tag_set(&t)}}),
-        );
-        if let Err(f) = tagged {
-            let _ =
-                svc_gone_ok(inv, "s3", "DeleteBucket", json!({"Bucket": name}), &["NoSuchBucket"]);
-            return Err(f);
-        }
+        )
+        .map(|_| ());
+    }
+    if let Err(f) = configured {
+        let _ = svc_gone_ok(inv, "s3", "DeleteBucket", json!({"Bucket": name}), &["NoSuchBucket"]);
+        return Err(f);
     }
     Ok(Created { attributes: bucket_attributes(&name, region), physical_id: name })
 }
@@ -1191,6 +1245,12 @@ pub fn update(
             }
         }
         "AWS::S3::Bucket" => {
+            if changed(old, new, "BucketEncryption") {
+                match bucket_encryption_input(id, new) {
+                    Some(enc) => svc(inv, "s3", "PutBucketEncryption", enc)?,
+                    None => svc(inv, "s3", "DeleteBucketEncryption", json!({"Bucket": id}))?,
+                };
+            }
             if changed(old, new, "Tags") {
                 let t = tags(new);
                 if t.is_empty() {

@@ -490,6 +490,82 @@ fn buckets_and_keys_are_created_updated_and_deleted_through_s3_and_kms() {
 }
 
 #[test]
+fn bucket_encryption_and_endpoint_attributes() {
+    let (_dir, s) = services();
+    let root = Caller::root("000000000000", "AKIA");
+    let enc = |alg: &str| {
+        json!({"ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": alg}, "BucketKeyEnabled": true}
+        ]})
+    };
+    let template = |encryption: Option<Value>| {
+        let mut props = json!({"BucketName": "site-bucket"});
+        if let Some(e) = encryption {
+            props["BucketEncryption"] = e;
+        }
+        json!({"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": props}},
+        "Outputs": {
+            "Web": {"Value": {"Fn::GetAtt": ["B", "WebsiteURL"]}},
+            "Dual": {"Value": {"Fn::GetAtt": ["B", "DualStackDomainName"]}}
+        }})
+        .to_string()
+    };
+    call(
+        &s,
+        &root,
+        "cloudformation",
+        "CreateStack",
+        json!({"StackName": "site", "TemplateBody": template(Some(enc("AES256")))}),
+    )
+    .unwrap();
+    let d =
+        call(&s, &root, "cloudformation", "DescribeStacks", json!({"StackName": "site"})).unwrap();
+    let stack = &d["Stacks"][0];
+    assert_eq!(stack["StackStatus"], "CREATE_COMPLETE");
+    let outputs = stack["Outputs"].as_array().unwrap();
+    let out = |k: &str| {
+        outputs.iter().find(|o| o["OutputKey"] == k).unwrap()["OutputValue"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // us-east-1 is one of the regions whose website endpoint has a dash.
+    assert_eq!(out("Web"), "http://site-bucket.s3-website-us-east-1.amazonaws.com");
+    assert_eq!(out("Dual"), "site-bucket.s3.dualstack.us-east-1.amazonaws.com");
+    let got =
+        call(&s, &root, "s3", "GetBucketEncryption", json!({"Bucket": "site-bucket"})).unwrap();
+    let rule = &got["ServerSideEncryptionConfiguration"]["Rules"][0];
+    assert_eq!(rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"], "AES256");
+    assert_eq!(rule["BucketKeyEnabled"], true);
+    // Removing the property resets the bucket to S3's default encryption.
+    call(
+        &s,
+        &root,
+        "cloudformation",
+        "UpdateStack",
+        json!({"StackName": "site", "TemplateBody": template(None)}),
+    )
+    .unwrap();
+    let got =
+        call(&s, &root, "s3", "GetBucketEncryption", json!({"Bucket": "site-bucket"})).unwrap();
+    let rule = &got["ServerSideEncryptionConfiguration"]["Rules"][0];
+    assert_eq!(rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"], "AES256");
+    assert_ne!(rule["BucketKeyEnabled"], true);
+}
+
+#[test]
+fn website_endpoints_follow_the_regions_form() {
+    assert_eq!(
+        super::provider::website_endpoint("eu-central-1"),
+        "s3-website.eu-central-1.amazonaws.com"
+    );
+    assert_eq!(
+        super::provider::website_endpoint("us-west-2"),
+        "s3-website-us-west-2.amazonaws.com"
+    );
+}
+
+#[test]
 fn an_update_changes_in_place_replaces_and_removes() {
     let (_dir, s) = services();
     let root = Caller::root("000000000000", "AKIA");

@@ -21,6 +21,22 @@ pub const BUCKET_CONFIGS: Table<serde_json::Value> = Table::new("s3_bucket_confi
 /// [`version_key`]: a key's versions are one range, newest first. The current version of a key
 /// is its [`OBJECTS`] record (which may be a delete marker).
 pub const VERSIONS: Table<ObjectRecord> = Table::new("s3_versions", 1);
+/// Multipart uploads already completed, keyed like [`UPLOADS`] (`BUCKET/UPLOADID`): what a
+/// repeated CompleteMultipartUpload answers while the key still holds the object it made.
+pub const COMPLETED_UPLOADS: Table<CompletedUpload> = Table::new("s3_completed_uploads", 1);
+
+/// A completed multipart upload: its key, when it completed, the object it made (ETag and
+/// version id) and the CompleteMultipartUpload answer, in the model's member names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompletedUpload {
+    pub key: String,
+    /// Epoch seconds.
+    pub completed: f64,
+    pub etag: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    pub output: serde_json::Value,
+}
 
 /// A bucket: global name, owning account, region.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

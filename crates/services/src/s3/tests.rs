@@ -412,6 +412,31 @@ fn multipart_etag_segments_and_cleanup() {
         .s3(&prod(), "ListParts", json!({"Bucket": "productionapp", "Key": "big", "UploadId": id}))
         .unwrap_err();
     assert_eq!(e.code, "NoSuchUpload");
+    // Completing again answers the first completion (a retry), even with If-None-Match: *,
+    // and changes nothing; naming another key does not.
+    let again = w
+        .s3(&prod(), "CompleteMultipartUpload", json!({"Bucket": "productionapp", "Key": "big", "UploadId": id,
+            "IfNoneMatch": "*",
+            "MultipartUpload": {"Parts": [{"PartNumber": 1, "ETag": e1["ETag"]}, {"PartNumber": 2, "ETag": e2["ETag"]}]}}))
+        .unwrap();
+    assert_eq!(again, done);
+    assert_eq!(w.blob_files(), 2);
+    let e = w
+        .s3(
+            &prod(),
+            "CompleteMultipartUpload",
+            json!({"Bucket": "productionapp", "Key": "other", "UploadId": id,
+            "MultipartUpload": {"Parts": [{"PartNumber": 1, "ETag": e1["ETag"]}]}}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "NoSuchUpload");
+    // Once the key holds another object, the upload is gone for good.
+    w.put(&prod(), "productionapp", "big", b"replaced").unwrap();
+    let e = w
+        .s3(&prod(), "CompleteMultipartUpload", json!({"Bucket": "productionapp", "Key": "big", "UploadId": id,
+            "MultipartUpload": {"Parts": [{"PartNumber": 1, "ETag": e1["ETag"]}, {"PartNumber": 2, "ETag": e2["ETag"]}]}}))
+        .unwrap_err();
+    assert_eq!(e.code, "NoSuchUpload");
     // Reset empties the blob directory too.
     w.services.reset(None).unwrap();
     assert_eq!(w.blob_files(), 0);
@@ -1020,4 +1045,37 @@ fn sse_kms_needs_generate_data_key_to_write_and_decrypt_to_read() {
     assert!(e.message.contains("kms:Decrypt"), "{}", e.message);
     let (_, body) = w.get(&prod(), "productionapp", "k", None).unwrap();
     assert_eq!(body, b"x");
+}
+
+#[test]
+fn copies_take_the_website_redirect_location_from_the_request_only() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    w.put_with(
+        &prod(),
+        json!({"Bucket": "productionapp", "Key": "src", "WebsiteRedirectLocation": "/old.html"}),
+        b"x",
+    )
+    .unwrap();
+    let head = |key: &str| {
+        w.s3(&prod(), "HeadObject", json!({"Bucket": "productionapp", "Key": key})).unwrap()
+    };
+    assert_eq!(head("src")["WebsiteRedirectLocation"], "/old.html");
+    // COPY directive: the request's header sets it...
+    w.s3(
+        &prod(),
+        "CopyObject",
+        json!({"Bucket": "productionapp", "Key": "a", "CopySource": "productionapp/src",
+            "WebsiteRedirectLocation": "http://example.com/"}),
+    )
+    .unwrap();
+    assert_eq!(head("a")["WebsiteRedirectLocation"], "http://example.com/");
+    // ...and without it the source's is not copied.
+    w.s3(
+        &prod(),
+        "CopyObject",
+        json!({"Bucket": "productionapp", "Key": "b", "CopySource": "productionapp/src"}),
+    )
+    .unwrap();
+    assert!(head("b").get("WebsiteRedirectLocation").is_none());
 }

@@ -673,6 +673,11 @@ pub(crate) fn encode_output(
     if let Some(code) = s3::status_override(svc, op, obj) {
         status = code;
     }
+    if let Some(ct) = s3::bodiless_content_type(svc, op) {
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            headers.push(("Content-Type".to_owned(), ct.to_owned()));
+        }
+    }
     HttpResponse { status, headers, body }
 }
 

@@ -113,6 +113,13 @@ pub(crate) fn status_override(
     .then_some(206)
 }
 
+/// The `Content-Type` S3 sends on an answer without a body: HeadBucket's is `application/xml`
+/// (as S3 answers it, per moto's AWS-verified test_header_content_type), while PutObject's and
+/// the other writes' carry none.
+pub(crate) fn bodiless_content_type(svc: &ServiceModel, op: &Operation) -> Option<&'static str> {
+    (is_s3(svc) && op.name == "HeadBucket").then_some("application/xml")
+}
+
 /// One listing operation, its top-level encoded members, and its `(list, member)` pairs.
 type UrlEncodedFields =
     (&'static str, &'static [&'static str], &'static [(&'static str, &'static str)]);

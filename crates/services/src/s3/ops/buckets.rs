@@ -84,6 +84,7 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
             r
         }
     };
+    check_namespace(input_str(call.input, "BucketNamespace"), name, &call.caller.account, &region)?;
     let mut tags = Vec::new();
     if let Some(list) = config.and_then(|c| c.get("Tags")).and_then(Value::as_array) {
         tags = parse_bucket_tags(list)?;
@@ -140,7 +141,7 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
                     && b.region == "us-east-1"
                     && call.region == "us-east-1" =>
             {
-                Ok(json!({ "Location": format!("/{name}") }))
+                Ok(json!({ "Location": format!("/{name}"), "BucketArn": bucket_arn(name) }))
             }
             Some(b) if b.account == call.caller.account => {
                 Err(s3::bucket_already_owned_by_you(name))
@@ -157,7 +158,69 @@ pub fn create_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
     } else {
         format!("http://{name}.s3.amazonaws.com/")
     };
-    Ok(json!({ "Location": location }))
+    Ok(json!({ "Location": location, "BucketArn": bucket_arn(name) }))
+}
+
+/// The `BucketArn` CreateBucket answers (`x-amz-bucket-arn`): the bucket's ARN. The vendored
+/// model's documentation still limits it to directory buckets; the current SDK references
+/// (CreateBucketOutput, bucket_arn) no longer do, and S3 answers it for general purpose buckets
+/// in account regional namespaces (moto's tests of that feature).
+fn bucket_arn(name: &str) -> String {
+    crate::s3::actions::bucket_arn(name)
+}
+
+/// `x-amz-bucket-namespace` (CreateBucket API reference, BucketNamespace; S3 User Guide,
+/// "Namespaces for general purpose buckets"): in the account regional namespace a bucket's name
+/// is `prefix-ACCOUNT-REGION-an`, the creating account's id and the bucket's region; a name of
+/// that form is not for the global namespace. S3 refuses a mismatch with
+/// `InvalidNamespaceHeader` (as reported against the live API); the message texts are xacct's.
+fn check_namespace(
+    namespace: Option<&str>,
+    name: &str,
+    account: &str,
+    region: &str,
+) -> Result<(), ServiceError> {
+    let invalid = |message: String| ServiceError::client("InvalidNamespaceHeader", 400, message);
+    match namespace {
+        None => Ok(()),
+        Some("account-regional") => {
+            let suffix = format!("-{account}-{region}-an");
+            if name.len() > suffix.len() && name.ends_with(&suffix) {
+                Ok(())
+            } else {
+                Err(invalid(format!(
+                    "A bucket in the account regional namespace must be named with the suffix {suffix}"
+                )))
+            }
+        }
+        Some("global") => {
+            if looks_account_regional(name) {
+                Err(invalid(
+                    "A bucket name with an account regional namespace suffix cannot be created in the global namespace".to_owned(),
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        Some(other) => Err(s3::invalid_argument("Invalid bucket namespace")
+            .with_field("ArgumentName", "x-amz-bucket-namespace")
+            .with_field("ArgumentValue", other.to_owned())),
+    }
+}
+
+/// Whether `name` ends like an account regional namespace name: `-` 12 digits `-` a region
+/// code `-an`.
+fn looks_account_regional(name: &str) -> bool {
+    let Some(rest) = name.strip_suffix("-an") else { return false };
+    let parts: Vec<&str> = rest.split('-').collect();
+    // A non-empty prefix, the account, then the region's parts (`us-east-1`, `us-gov-west-1`).
+    (1..parts.len()).any(|i| {
+        let account = parts.get(i).copied().unwrap_or_default();
+        let region = parts.get(i + 1..).map(|r| r.join("-")).unwrap_or_default();
+        account.len() == 12
+            && account.bytes().all(|b| b.is_ascii_digit())
+            && constraint_region(&region).is_some()
+    })
 }
 
 pub fn head_bucket(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
@@ -229,6 +292,9 @@ pub fn delete_bucket(services: &Services, call: &Call<'_>) -> Result<Value, Serv
             blobs.push(part.blob);
         }
         model::UPLOADS.delete(&mut *tx, &ukey)?;
+    }
+    for (k, _) in model::COMPLETED_UPLOADS.scan(&*tx, &format!("{}/", b.name), None, 10_000)? {
+        model::COMPLETED_UPLOADS.delete(&mut *tx, &k)?;
     }
     if !model::BUCKETS.delete(&mut *tx, &b.name)? {
         return Err(s3::no_such_bucket(&b.name));
@@ -436,6 +502,33 @@ mod tests {
         ] {
             assert!(!valid_bucket_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn account_regional_names_carry_the_account_and_region() {
+        let acct = "111122223333";
+        let ok = |ns: Option<&str>, name: &str| check_namespace(ns, name, acct, "us-west-2");
+        assert!(ok(Some("account-regional"), "logs-111122223333-us-west-2-an").is_ok());
+        for bad in [
+            "logs",
+            "-111122223333-us-west-2-an",
+            "logs-999999999999-us-west-2-an",
+            "logs-111122223333-us-east-1-an",
+        ] {
+            assert_eq!(
+                ok(Some("account-regional"), bad).unwrap_err().code,
+                "InvalidNamespaceHeader",
+                "{bad}"
+            );
+        }
+        assert!(ok(None, "plain-bucket").is_ok());
+        assert!(ok(Some("global"), "plain-bucket").is_ok());
+        assert_eq!(
+            ok(Some("global"), "logs-111122223333-us-gov-west-1-an").unwrap_err().code,
+            "InvalidNamespaceHeader"
+        );
+        assert_eq!(ok(Some("local"), "plain-bucket").unwrap_err().code, "InvalidArgument");
+        assert!(!looks_account_regional("my-bucket-an"));
     }
 
     #[test]

@@ -292,7 +292,10 @@ pub fn complete_multipart_upload(
     let mut auth = Authorizer::new(services, call);
     let bucket = s3::authorized_bucket(services, call, &mut auth, Some(key))?;
     let upload_id = input_str(call.input, "UploadId").unwrap_or("");
-    let upload = existing_upload(services, &bucket.name, key, upload_id)?;
+    let upload = match existing_upload(services, &bucket.name, key, upload_id) {
+        Ok(u) => u,
+        Err(e) => return repeated_completion(services, &bucket.name, key, upload_id).ok_or(e)?,
+    };
     let requested = call
         .input
         .get("MultipartUpload")
@@ -423,6 +426,20 @@ pub fn complete_multipart_upload(
     }
     let stale = versions::put_current(&mut *tx, &current_bucket, &mut record)?;
     model::UPLOADS.delete(&mut *tx, &ukey)?;
+    let out = completion_output(&current_bucket, key, &record);
+    let now = services.clock().now_epoch_f64();
+    prune_completed(&mut *tx, &bucket.name, now)?;
+    model::COMPLETED_UPLOADS.put(
+        &mut *tx,
+        &ukey,
+        &model::CompletedUpload {
+            key: key.to_owned(),
+            completed: now,
+            etag: record.etag.clone(),
+            version_id: record.version_id.clone(),
+            output: out.clone(),
+        },
+    )?;
     let mut unused = Vec::new();
     for p in &stored {
         model::PARTS.delete(&mut *tx, &model::part_key(upload_id, p.part_number))?;
@@ -434,15 +451,70 @@ pub fn complete_multipart_upload(
     unused.extend(stale);
     s3::delete_blobs(services, &unused);
     let _ = write_object;
+    Ok(out)
+}
+
+/// The CompleteMultipartUpload answer for `record`, the object made at `key` of `bucket`.
+fn completion_output(bucket: &model::BucketRecord, key: &str, record: &ObjectRecord) -> Value {
     let mut out = Map::new();
-    crate::s3::ops::objects::version_member(&mut out, &current_bucket, &record);
+    crate::s3::ops::objects::version_member(&mut out, bucket, record);
     out.insert("Bucket".to_owned(), json!(bucket.name));
     out.insert("Key".to_owned(), json!(key));
-    out.insert("ETag".to_owned(), json!(etag));
+    out.insert("ETag".to_owned(), json!(record.etag));
     out.insert("Location".to_owned(), json!(format!("/{}/{}", bucket.name, key)));
     sse::members(&mut out, record.sse.as_ref());
     checksum_members(&mut out, record.checksum.as_ref());
-    Ok(Value::Object(out))
+    Value::Object(out)
+}
+
+/// How long a completed upload's answer is kept for retries. S3 answers a repeated
+/// CompleteMultipartUpload of a completed upload with the same result (moto's AWS-verified
+/// test_idempotent_multipart_upload; the API reference asks clients to retry failed completions)
+/// but documents no window: a day is xacct's choice.
+const COMPLETED_RETENTION_SECS: f64 = 24.0 * 3600.0;
+
+/// The answer of a CompleteMultipartUpload repeated for an upload already completed: the first
+/// answer, while `key` still holds the object the upload made (same ETag and version) and the
+/// completion is recent. None otherwise (the caller answers NoSuchUpload).
+fn repeated_completion(
+    services: &Services,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+) -> Option<Result<Value, ServiceError>> {
+    let run = || -> Result<Option<Value>, ServiceError> {
+        let tx = services.store().read()?;
+        let Some(done) =
+            model::COMPLETED_UPLOADS.get(&*tx, &model::upload_key(bucket, upload_id))?
+        else {
+            return Ok(None);
+        };
+        if done.key != key
+            || services.clock().now_epoch_f64() - done.completed > COMPLETED_RETENTION_SECS
+        {
+            return Ok(None);
+        }
+        let current = model::OBJECTS.get(&*tx, &model::object_key(bucket, key))?;
+        let same = current.is_some_and(|o| {
+            !o.delete_marker && o.etag == done.etag && o.version_id == done.version_id
+        });
+        Ok(same.then_some(done.output))
+    };
+    run().transpose()
+}
+
+/// Drops `bucket`'s completed-upload records older than the retention window.
+fn prune_completed(
+    tx: &mut dyn xacct_store::WriteTx,
+    bucket: &str,
+    now: f64,
+) -> Result<(), ServiceError> {
+    for (k, done) in model::COMPLETED_UPLOADS.scan(&*tx, &format!("{bucket}/"), None, 1000)? {
+        if now - done.completed > COMPLETED_RETENTION_SECS {
+            model::COMPLETED_UPLOADS.delete(tx, &k)?;
+        }
+    }
+    Ok(())
 }
 
 /// `alg` over the whole object, read back from its blobs.

@@ -800,11 +800,16 @@ pub fn copy_object(services: &Services, call: &Call<'_>) -> Result<Value, Servic
     // A copy does not keep the source's ACL: it gets the one the request sets, if any.
     let acl = super::acl::new_object_acl(services, &bucket, call.input, &call.caller.account)?;
     let (blob, digests) = copy_bytes(services, &src.segments, alg)?;
-    let (headers, metadata) = if replace {
+    let (mut headers, metadata) = if replace {
         (headers_from_input(call.input), metadata_from_input(call.input))
     } else {
         (src.headers.clone(), src.metadata.clone())
     };
+    // The website redirect location is the object's own: not copied from the source under either
+    // directive, but set by the request's header (CopyObject API reference,
+    // `x-amz-website-redirect-location`).
+    headers.website_redirect_location =
+        input_str(call.input, "WebsiteRedirectLocation").map(str::to_owned);
     let tags = if input_str(call.input, "TaggingDirective") == Some("REPLACE") {
         tags_from_header(call.input)?
     } else {
