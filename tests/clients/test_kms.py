@@ -258,6 +258,49 @@ def test_malformed_key_policy_and_lockout(world):
     assert "will not allow you to update the key policy in the future" in message
 
 
+def test_deny_all_key_policy_fails_the_lockout_check(world):
+    """A policy that denies kms:* to everyone would lock the caller out: PutKeyPolicy refuses it."""
+    s, (sec_id, sec_secret), _ = world
+    kms = s.client("kms", key_id=sec_id, secret=sec_secret)
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    deny_all = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": ["kms:*"], "Resource": "*"}]}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=json.dumps(deny_all))
+    code, _, message = error_of(e)
+    assert code == "MalformedPolicyDocumentException"
+    assert "will not allow you to update the key policy in the future" in message
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyId"] == key_id
+
+
+def test_sign_and_verify_validation_messages(world):
+    """AWS's request-validation wording: lowerCamelCase members, no value for a sensitive blob,
+    a Java buffer for another blob, the model's enum values unquoted."""
+    s, (sec_id, sec_secret), _ = world
+    kms = s.client("kms", key_id=sec_id, secret=sec_secret)
+    key_id = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="RSA_2048")["KeyMetadata"]["KeyId"]
+
+    def refused(call, **kwargs):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            call(KeyId=key_id, **kwargs)
+        code, status, message = error_of(e)
+        assert (code, status) == ("ValidationException", 400)
+        return message
+
+    assert refused(kms.verify, Message=b"m", Signature=b"", SigningAlgorithm="RSASSA_PSS_SHA_256") == (
+        "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=0 cap=0]' at 'signature' "
+        "failed to satisfy constraint: Member must have length greater than or equal to 1")
+    assert refused(kms.sign, Message=b"", SigningAlgorithm="RSASSA_PSS_SHA_256") == (
+        "1 validation error detected: Value at 'message' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1")
+    message = refused(kms.sign, Message=b"m", SigningAlgorithm="INVALID")
+    assert message.startswith(
+        "1 validation error detected: Value 'INVALID' at 'signingAlgorithm' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [RSASSA_PSS_SHA_256, RSASSA_PSS_SHA_384, RSASSA_PSS_SHA_512, "
+        "RSASSA_PKCS1_V1_5_SHA_256, "), message
+    assert message.endswith("]"), message
+
+
 def test_mock_mode_kms(tmp_root):
     s = make_server(tmp_root, "--auth", "off").start()
     try:

@@ -140,6 +140,15 @@ fn show(v: &Value) -> String {
     }
 }
 
+/// How AWS's Java request validation prints a blob member's value: the `toString` of the
+/// `java.nio.HeapByteBuffer` holding it, e.g. `java.nio.HeapByteBuffer[pos=0 lim=0 cap=0]` for an
+/// empty blob (as AWS answers, e.g. Rekognition's "Value 'java.nio.HeapByteBuffer[pos=0 lim=0
+/// cap=0]' at 'image.bytes' failed to satisfy constraint: Member must have length greater than or
+/// equal to 1"). A buffer wrapping the decoded bytes has `lim` and `cap` equal to their length.
+fn show_blob(len: usize) -> String {
+    format!("java.nio.HeapByteBuffer[pos=0 lim={len} cap={len}]")
+}
+
 fn bound(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 9.0e15 {
         format!("{x:.0}")
@@ -155,27 +164,28 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn violation(&mut self, shape: &Shape, v: &Value, path: &str, constraint: &str) {
+    /// One violation; `shown` is the value as AWS prints it (left out for sensitive members).
+    fn violation(&mut self, shape: &Shape, shown: &str, path: &str, constraint: &str) {
         let mut msg = String::new();
         if shape.sensitive {
             let _ = write!(msg, "Value at '{path}'");
         } else {
-            let _ = write!(msg, "Value '{}' at '{path}'", show(v));
+            let _ = write!(msg, "Value '{shown}' at '{path}'");
         }
         let _ = write!(msg, " failed to satisfy constraint: Member must {constraint}");
         self.violations.push(msg);
     }
 
-    fn length(&mut self, shape: &Shape, v: &Value, path: &str, len: usize) {
+    fn length(&mut self, shape: &Shape, shown: &str, path: &str, len: usize) {
         #[expect(clippy::cast_precision_loss, reason = "lengths are far below 2^52")]
         let n = len as f64;
         if let Some(min) = shape.min.filter(|m| n < *m) {
             let c = format!("have length greater than or equal to {}", bound(min));
-            self.violation(shape, v, path, &c);
+            self.violation(shape, shown, path, &c);
         }
         if let Some(max) = shape.max.filter(|m| n > *m) {
             let c = format!("have length less than or equal to {}", bound(max));
-            self.violation(shape, v, path, &c);
+            self.violation(shape, shown, path, &c);
         }
     }
 
@@ -191,7 +201,7 @@ impl Checker<'_> {
                 }
             }
             (ShapeType::List, Value::Array(items)) => {
-                self.length(shape, v, path, items.len());
+                self.length(shape, &show(v), path, items.len());
                 let Some(ms) = shape.member.as_ref().and_then(|m| self.svc.shape(&m.shape)) else {
                     return;
                 };
@@ -201,7 +211,7 @@ impl Checker<'_> {
                 }
             }
             (ShapeType::Map, Value::Object(obj)) => {
-                self.length(shape, v, path, obj.len());
+                self.length(shape, &show(v), path, obj.len());
                 let ks = shape.key.as_ref().and_then(|k| self.svc.shape(&k.shape));
                 let vs = shape.value.as_ref().and_then(|m| self.svc.shape(&m.shape));
                 for (k, ev) in obj {
@@ -214,16 +224,16 @@ impl Checker<'_> {
                 }
             }
             (ShapeType::String, Value::String(s)) => {
-                self.length(shape, v, path, s.chars().count());
+                self.length(shape, s, path, s.chars().count());
                 if !shape.enum_.is_empty() && !shape.enum_.iter().any(|e| e == s) {
                     let c = format!("satisfy enum value set: [{}]", shape.enum_.join(", "));
-                    self.violation(shape, v, path, &c);
+                    self.violation(shape, s, path, &c);
                 }
                 if let Some(p) = shape.pattern.as_deref() {
                     if let Some(re) = self.patterns.get(p) {
                         if !re.is_match(s) {
                             let c = format!("satisfy regular expression pattern: {p}");
-                            self.violation(shape, v, path, &c);
+                            self.violation(shape, s, path, &c);
                         }
                     }
                 }
@@ -231,7 +241,7 @@ impl Checker<'_> {
             (ShapeType::Blob, Value::String(s)) => {
                 let t = s.trim_end_matches('=');
                 if let Ok(bytes) = base64::engine::general_purpose::STANDARD_NO_PAD.decode(t) {
-                    self.length(shape, v, path, bytes.len());
+                    self.length(shape, &show_blob(bytes.len()), path, bytes.len());
                 }
             }
             (
@@ -248,11 +258,11 @@ impl Checker<'_> {
                 };
                 if let Some(min) = shape.min.filter(|m| x < *m) {
                     let c = format!("have value greater than or equal to {}", bound(min));
-                    self.violation(shape, v, path, &c);
+                    self.violation(shape, &show(v), path, &c);
                 }
                 if let Some(max) = shape.max.filter(|m| x > *m) {
                     let c = format!("have value less than or equal to {}", bound(max));
-                    self.violation(shape, v, path, &c);
+                    self.violation(shape, &show(v), path, &c);
                 }
             }
             _ => {}
@@ -336,6 +346,51 @@ mod tests {
         );
         assert_eq!(msg("/my-path/"), None);
         assert_eq!(msg(&format!("/{}/", "b".repeat(511))), None, "too long: generic message");
+    }
+
+    #[test]
+    fn blobs_print_as_java_byte_buffers_and_sensitive_members_not_at_all() {
+        let models = crate::Models::load().unwrap();
+        let svc = models.service("kms").unwrap();
+        let op = svc.operation("Verify").unwrap();
+        let shape = svc.shape(&op.input.as_ref().unwrap().shape).unwrap();
+        let patterns = compile_patterns(svc);
+        let check = |input: serde_json::Value| violations(svc, &patterns, shape, &input);
+        // Signature (CiphertextType, min 1) is not sensitive: its value shows as the buffer.
+        let v = check(serde_json::json!({
+            "KeyId": "k", "Message": "bWVzc2FnZQ==", "Signature": "", "SigningAlgorithm": "RSASSA_PSS_SHA_256"
+        }));
+        assert_eq!(
+            v,
+            vec!["Value 'java.nio.HeapByteBuffer[pos=0 lim=0 cap=0]' at 'signature' failed to satisfy constraint: Member must have length greater than or equal to 1".to_owned()]
+        );
+        // 6145 bytes: over CiphertextType's max of 6144.
+        let long = base64::engine::general_purpose::STANDARD.encode(vec![7u8; 6145]);
+        let v = check(serde_json::json!({
+            "KeyId": "k", "Message": "bWVzc2FnZQ==", "Signature": long, "SigningAlgorithm": "RSASSA_PSS_SHA_256"
+        }));
+        assert_eq!(
+            v,
+            vec!["Value 'java.nio.HeapByteBuffer[pos=0 lim=6145 cap=6145]' at 'signature' failed to satisfy constraint: Member must have length less than or equal to 6144".to_owned()]
+        );
+        // Message (PlaintextType) is sensitive: no value at all.
+        let v = check(serde_json::json!({
+            "KeyId": "k", "Message": "", "Signature": "c2ln", "SigningAlgorithm": "RSASSA_PSS_SHA_256"
+        }));
+        assert_eq!(
+            v,
+            vec!["Value at 'message' failed to satisfy constraint: Member must have length greater than or equal to 1".to_owned()]
+        );
+        // Strings print as themselves; enums list the model's values in model order.
+        let v = check(serde_json::json!({
+            "KeyId": "k", "Message": "bWVzc2FnZQ==", "Signature": "c2ln", "SigningAlgorithm": "INVALID"
+        }));
+        assert_eq!(v.len(), 1);
+        assert!(
+            v[0].starts_with("Value 'INVALID' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [RSASSA_PSS_SHA_256, RSASSA_PSS_SHA_384, "),
+            "{}",
+            v[0]
+        );
     }
 
     #[test]
