@@ -201,9 +201,13 @@ impl SqliteStore {
             // cache_size: 16 MiB (negative = KiB) for the writer, so a batch of CloudTrail events
             // (thousands of rows under load) fits without spilling dirty pages mid-transaction
             // and reading them back; SQLite's default is 2 MiB.
+            // wal_autocheckpoint: checkpoint every 256 pages (1 MiB) rather than SQLite's 1000,
+            // so each checkpoint is a shorter burst on the writer thread. Under the AssumeRole
+            // benchmark p99 was 3.9-4.3 ms in five runs against 3.9-6.3 ms with 1000.
             .execute_batch(
                 "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-                 PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -16384;",
+                 PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -16384;
+                 PRAGMA wal_autocheckpoint = 256;",
             )
             .map_err(db_err("configure the writer connection"))?;
         migrate(&writer)?;
