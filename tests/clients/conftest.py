@@ -146,6 +146,19 @@ class Server:
         )
 
 
+def create_account(s, account_id, name, profile=None):
+    """`xacct accounts create` on server s; returns the account's root key pair (or None when the
+    keys went to a named profile)."""
+    args = ["accounts", "create", "--id", account_id, "--name", name]
+    if profile:
+        args += ["--profile", profile]
+    proc = s.xacct(*args)
+    if profile:
+        return None
+    creds = dict(l[len("export "):].split("=", 1) for l in proc.stdout.splitlines() if l.startswith("export "))
+    return creds["AWS_ACCESS_KEY_ID"], creds["AWS_SECRET_ACCESS_KEY"]
+
+
 def aws_cli():
     exe = shutil.which("aws", path=os.path.dirname(sys.executable)) or shutil.which("aws")
     if not exe:

@@ -14,7 +14,7 @@ import os
 import botocore.exceptions
 import pytest
 
-from conftest import make_server
+from conftest import create_account, make_server
 
 SECURITY = "222222222222"
 WORKLOAD = "333333333333"
@@ -24,12 +24,6 @@ KEY_USER = f"arn:aws:iam::{WORKLOAD}:role/KeyUser"
 def error_of(excinfo):
     err = excinfo.value.response["Error"]
     return err["Code"], excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"], err.get("Message", "")
-
-
-def create_account(s, account_id, name):
-    proc = s.xacct("accounts", "create", "--id", account_id, "--name", name)
-    creds = dict(l[len("export "):].split("=", 1) for l in proc.stdout.splitlines() if l.startswith("export "))
-    return creds["AWS_ACCESS_KEY_ID"], creds["AWS_SECRET_ACCESS_KEY"]
 
 
 def env_of(s, key_id, secret, token=None):

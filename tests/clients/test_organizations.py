@@ -9,15 +9,11 @@ import json
 import botocore.exceptions
 import pytest
 
+from conftest import create_account
+
 DEV = "111111111111"
 PROD = "999999999999"
 MGMT = "000000000000"
-
-
-def create_account(s, account_id, name):
-    proc = s.xacct("accounts", "create", "--id", account_id, "--name", name)
-    creds = dict(l[len("export "):].split("=", 1) for l in proc.stdout.splitlines() if l.startswith("export "))
-    return creds["AWS_ACCESS_KEY_ID"], creds["AWS_SECRET_ACCESS_KEY"]
 
 
 def expect(call, code):

@@ -8,6 +8,8 @@ import json
 import botocore.exceptions
 import pytest
 
+from conftest import create_account
+
 DEV = "111111111111"
 PROD = "999999999999"
 MGMT = "000000000000"
@@ -18,12 +20,6 @@ DENY_IAM_USERS = json.dumps({
     "Version": "2012-10-17",
     "Statement": [{"Sid": "NoIamUsers", "Effect": "Deny", "Action": ["iam:CreateUser", "iam:DeleteUser"], "Resource": "*"}],
 })
-
-
-def create_account(s, account_id, name):
-    proc = s.xacct("accounts", "create", "--id", account_id, "--name", name)
-    creds = dict(l[len("export "):].split("=", 1) for l in proc.stdout.splitlines() if l.startswith("export "))
-    return creds["AWS_ACCESS_KEY_ID"], creds["AWS_SECRET_ACCESS_KEY"]
 
 
 def error_of(excinfo):

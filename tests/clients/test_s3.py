@@ -16,7 +16,7 @@ import botocore.config
 import botocore.exceptions
 import pytest
 
-from conftest import make_server
+from conftest import create_account, make_server
 
 DEV = "111111111111"
 PROD = "999999999999"
@@ -25,12 +25,6 @@ PROD = "999999999999"
 def error_of(excinfo):
     r = excinfo.value.response
     return r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"], r["Error"].get("Message", "")
-
-
-def create_account(s, account_id, name):
-    proc = s.xacct("accounts", "create", "--id", account_id, "--name", name)
-    creds = dict(l[len("export "):].split("=", 1) for l in proc.stdout.splitlines() if l.startswith("export "))
-    return creds["AWS_ACCESS_KEY_ID"], creds["AWS_SECRET_ACCESS_KEY"]
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,12 @@ import datetime
 import botocore.exceptions
 import pytest
 
-from conftest import make_server
+from conftest import create_account, make_server
 
 DEV = "111111111111"
 PROD = "999999999999"
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
-
-
-def create_account(s, account_id, name):
-    proc = s.xacct("accounts", "create", "--id", account_id, "--name", name)
-    creds = dict(l[len("export "):].split("=", 1) for l in proc.stdout.splitlines() if l.startswith("export "))
-    return creds["AWS_ACCESS_KEY_ID"], creds["AWS_SECRET_ACCESS_KEY"]
 
 
 @pytest.fixture(scope="module")

@@ -12,19 +12,13 @@ import json
 import botocore.exceptions
 import pytest
 
-from conftest import make_server
+from conftest import create_account, make_server
 
 DEV = "111111111111"
 PROD = "999999999999"
 BUCKET = "productionapp"
 
 LEDGER = b"region,item,units,price\nnorth,apples,10,1.5\nsouth,pears,3,2.25\nnorth,plums,7,3\nwest,apples,1,1.5\n"
-
-
-def create_account(s, account_id, name):
-    proc = s.xacct("accounts", "create", "--id", account_id, "--name", name)
-    creds = dict(l[len("export "):].split("=", 1) for l in proc.stdout.splitlines() if l.startswith("export "))
-    return creds["AWS_ACCESS_KEY_ID"], creds["AWS_SECRET_ACCESS_KEY"]
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ import botocore.config
 import botocore.exceptions
 import pytest
 
-from conftest import make_server
+from conftest import create_account, make_server
 
 DEV = "111111111111"
 PROD = "999999999999"
@@ -53,17 +53,6 @@ DENY_ASSUME_UPDATE_APP = {
 def error_of(excinfo):
     err = excinfo.value.response["Error"]
     return err["Code"], excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"], err.get("Message", "")
-
-
-def create_account(s, account_id, name, profile=None):
-    args = ["accounts", "create", "--id", account_id, "--name", name]
-    if profile:
-        args += ["--profile", profile]
-    proc = s.xacct(*args)
-    if profile:
-        return None
-    creds = dict(l[len("export "):].split("=", 1) for l in proc.stdout.splitlines() if l.startswith("export "))
-    return creds["AWS_ACCESS_KEY_ID"], creds["AWS_SECRET_ACCESS_KEY"]
 
 
 def profile_env(s, profile, **extra):

@@ -661,44 +661,30 @@ impl Parser {
     }
 
     fn concat(&mut self) -> Result<Expr, SelectError> {
-        let first = self.additive()?;
-        let mut rest = Vec::new();
-        while self.eat_sym("||") {
-            rest.push((BinOp::Concat, self.additive()?));
-        }
-        Ok(chain(first, rest))
+        self.left_assoc(Self::additive, &[("||", BinOp::Concat)])
     }
 
     fn additive(&mut self) -> Result<Expr, SelectError> {
-        let first = self.multiplicative()?;
-        let mut rest = Vec::new();
-        loop {
-            let op = if self.eat_sym("+") {
-                BinOp::Add
-            } else if self.eat_sym("-") {
-                BinOp::Sub
-            } else {
-                return Ok(chain(first, rest));
-            };
-            rest.push((op, self.multiplicative()?));
-        }
+        self.left_assoc(Self::multiplicative, &[("+", BinOp::Add), ("-", BinOp::Sub)])
     }
 
     fn multiplicative(&mut self) -> Result<Expr, SelectError> {
-        let first = self.unary()?;
+        self.left_assoc(Self::unary, &[("*", BinOp::Mul), ("/", BinOp::Div), ("%", BinOp::Mod)])
+    }
+
+    /// One left-associative precedence level: `operand (op operand)*` for the operators `ops`,
+    /// kept as a flat chain (no recursion per operand).
+    fn left_assoc(
+        &mut self,
+        operand: fn(&mut Self) -> Result<Expr, SelectError>,
+        ops: &[(&str, BinOp)],
+    ) -> Result<Expr, SelectError> {
+        let first = operand(self)?;
         let mut rest = Vec::new();
-        loop {
-            let op = if self.eat_sym("*") {
-                BinOp::Mul
-            } else if self.eat_sym("/") {
-                BinOp::Div
-            } else if self.eat_sym("%") {
-                BinOp::Mod
-            } else {
-                return Ok(chain(first, rest));
-            };
-            rest.push((op, self.unary()?));
+        while let Some(op) = ops.iter().find_map(|(sym, op)| self.eat_sym(sym).then_some(*op)) {
+            rest.push((op, operand(self)?));
         }
+        Ok(chain(first, rest))
     }
 
     fn unary(&mut self) -> Result<Expr, SelectError> {
