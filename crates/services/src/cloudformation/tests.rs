@@ -281,6 +281,39 @@ fn call(
     services.call(&c)
 }
 
+/// Creates stack `name` from `body`, checks it reached CREATE_COMPLETE and returns its outputs
+/// by key.
+fn create_stack_outputs(
+    s: &Services,
+    caller: &Caller,
+    name: &str,
+    body: &str,
+) -> BTreeMap<String, String> {
+    call(
+        s,
+        caller,
+        "cloudformation",
+        "CreateStack",
+        json!({"StackName": name, "TemplateBody": body}),
+    )
+    .unwrap();
+    let d =
+        call(s, caller, "cloudformation", "DescribeStacks", json!({"StackName": name})).unwrap();
+    let stack = &d["Stacks"][0];
+    assert_eq!(stack["StackStatus"], "CREATE_COMPLETE");
+    stack["Outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["OutputKey"].as_str().unwrap().to_owned(),
+                o["OutputValue"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 const ROLE_AND_PROFILE: &str = r#"
 Parameters:
   Env:
@@ -438,25 +471,8 @@ fn buckets_and_keys_are_created_updated_and_deleted_through_s3_and_kms() {
         "KeyArn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}},
         "KeyId": {"Value": {"Ref": "Key"}}
     }}"#;
-    call(
-        &s,
-        &root,
-        "cloudformation",
-        "CreateStack",
-        json!({"StackName": "data", "TemplateBody": body}),
-    )
-    .unwrap();
-    let d =
-        call(&s, &root, "cloudformation", "DescribeStacks", json!({"StackName": "data"})).unwrap();
-    let stack = &d["Stacks"][0];
-    assert_eq!(stack["StackStatus"], "CREATE_COMPLETE");
-    let outputs = stack["Outputs"].as_array().unwrap();
-    let out = |k: &str| {
-        outputs.iter().find(|o| o["OutputKey"] == k).unwrap()["OutputValue"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let outputs = create_stack_outputs(&s, &root, "data", body);
+    let out = |k: &str| outputs[k].clone();
     assert_eq!(out("LogsArn"), "arn:aws:s3:::team-logs");
     let key_id = out("KeyId");
     assert_eq!(out("KeyArn"), format!("arn:aws:kms:us-east-1:000000000000:key/{key_id}"));
@@ -510,25 +526,8 @@ fn bucket_encryption_and_endpoint_attributes() {
         }})
         .to_string()
     };
-    call(
-        &s,
-        &root,
-        "cloudformation",
-        "CreateStack",
-        json!({"StackName": "site", "TemplateBody": template(Some(enc("AES256")))}),
-    )
-    .unwrap();
-    let d =
-        call(&s, &root, "cloudformation", "DescribeStacks", json!({"StackName": "site"})).unwrap();
-    let stack = &d["Stacks"][0];
-    assert_eq!(stack["StackStatus"], "CREATE_COMPLETE");
-    let outputs = stack["Outputs"].as_array().unwrap();
-    let out = |k: &str| {
-        outputs.iter().find(|o| o["OutputKey"] == k).unwrap()["OutputValue"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let outputs = create_stack_outputs(&s, &root, "site", &template(Some(enc("AES256"))));
+    let out = |k: &str| outputs[k].clone();
     // us-east-1 is one of the regions whose website endpoint has a dash.
     assert_eq!(out("Web"), "http://site-bucket.s3-website-us-east-1.amazonaws.com");
     assert_eq!(out("Dual"), "site-bucket.s3.dualstack.us-east-1.amazonaws.com");

@@ -369,6 +369,11 @@ impl Parser {
 
     fn eat_kw(&mut self, kw: &str) -> bool {
         let yes = self.is_kw(kw);
+        self.advance_if(yes)
+    }
+
+    /// Consumes the current token when `yes`; returns `yes`.
+    fn advance_if(&mut self, yes: bool) -> bool {
         if yes {
             self.pos += 1;
         }
@@ -396,10 +401,7 @@ impl Parser {
 
     fn eat_sym(&mut self, s: &str) -> bool {
         let yes = self.is_sym(s);
-        if yes {
-            self.pos += 1;
-        }
-        yes
+        self.advance_if(yes)
     }
 
     fn expect_sym(&mut self, s: &str) -> Result<(), SelectError> {
