@@ -393,6 +393,35 @@ def test_copy_sets_the_website_redirect_location_and_head_bucket_is_xml(bucket):
     assert headers["content-type"] == "application/xml"
 
 
+def test_aws_s3_cp_sse_aws_kms_uses_the_aws_managed_key(bucket, world, tmp_path):
+    """`aws s3 cp --sse aws:kms` names no key: S3 uses (and on first use creates) the AWS
+    managed key aws/s3, which only S3 may use for the account and nobody may change."""
+    src = tmp_path / "report.txt"
+    src.write_bytes(b"quarterly numbers")
+    env = env_for(world, world.prod)
+    cli(world, env, "s3", "cp", str(src), "s3://productionapp/report.txt", "--sse", "aws:kms")
+    head = bucket.head_object(Bucket="productionapp", Key="report.txt")
+    assert head["ServerSideEncryption"] == "aws:kms"
+    kms = world.client("kms", key_id=world.prod[0], secret=world.prod[1])
+    meta = kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]
+    assert meta["KeyManager"] == "AWS" and head["SSEKMSKeyId"] == meta["Arn"]
+    assert any(a["AliasName"] == "alias/aws/s3" and a["TargetKeyId"] == meta["KeyId"]
+               for a in kms.list_aliases()["Aliases"])
+    back = tmp_path / "back.txt"
+    cli(world, env, "s3", "cp", "s3://productionapp/report.txt", str(back))
+    assert back.read_bytes() == b"quarterly numbers"
+    # Only through S3: a direct Encrypt is denied by the key policy, as is any change.
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kms.encrypt(KeyId="alias/aws/s3", Plaintext=b"x")
+    assert error_of(e)[0] == "AccessDeniedException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kms.schedule_key_deletion(KeyId=meta["KeyId"])
+    assert error_of(e)[0] == "AccessDeniedException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kms.delete_alias(AliasName="alias/aws/s3")
+    assert error_of(e)[0] == "NotAuthorizedException"
+
+
 def test_account_regional_namespace_buckets(world):
     c = s3(world, world.prod, region="us-west-2")
     name = f"logs-{PROD}-us-west-2-an"

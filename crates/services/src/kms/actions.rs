@@ -267,6 +267,7 @@ mod tests {
             rotation_period_days: None,
             next_rotation_date: None,
             multi_region: false,
+            aws_managed: false,
         };
         let ctx = key_context(&key, &["alias/app".into()], "222222222222", Some("alias/app"));
         let get = |k: &str| ctx.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());

@@ -147,6 +147,11 @@ fn load_alias(
 pub fn delete_alias(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
     let name = input_str(call.input, "AliasName").unwrap_or_default();
     check_alias_name(name)?;
+    // The aliases of AWS managed keys are AWS's: refused as CreateAlias and UpdateAlias refuse
+    // the prefix (the code for a delete is guessed).
+    if name.starts_with("alias/aws/") {
+        return Err(ServiceError::client("NotAuthorizedException", 400, ""));
+    }
     let mut tx = services.store().write()?;
     let (_, resolved) = load_alias(services, call, &*tx, name)?;
     let mut gathered = super::gather(services, call, &*tx)?;

@@ -39,6 +39,105 @@ pub fn default_policy(account: &str) -> String {
     .to_string()
 }
 
+/// The key policy of an AWS managed key (AWS's published policy of `aws/s3`, "AWS managed keys"
+/// in the KMS Developer Guide): principals of the account may use the key through `service` in
+/// `region` only, and the account may read its metadata. Nobody may change it.
+fn aws_managed_policy(account: &str, region: &str, service: &str) -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Id": format!("auto-{service}-2"),
+        "Statement": [
+            {
+                "Sid": format!("Allow access through {} for all principals in the account that are authorized to use {}", service.to_uppercase(), service.to_uppercase()),
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {
+                    "kms:CallerAccount": account,
+                    "kms:ViaService": format!("{service}.{region}.amazonaws.com"),
+                }},
+            },
+            {
+                "Sid": "Allow direct access to key metadata to the account",
+                "Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
+                "Action": ["kms:Describe*", "kms:Get*", "kms:List*"],
+                "Resource": "*",
+            },
+        ],
+    })
+    .to_string()
+}
+
+/// The AWS managed key of `service` (`alias/aws/<service>`) in `account` and `region`. AWS
+/// creates it the first time the service needs it ("Amazon S3 automatically creates an AWS
+/// managed key in your AWS account the first time that you add an object encrypted with
+/// SSE-KMS to a bucket", S3 User Guide), so it is created here, with its alias, on first use.
+/// The description is AWS's for `aws/s3` (other services word theirs alike; guessed).
+pub(crate) fn aws_managed_key(
+    services: &Services,
+    account: &str,
+    region: &str,
+    service: &str,
+) -> Result<KeyRecord, ServiceError> {
+    let alias_name = format!("alias/aws/{service}");
+    let alias_key = model::alias_key(account, region, &alias_name);
+    let existing = |tx: &dyn ReadTx| -> Result<Option<KeyRecord>, ServiceError> {
+        let Some(alias) = model::ALIASES.get(tx, &alias_key)? else { return Ok(None) };
+        Ok(KEYS.get(tx, &model::key_key(account, region, &alias.target_key_id))?)
+    };
+    if let Some(key) = existing(&*services.store().read()?)? {
+        return Ok(key);
+    }
+    let mut tx = services.store().write()?;
+    // Another request may have created it since the read.
+    if let Some(key) = existing(&*tx)? {
+        return Ok(key);
+    }
+    let now = services.clock().now_epoch_f64();
+    let key_id = new_key_id(false)?;
+    let key = KeyRecord {
+        account: account.to_owned(),
+        region: region.to_owned(),
+        arn: super::key_arn(region, account, &key_id),
+        key_id: key_id.clone(),
+        description: format!(
+            "Default key that protects my {} objects when no other key is defined",
+            service.to_uppercase()
+        ),
+        key_usage: "ENCRYPT_DECRYPT".to_owned(),
+        key_spec: "SYMMETRIC_DEFAULT".to_owned(),
+        origin: "AWS_KMS".to_owned(),
+        key_state: "Enabled".to_owned(),
+        creation_date: now,
+        deletion_date: None,
+        pending_window_days: None,
+        policy: aws_managed_policy(account, region, service),
+        tags: Vec::new(),
+        material: vec![new_material("SYMMETRIC_DEFAULT", now, "")?],
+        // AWS rotates AWS managed keys every year (KMS Developer Guide, "Rotating keys").
+        rotation_enabled: true,
+        rotation_period_days: Some(365),
+        next_rotation_date: Some(now + 365.0 * SECONDS_PER_DAY),
+        multi_region: false,
+        aws_managed: true,
+    };
+    if !KEYS.insert_new(&mut *tx, &model::key_key(account, region, &key_id), &key)? {
+        return Err(ServiceError::internal("key id collision"));
+    }
+    let alias = model::AliasRecord {
+        alias_arn: super::alias_arn(region, account, &alias_name),
+        alias_name,
+        target_key_id: key_id,
+        creation_date: now,
+        last_updated_date: now,
+    };
+    model::ALIASES.put(&mut *tx, &alias_key, &alias)?;
+    tx.commit()?;
+    Ok(key)
+}
+
 /// Validates a key policy as a resource-based policy with KMS's quota, and checks that every
 /// `AWS` principal exists (an account xacct knows, an existing user or role), as KMS does:
 /// "Policy contains a statement with one or more invalid principals."
@@ -209,7 +308,7 @@ pub(crate) fn metadata(key: &KeyRecord) -> Value {
         m.insert("DeletionDate".into(), json!(d));
     }
     m.insert("Origin".into(), json!(key.origin));
-    m.insert("KeyManager".into(), json!("CUSTOMER"));
+    m.insert("KeyManager".into(), json!(if key.aws_managed { "AWS" } else { "CUSTOMER" }));
     m.insert("CustomerMasterKeySpec".into(), json!(key.key_spec));
     m.insert("KeySpec".into(), json!(key.key_spec));
     if !encryption.is_empty() {
@@ -336,6 +435,7 @@ pub fn create_key(services: &Services, call: &Call<'_>) -> Result<Value, Service
         rotation_period_days: None,
         next_rotation_date: None,
         multi_region,
+        aws_managed: false,
     };
 
     let mut gathered = {

@@ -69,6 +69,10 @@ pub struct KeyRecord {
     pub next_rotation_date: Option<f64>,
     #[serde(default)]
     pub multi_region: bool,
+    /// An AWS managed key (`KeyManager` AWS: `aws/<service>`, created by a service on first
+    /// use); customer managed otherwise.
+    #[serde(default)]
+    pub aws_managed: bool,
 }
 
 impl KeyRecord {

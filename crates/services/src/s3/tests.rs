@@ -983,8 +983,6 @@ fn invalid_encryption_requests_write_nothing() {
             json!({"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": arn, "SSEKMSEncryptionContext": "bm90IGpzb24="}),
             "InvalidArgument",
         ),
-        // No AWS managed key aws/s3 in xacct: refused, not faked.
-        (json!({"ServerSideEncryption": "aws:kms"}), "NotImplemented"),
     ];
     for (extra, code) in cases {
         let mut input = json!({"Bucket": "productionapp", "Key": "k"});
@@ -1009,6 +1007,38 @@ fn invalid_encryption_requests_write_nothing() {
         .put_with(&prod(), json!({"Bucket": "productionapp", "Key": "k", "ServerSideEncryption": "aws:kms", "SSEKMSKeyId": arn}), b"x")
         .unwrap_err();
     assert_eq!(e.code, "KMS.DisabledException");
+}
+
+#[test]
+fn sse_kms_without_a_key_uses_the_aws_managed_key_aws_s3() {
+    let w = World::new();
+    w.s3(&prod(), "CreateBucket", json!({"Bucket": "productionapp"})).unwrap();
+    let put = |key: &str| {
+        w.put_with(
+            &prod(),
+            json!({"Bucket": "productionapp", "Key": key, "ServerSideEncryption": "aws:kms"}),
+            b"secret",
+        )
+        .unwrap()
+    };
+    let first = put("a");
+    let arn = first["SSEKMSKeyId"].as_str().unwrap().to_owned();
+    assert!(arn.starts_with(&format!("arn:aws:kms:us-east-1:{PROD}:key/")), "{arn}");
+    // Created once, then reused; named by its alias.
+    assert_eq!(put("b")["SSEKMSKeyId"], arn);
+    let kms = |op: &str, input: Value| w.call_with(&prod(), "kms", op, input, None);
+    let d = kms("DescribeKey", json!({"KeyId": "alias/aws/s3"})).unwrap();
+    assert_eq!(d["KeyMetadata"]["Arn"], arn);
+    assert_eq!(d["KeyMetadata"]["KeyManager"], "AWS");
+    let (_, body) = w.get(&prod(), "productionapp", "a", None).unwrap();
+    assert_eq!(body, b"secret");
+    // Its policy lets the account use it through S3 only, and nobody change it.
+    let e = kms("Encrypt", json!({"KeyId": arn, "Plaintext": "eA=="})).unwrap_err();
+    assert_eq!(e.code, "AccessDeniedException");
+    let e = kms("DisableKey", json!({"KeyId": arn})).unwrap_err();
+    assert_eq!(e.code, "AccessDeniedException");
+    let policy = kms("GetKeyPolicy", json!({"KeyId": arn, "PolicyName": "default"})).unwrap();
+    assert!(policy["Policy"].as_str().unwrap().contains("s3.us-east-1.amazonaws.com"));
 }
 
 #[test]

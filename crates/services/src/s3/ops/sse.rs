@@ -78,17 +78,19 @@ pub(crate) fn resolve_for_write(
     if !is_kms(&algorithm) {
         return Ok(Sse { algorithm, kms_key_arn: None, bucket_key: false });
     }
-    let Some(raw_key) = raw_key else {
-        // AWS uses the AWS managed key `aws/s3` here; xacct's KMS has no AWS managed keys, so
-        // the write is refused rather than reporting a key that does not exist.
-        return Err(ServiceError::client(
-            "NotImplemented",
-            501,
-            "xacct does not emulate the AWS managed key aws/s3: name a customer managed KMS key in x-amz-server-side-encryption-aws-kms-key-id (or in the bucket's default encryption)",
-        ));
-    };
     let bucket_key =
         input.get("BucketKeyEnabled").and_then(Value::as_bool).unwrap_or(default_bucket_key);
+    let Some(raw_key) = raw_key else {
+        // No key named: S3 uses the AWS managed key `aws/s3`, created on first use (S3 User
+        // Guide, "Specifying server-side encryption with AWS KMS"). It is the requester's: an
+        // AWS managed key lives in the account whose principals use it (its policy allows
+        // kms:CallerAccount = that account only), as with aliases, which KMS resolves in the
+        // requester's account (S3 API reference, KMSMasterKeyID). Which account's key a
+        // cross-account write gets is not stated by AWS: guessed.
+        let key = kms::keys::aws_managed_key(services, &call.caller.account, &bucket.region, "s3")?;
+        authorize(services, call, &*tx, &key, Some("alias/aws/s3"), actions)?;
+        return Ok(Sse { algorithm, kms_key_arn: Some(key.arn), bucket_key });
+    };
     let key = usable_key(services, call, &*tx, bucket, &raw_key, actions)?;
     Ok(Sse { algorithm, kms_key_arn: Some(key.arn), bucket_key })
 }
