@@ -35,8 +35,17 @@ pub fn select_object_content(services: &Services, call: &Call<'_>) -> Result<Val
     }
     // Reading an SSE-KMS object's bytes takes kms:Decrypt on its key, as GetObject does.
     sse::authorize_existing(services, call, o.sse.as_ref(), &[sse::DECRYPT])?;
-    let raw = read_all(services, &body_ranges(&o.segments, 0, o.size), o.size)?;
-    let selected = select::run(&request, &raw).map_err(select_error)?;
+    let mut stored = StoredBytes {
+        store: services.blob_store()?,
+        ranges: body_ranges(&o.segments, 0, o.size).into_iter(),
+        current: None,
+        failed: None,
+    };
+    let selected = select::run(&request, &mut stored).map_err(|e| match stored.failed.take() {
+        // The object's own bytes could not be read: a server fault, not the request's.
+        Some(io) => ServiceError::internal(format!("select: read the object: {io}")),
+        None => select_error(e),
+    })?;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let mut events: Vec<Value> =
         selected.chunks.iter().map(|c| json!({ "Records": { "Payload": b64(c) } })).collect();
@@ -53,25 +62,42 @@ pub fn select_object_content(services: &Services, call: &Call<'_>) -> Result<Val
     Ok(json!({ "Payload": events }))
 }
 
-/// The object's stored bytes.
-fn read_all(
-    services: &Services,
-    ranges: &[s3::BodyRange],
-    size: u64,
-) -> Result<Vec<u8>, ServiceError> {
-    let store = services.blob_store()?;
-    let internal = |what: &str, e: &dyn std::fmt::Display| {
-        ServiceError::internal(format!("select: {what}: {e}"))
-    };
-    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    for r in ranges {
-        let mut f = store.open(&r.blob)?;
-        f.seek(SeekFrom::Start(r.offset)).map_err(|e| internal("seek", &e))?;
-        let before = out.len();
-        f.take(r.len).read_to_end(&mut out).map_err(|e| internal("read", &e))?;
-        if (out.len() - before) as u64 != r.len {
-            return Err(ServiceError::internal("select: blob shorter than its record"));
+/// The object's stored bytes, read range by range as the evaluation asks for them. A failure
+/// to read them is kept, so it is reported as the server's fault.
+struct StoredBytes<'s> {
+    store: &'s dyn xacct_store::BlobStore,
+    ranges: std::vec::IntoIter<s3::BodyRange>,
+    current: Option<std::io::Take<Box<dyn xacct_store::BlobReader>>>,
+    failed: Option<std::io::Error>,
+}
+
+impl StoredBytes<'_> {
+    fn fill(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if let Some(r) = self.current.as_mut() {
+                let n = r.read(buf)?;
+                if n > 0 || buf.is_empty() {
+                    return Ok(n);
+                }
+                if r.limit() > 0 {
+                    return Err(std::io::Error::other("a blob is shorter than its record"));
+                }
+                self.current = None;
+            }
+            let Some(range) = self.ranges.next() else { return Ok(0) };
+            let mut f = self.store.open(&range.blob).map_err(std::io::Error::other)?;
+            f.seek(SeekFrom::Start(range.offset))?;
+            self.current = Some(f.take(range.len));
         }
     }
-    Ok(out)
+}
+
+impl Read for StoredBytes<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.fill(buf).inspect_err(|e| {
+            if self.failed.is_none() {
+                self.failed = Some(std::io::Error::new(e.kind(), e.to_string()));
+            }
+        })
+    }
 }

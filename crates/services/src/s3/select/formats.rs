@@ -63,6 +63,8 @@ pub struct CsvReader<'a> {
     comments: Option<Vec<u8>>,
     allow_quoted_record_delimiter: bool,
     header: Option<Vec<String>>,
+    /// The header record (USE/IGNORE) has been read, or there is none to read (NONE).
+    header_settled: bool,
 }
 
 fn char_bytes(c: Option<char>) -> Option<Vec<u8>> {
@@ -72,13 +74,50 @@ fn char_bytes(c: Option<char>) -> Option<Vec<u8>> {
 impl<'a> CsvReader<'a> {
     /// A reader over `text`; with `FileHeaderInfo` USE or IGNORE the first record is read here.
     pub fn new(text: &'a str, c: &CsvIn) -> Result<CsvReader<'a>, SelectError> {
+        let mut r = CsvReader::open(text, c)?;
+        match c.header {
+            FileHeaderInfo::Use => {
+                r.header = r.next_fields()?;
+                r.header_settled = r.header.is_some();
+            }
+            FileHeaderInfo::Ignore => r.header_settled = r.next_fields()?.is_some(),
+            FileHeaderInfo::None => r.header_settled = true,
+        }
+        Ok(r)
+    }
+
+    /// A reader over a later piece of the same input, whose header (if any) was read from an
+    /// earlier piece.
+    pub fn continuing(
+        text: &'a str,
+        c: &CsvIn,
+        header: Option<Vec<String>>,
+    ) -> Result<CsvReader<'a>, SelectError> {
+        let mut r = CsvReader::open(text, c)?;
+        r.header = header;
+        r.header_settled = true;
+        Ok(r)
+    }
+
+    /// Whether the header record is behind (false while a piece held only comments and blank
+    /// lines).
+    pub fn header_settled(&self) -> bool {
+        self.header_settled
+    }
+
+    /// The header's column names (USE).
+    pub fn header(&self) -> Option<&Vec<String>> {
+        self.header.as_ref()
+    }
+
+    fn open(text: &'a str, c: &CsvIn) -> Result<CsvReader<'a>, SelectError> {
         if c.record_delimiter.is_empty() || c.field_delimiter.is_empty() {
             return Err(SelectError::new(
                 "InvalidRequestParameter",
                 "The value of a parameter in SelectRequest element is invalid: the record and field delimiters must not be empty.",
             ));
         }
-        let mut r = CsvReader {
+        Ok(CsvReader {
             s: text.as_bytes(),
             i: 0,
             rd: c.record_delimiter.as_bytes().to_vec(),
@@ -88,15 +127,8 @@ impl<'a> CsvReader<'a> {
             comments: c.comments.as_ref().filter(|p| !p.is_empty()).map(|p| p.as_bytes().to_vec()),
             allow_quoted_record_delimiter: c.allow_quoted_record_delimiter,
             header: None,
-        };
-        match c.header {
-            FileHeaderInfo::Use => r.header = r.next_fields()?,
-            FileHeaderInfo::Ignore => {
-                r.next_fields()?;
-            }
-            FileHeaderInfo::None => {}
-        }
-        Ok(r)
+            header_settled: false,
+        })
     }
 
     fn at(&self, i: usize, pat: &[u8]) -> bool {

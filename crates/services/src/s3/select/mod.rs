@@ -1,6 +1,9 @@
 //! S3 Select (`SelectObjectContent`): the request's serialization settings, decompression, the
 //! SQL engine (`sql.rs` parses, `eval.rs` evaluates) and the record formats (`formats.rs`).
-//! Pure: the handler reads the object and hands its bytes to [`run`].
+//! Pure: the handler hands [`run`] a reader of the object's stored bytes. CSV and JSON LINES
+//! input is decompressed and evaluated a piece at a time (never held whole); a JSON DOCUMENT,
+//! or CSV whose quoted fields may hold record delimiters, is read whole. The answer's records
+//! are held until the end.
 //!
 //! Every error is found before the answer starts (the whole object is evaluated first), so each
 //! is an ordinary S3 XML error with status 400; AWS reports errors met mid-stream as an error
@@ -34,7 +37,10 @@ impl SelectError {
 #[derive(Debug, Clone, PartialEq)]
 enum InFormat {
     Csv(CsvIn),
-    Json,
+    /// JSON DOCUMENT (`lines` false) or LINES (one value per line).
+    Json {
+        lines: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,8 +172,9 @@ pub fn request(input: &Value) -> Result<Request, SelectError> {
         })
     } else if let Some(j) = ins.get("JSON").filter(|x| !x.is_null()) {
         match str_member(Some(j), "Type") {
-            // DOCUMENT and LINES both read as a sequence of JSON values.
-            Some("DOCUMENT" | "LINES") => InFormat::Json,
+            // Both read as a sequence of JSON values; LINES input is also read line by line.
+            Some("DOCUMENT") => InFormat::Json { lines: false },
+            Some("LINES") => InFormat::Json { lines: true },
             None => return Err(missing("JSON Type")),
             Some(_) => {
                 return Err(SelectError::new(
@@ -232,29 +239,131 @@ pub fn request(input: &Value) -> Result<Request, SelectError> {
     })
 }
 
-fn decompress(raw: &[u8], c: Compression) -> Result<Vec<u8>, SelectError> {
-    let bad = || {
-        SelectError::new(
-            "InvalidCompressionFormat",
-            "The file is not in a supported compression format. Only GZIP and BZIP2 are supported.",
-        )
-    };
-    let mut out = Vec::new();
-    match c {
-        Compression::None => return Ok(raw.to_vec()),
-        Compression::Gzip => {
-            flate2::read::MultiGzDecoder::new(raw).read_to_end(&mut out).map_err(|_| bad())?;
-        }
-        Compression::Bzip2 => {
-            bzip2_rs::DecoderReader::new(raw).read_to_end(&mut out).map_err(|_| bad())?;
-        }
-    }
-    Ok(out)
+/// CSV and JSON LINES input is read in pieces of about this many decompressed bytes, each
+/// ending after a record delimiter, so such an object is never held whole.
+const READ_PIECE: usize = 1 << 20;
+
+/// AWS's bound on one record ("maxCharsPerRecord" 1,048,576; error OverMaxRecordSize).
+const MAX_RECORD: usize = 1 << 20;
+
+fn bad_compression() -> SelectError {
+    SelectError::new(
+        "InvalidCompressionFormat",
+        "The file is not in a supported compression format. Only GZIP and BZIP2 are supported.",
+    )
 }
 
-/// Runs `req` over an object's stored bytes.
-pub fn run(req: &Request, raw: &[u8]) -> Result<Selected, SelectError> {
-    let bytes = decompress(raw, req.compression)?;
+/// Counts the bytes read through it.
+struct Counting<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+}
+
+/// Runs of whole records from a decompressed input: each piece ends right after a record
+/// delimiter (one not preceded by the quote escape, which may make it literal) or at the end.
+struct Pieces<'r> {
+    src: &'r mut dyn Read,
+    buf: Vec<u8>,
+    eof: bool,
+    piece: usize,
+    delimiter: Vec<u8>,
+    escape: Option<Vec<u8>>,
+}
+
+impl Pieces<'_> {
+    fn next_piece(&mut self) -> Result<Option<Vec<u8>>, SelectError> {
+        let mut want = self.piece;
+        loop {
+            let mut block = [0u8; 64 * 1024];
+            while !self.eof && self.buf.len() < want {
+                let n = self.src.read(&mut block).map_err(|_| bad_compression())?;
+                match block.get(..n) {
+                    Some(read) if n > 0 => self.buf.extend_from_slice(read),
+                    _ => self.eof = true,
+                }
+            }
+            if self.eof {
+                self.check_records(&self.buf)?;
+                return Ok((!self.buf.is_empty()).then(|| std::mem::take(&mut self.buf)));
+            }
+            if let Some(end) = self.split_point() {
+                let rest = self.buf.split_off(end);
+                let piece = std::mem::replace(&mut self.buf, rest);
+                self.check_records(&piece)?;
+                return Ok(Some(piece));
+            }
+            self.check_records(&self.buf)?;
+            want = self.buf.len().saturating_add(self.piece);
+        }
+    }
+
+    /// Refuses a record longer than AWS's bound (records here run between record delimiters).
+    fn check_records(&self, bytes: &[u8]) -> Result<(), SelectError> {
+        let d = self.delimiter.as_slice();
+        if d.is_empty() {
+            return Ok(());
+        }
+        let mut start = 0;
+        let ends = bytes.windows(d.len()).enumerate().filter(|(_, w)| *w == d).map(|(i, _)| i);
+        for end in ends.chain(std::iter::once(bytes.len())) {
+            if end.saturating_sub(start) > MAX_RECORD {
+                return Err(SelectError::new(
+                    "OverMaxRecordSize",
+                    "The length of a record in the input or result is greater than maxCharsPerRecord of 1 MB.",
+                ));
+            }
+            start = end + d.len();
+        }
+        Ok(())
+    }
+
+    /// The end of the last record delimiter in the buffer that surely ends a record.
+    fn split_point(&self) -> Option<usize> {
+        let d = self.delimiter.as_slice();
+        if d.is_empty() {
+            return None;
+        }
+        let mut end = self.buf.len();
+        while let Some(pos) = self.buf.get(..end)?.windows(d.len()).rposition(|w| w == d) {
+            let escaped = self.escape.as_deref().is_some_and(|e| {
+                pos.checked_sub(e.len()).and_then(|from| self.buf.get(from..pos)) == Some(e)
+            });
+            if !escaped {
+                return Some(pos + d.len());
+            }
+            end = pos;
+        }
+        None
+    }
+}
+
+/// Runs `req` over an object's stored bytes, read from `stored` as they are needed.
+pub fn run(req: &Request, stored: &mut dyn Read) -> Result<Selected, SelectError> {
+    run_in_pieces(req, stored, READ_PIECE)
+}
+
+fn run_in_pieces(
+    req: &Request,
+    stored: &mut dyn Read,
+    piece: usize,
+) -> Result<Selected, SelectError> {
+    let mut scanned = Counting { inner: stored, n: 0 };
+    let mut processed = Counting {
+        inner: match req.compression {
+            Compression::None => Box::new(&mut scanned) as Box<dyn Read + '_>,
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(&mut scanned)),
+            Compression::Bzip2 => Box::new(bzip2_rs::DecoderReader::new(&mut scanned)),
+        },
+        n: 0,
+    };
     let q = &req.query;
     let positional = matches!(req.input, InFormat::Csv(_));
     let scope = Scope { alias: q.alias.as_deref(), positional };
@@ -284,40 +393,77 @@ pub fn run(req: &Request, raw: &[u8]) -> Result<Selected, SelectError> {
         }
         Ok(true)
     };
-    match &req.input {
-        InFormat::Csv(c) => {
-            let text = std::str::from_utf8(&bytes).map_err(|_| {
-                SelectError::new(
-                    "InvalidTextEncoding",
-                    "Invalid encoding type. Only UTF-8 encoding is supported.",
-                )
-            })?;
-            let mut reader = formats::CsvReader::new(text, c)?;
-            while let Some(record) = reader.next_record()? {
-                if !feed(record, &mut buf, &mut chunks)? {
-                    break;
+    let utf8 = |bytes: &[u8]| {
+        std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| {
+            SelectError::new(
+                "InvalidTextEncoding",
+                "Invalid encoding type. Only UTF-8 encoding is supported.",
+            )
+        })
+    };
+    // A record delimiter inside quotes (AllowQuotedRecordDelimiter) or a JSON document can
+    // span any piece: such input is read whole.
+    let delimiter = match &req.input {
+        InFormat::Csv(c) if !c.allow_quoted_record_delimiter => {
+            let escape = c.escape.filter(|e| Some(*e) != c.quote);
+            Some((
+                c.record_delimiter.as_bytes().to_vec(),
+                escape.map(|e| e.to_string().into_bytes()),
+            ))
+        }
+        InFormat::Json { lines: true } => Some((b"\n".to_vec(), None)),
+        _ => None,
+    };
+    let mut pieces = match delimiter {
+        Some((delimiter, escape)) => {
+            Pieces { src: &mut processed, buf: Vec::new(), eof: false, piece, delimiter, escape }
+        }
+        None => Pieces {
+            src: &mut processed,
+            buf: Vec::new(),
+            eof: false,
+            piece: usize::MAX,
+            delimiter: Vec::new(),
+            escape: None,
+        },
+    };
+    // The CSV header, once read from a piece.
+    let mut header: Option<Option<Vec<String>>> = None;
+    'pieces: while let Some(bytes) = pieces.next_piece()? {
+        match &req.input {
+            InFormat::Csv(c) => {
+                let text = utf8(&bytes)?;
+                let mut reader = match &header {
+                    Some(h) => formats::CsvReader::continuing(&text, c, h.clone())?,
+                    None => formats::CsvReader::new(&text, c)?,
+                };
+                if header.is_none() && reader.header_settled() {
+                    header = Some(reader.header().cloned());
+                }
+                while let Some(record) = reader.next_record()? {
+                    if !feed(record, &mut buf, &mut chunks)? {
+                        break 'pieces;
+                    }
                 }
             }
-        }
-        InFormat::Json => {
-            let mut reader = formats::JsonReader::new(&bytes);
-            while let Some(record) = reader.next_record()? {
-                if !feed(record, &mut buf, &mut chunks)? {
-                    break;
+            InFormat::Json { .. } => {
+                let mut reader = formats::JsonReader::new(&bytes);
+                while let Some(record) = reader.next_record()? {
+                    if !feed(record, &mut buf, &mut chunks)? {
+                        break 'pieces;
+                    }
                 }
             }
         }
     }
+    drop(pieces);
     if let Some(v) = plan.finish(scope)? {
         formats::write_record(&v, &req.output, &mut buf);
     }
     emit(&mut buf, &mut chunks);
-    Ok(Selected {
-        chunks,
-        bytes_scanned: raw.len() as u64,
-        bytes_processed: bytes.len() as u64,
-        bytes_returned: returned,
-    })
+    let bytes_processed = processed.n;
+    drop(processed);
+    Ok(Selected { chunks, bytes_scanned: scanned.n, bytes_processed, bytes_returned: returned })
 }
 
 #[cfg(test)]
@@ -328,7 +474,7 @@ mod tests {
 
     fn select(input: Value, raw: &[u8]) -> Result<String, SelectError> {
         let req = request(&input)?;
-        let out = run(&req, raw)?;
+        let out = run(&req, &mut &raw[..])?;
         Ok(String::from_utf8(out.chunks.concat()).expect("utf-8"))
     }
 
@@ -353,6 +499,81 @@ mod tests {
         assert_eq!(out, "3\n");
     }
 
+    /// `input` selected whole and in pieces of several sizes gives the same answer.
+    fn same_in_pieces(input: Value, raw: &[u8]) -> String {
+        let req = request(&input).expect("valid");
+        let whole = run_in_pieces(&req, &mut &raw[..], usize::MAX).expect("selects whole");
+        for piece in [1, 3, 7, 64, 1000] {
+            let out = run_in_pieces(&req, &mut &raw[..], piece).expect("selects in pieces");
+            assert_eq!(out.chunks.concat(), whole.chunks.concat(), "piece {piece}");
+            assert_eq!(out.bytes_processed, raw.len() as u64, "piece {piece}");
+        }
+        String::from_utf8(whole.chunks.concat()).expect("utf-8")
+    }
+
+    #[test]
+    fn csv_and_json_lines_are_read_in_pieces_with_the_same_answer() {
+        let mut csv = String::from("#note\n\n#another note\nname,city\n");
+        for i in 0..300 {
+            csv.push_str(&format!("n{i},\"c{}\"\n", i % 7));
+        }
+        let out = same_in_pieces(
+            json!({"Expression": "SELECT s.name FROM S3Object s WHERE s.city = 'c3' LIMIT 5", "ExpressionType": "SQL",
+                   "InputSerialization": {"CSV": {"FileHeaderInfo": "USE"}}, "OutputSerialization": {"CSV": {}}}),
+            csv.as_bytes(),
+        );
+        assert_eq!(out, "n3\nn10\nn17\nn24\nn31\n");
+        let count = same_in_pieces(
+            json!({"Expression": "SELECT count(*) FROM S3Object", "ExpressionType": "SQL",
+                   "InputSerialization": {"CSV": {"FileHeaderInfo": "IGNORE", "RecordDelimiter": "\r\n"}},
+                   "OutputSerialization": {"CSV": {}}}),
+            csv.replace('\n', "\r\n").as_bytes(),
+        );
+        assert_eq!(count, "300\n");
+        // An escaped record delimiter inside quotes is no place to split.
+        let escaped = same_in_pieces(
+            json!({"Expression": "SELECT s._2 FROM S3Object s", "ExpressionType": "SQL",
+                   "InputSerialization": {"CSV": {"QuoteEscapeCharacter": "\\"}},
+                   "OutputSerialization": {"JSON": {}}}),
+            b"a,\"x\\\ny\"\nb,z\n",
+        );
+        assert_eq!(escaped, "{\"_2\":\"x\\ny\"}\n{\"_2\":\"z\"}\n");
+        let lines = same_in_pieces(
+            json!({"Expression": "SELECT s.a FROM S3Object s WHERE s.a > 297", "ExpressionType": "SQL",
+                   "InputSerialization": {"JSON": {"Type": "LINES"}}, "OutputSerialization": {"JSON": {}}}),
+            (0..300)
+                .map(|i| format!("{{\"a\": {i}, \"t\": \"é\"}}\n"))
+                .collect::<String>()
+                .as_bytes(),
+        );
+        assert_eq!(lines, "{\"a\":298}\n{\"a\":299}\n");
+    }
+
+    #[test]
+    fn a_record_over_1_mib_is_refused() {
+        let mut csv = vec![b'x'; MAX_RECORD + 10];
+        csv.extend_from_slice(b"\ny\n");
+        let req = request(
+            &json!({"Expression": "SELECT count(*) FROM S3Object", "ExpressionType": "SQL",
+            "InputSerialization": {"CSV": {}}, "OutputSerialization": {"CSV": {}}}),
+        )
+        .expect("valid");
+        let e = run(&req, &mut &csv[..]).expect_err("too long");
+        assert_eq!(e.code, "OverMaxRecordSize");
+        // Also in the middle, after short records, and at the very end.
+        let mut middle = b"a\n".repeat(300_000);
+        middle.extend_from_slice(&csv);
+        let e = run(&req, &mut &middle[..]).expect_err("too long");
+        assert_eq!(e.code, "OverMaxRecordSize");
+        let mut end = b"a\n".repeat(10);
+        end.extend(std::iter::repeat_n(b'x', MAX_RECORD + 1));
+        let e = run(&req, &mut &end[..]).expect_err("too long");
+        assert_eq!(e.code, "OverMaxRecordSize");
+        let mut fits = b"a\n".repeat(10);
+        fits.extend(std::iter::repeat_n(b'x', MAX_RECORD));
+        assert_eq!(run(&req, &mut &fits[..]).expect("fits").chunks.concat(), b"11\n");
+    }
+
     #[test]
     fn gzip_and_bzip2_inputs_and_stats() {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -361,7 +582,7 @@ mod tests {
         let req = request(&json!({"Expression": "SELECT count(*) FROM S3Object", "ExpressionType": "SQL",
             "InputSerialization": {"CSV": {}, "CompressionType": "GZIP"}, "OutputSerialization": {"CSV": {}}}))
         .expect("valid");
-        let out = run(&req, &gz).expect("selects");
+        let out = run(&req, &mut &gz[..]).expect("selects");
         assert_eq!(out.chunks.concat(), b"3\n");
         assert_eq!(out.bytes_scanned, gz.len() as u64);
         assert_eq!(out.bytes_processed, CSV.len() as u64);
