@@ -39,9 +39,10 @@ pub fn default_policy(account: &str) -> String {
     .to_string()
 }
 
-/// The key policy of an AWS managed key (AWS's published policy of `aws/s3`, "AWS managed keys"
-/// in the KMS Developer Guide): principals of the account may use the key through `service` in
-/// `region` only, and the account may read its metadata. Nobody may change it.
+/// The key policy of an AWS managed key, in the form AWS shows for `aws/s3`: principals of the
+/// account may use the key through `service` in `region` only, and the account may read its
+/// metadata; nobody may change it. The statement set follows AWS's description of AWS managed
+/// key policies (KMS Developer Guide); the `Id` and `Sid` texts are recalled, not checked here.
 fn aws_managed_policy(account: &str, region: &str, service: &str) -> String {
     json!({
         "Version": "2012-10-17",
@@ -74,7 +75,8 @@ fn aws_managed_policy(account: &str, region: &str, service: &str) -> String {
 /// creates it the first time the service needs it ("Amazon S3 automatically creates an AWS
 /// managed key in your AWS account the first time that you add an object encrypted with
 /// SSE-KMS to a bucket", S3 User Guide), so it is created here, with its alias, on first use.
-/// The description is AWS's for `aws/s3` (other services word theirs alike; guessed).
+/// The description is worded as AWS's for `aws/s3` is recalled (not checked here; other
+/// services' keys are worded alike, guessed).
 pub(crate) fn aws_managed_key(
     services: &Services,
     account: &str,

@@ -47,6 +47,19 @@ fn not_found(code: &'static str, message: &str, bucket: &str) -> ServiceError {
     ServiceError::client(code, 404, message).with_field("BucketName", bucket)
 }
 
+/// The stored configuration `kind` of the call's bucket, or S3's 404 `code`/`message` for a
+/// bucket without one.
+fn required_config(
+    services: &Services,
+    call: &Call<'_>,
+    kind: &str,
+    code: &'static str,
+    message: &str,
+) -> Result<Value, ServiceError> {
+    let (b, config) = bucket_config(services, call, kind)?;
+    config.ok_or_else(|| not_found(code, message, &b.name))
+}
+
 /// The stored configuration `kind` of `bucket`.
 pub(crate) fn read(
     tx: &dyn ReadTx,
@@ -336,14 +349,13 @@ pub fn get_bucket_lifecycle_configuration(
     services: &Services,
     call: &Call<'_>,
 ) -> Result<Value, ServiceError> {
-    let (b, config) = bucket_config(services, call, kind::LIFECYCLE)?;
-    config.ok_or_else(|| {
-        not_found(
-            "NoSuchLifecycleConfiguration",
-            "The lifecycle configuration does not exist",
-            &b.name,
-        )
-    })
+    required_config(
+        services,
+        call,
+        kind::LIFECYCLE,
+        "NoSuchLifecycleConfiguration",
+        "The lifecycle configuration does not exist",
+    )
 }
 
 pub fn delete_bucket_lifecycle(
@@ -410,10 +422,13 @@ pub fn put_bucket_cors(services: &Services, call: &Call<'_>) -> Result<Value, Se
 }
 
 pub fn get_bucket_cors(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    let (b, config) = bucket_config(services, call, kind::CORS)?;
-    config.ok_or_else(|| {
-        not_found("NoSuchCORSConfiguration", "The CORS configuration does not exist", &b.name)
-    })
+    required_config(
+        services,
+        call,
+        kind::CORS,
+        "NoSuchCORSConfiguration",
+        "The CORS configuration does not exist",
+    )
 }
 
 pub fn delete_bucket_cors(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
@@ -606,14 +621,13 @@ pub fn put_bucket_website(services: &Services, call: &Call<'_>) -> Result<Value,
 }
 
 pub fn get_bucket_website(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    let (b, config) = bucket_config(services, call, kind::WEBSITE)?;
-    config.ok_or_else(|| {
-        not_found(
-            "NoSuchWebsiteConfiguration",
-            "The specified bucket does not have a website configuration",
-            &b.name,
-        )
-    })
+    required_config(
+        services,
+        call,
+        kind::WEBSITE,
+        "NoSuchWebsiteConfiguration",
+        "The specified bucket does not have a website configuration",
+    )
 }
 
 pub fn delete_bucket_website(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
@@ -1007,15 +1021,14 @@ pub fn get_public_access_block(
     services: &Services,
     call: &Call<'_>,
 ) -> Result<Value, ServiceError> {
-    let (b, config) = bucket_config(services, call, kind::PUBLIC_ACCESS_BLOCK)?;
-    match config {
-        Some(c) => Ok(json!({ "PublicAccessBlockConfiguration": c })),
-        None => Err(not_found(
-            "NoSuchPublicAccessBlockConfiguration",
-            "The public access block configuration was not found",
-            &b.name,
-        )),
-    }
+    let c = required_config(
+        services,
+        call,
+        kind::PUBLIC_ACCESS_BLOCK,
+        "NoSuchPublicAccessBlockConfiguration",
+        "The public access block configuration was not found",
+    )?;
+    Ok(json!({ "PublicAccessBlockConfiguration": c }))
 }
 
 pub fn delete_public_access_block(
@@ -1096,15 +1109,14 @@ pub fn put_bucket_replication(services: &Services, call: &Call<'_>) -> Result<Va
 }
 
 pub fn get_bucket_replication(services: &Services, call: &Call<'_>) -> Result<Value, ServiceError> {
-    let (b, config) = bucket_config(services, call, kind::REPLICATION)?;
-    match config {
-        Some(c) => Ok(json!({ "ReplicationConfiguration": c })),
-        None => Err(not_found(
-            "ReplicationConfigurationNotFoundError",
-            "The replication configuration was not found",
-            &b.name,
-        )),
-    }
+    let c = required_config(
+        services,
+        call,
+        kind::REPLICATION,
+        "ReplicationConfigurationNotFoundError",
+        "The replication configuration was not found",
+    )?;
+    Ok(json!({ "ReplicationConfiguration": c }))
 }
 
 pub fn delete_bucket_replication(

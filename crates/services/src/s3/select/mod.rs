@@ -243,7 +243,10 @@ pub fn request(input: &Value) -> Result<Request, SelectError> {
 /// ending after a record delimiter, so such an object is never held whole.
 const READ_PIECE: usize = 1 << 20;
 
-/// AWS's bound on one record ("maxCharsPerRecord" 1,048,576; error OverMaxRecordSize).
+/// AWS's bound on one record: "The maximum length of a record in the input or result is 1 MB"
+/// (S3 User Guide, S3 Select requirements and limits). The code `OverMaxRecordSize` and its
+/// message are from S3 Select's error-code list as other S3 servers reproduce it; not checked
+/// against AWS's own page here.
 const MAX_RECORD: usize = 1 << 20;
 
 fn bad_compression() -> SelectError {

@@ -576,21 +576,11 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Expr, SelectError> {
-        let first = self.and()?;
-        let mut rest = Vec::new();
-        while self.eat_kw("or") {
-            rest.push((BinOp::Or, self.and()?));
-        }
-        Ok(chain(first, rest))
+        self.left_assoc(Self::and, Self::eat_kw, &[("or", BinOp::Or)])
     }
 
     fn and(&mut self) -> Result<Expr, SelectError> {
-        let first = self.not()?;
-        let mut rest = Vec::new();
-        while self.eat_kw("and") {
-            rest.push((BinOp::And, self.not()?));
-        }
-        Ok(chain(first, rest))
+        self.left_assoc(Self::not, Self::eat_kw, &[("and", BinOp::And)])
     }
 
     fn not(&mut self) -> Result<Expr, SelectError> {
@@ -663,27 +653,34 @@ impl Parser {
     }
 
     fn concat(&mut self) -> Result<Expr, SelectError> {
-        self.left_assoc(Self::additive, &[("||", BinOp::Concat)])
+        self.left_assoc(Self::additive, Self::eat_sym, &[("||", BinOp::Concat)])
     }
 
     fn additive(&mut self) -> Result<Expr, SelectError> {
-        self.left_assoc(Self::multiplicative, &[("+", BinOp::Add), ("-", BinOp::Sub)])
+        self.left_assoc(
+            Self::multiplicative,
+            Self::eat_sym,
+            &[("+", BinOp::Add), ("-", BinOp::Sub)],
+        )
     }
 
     fn multiplicative(&mut self) -> Result<Expr, SelectError> {
-        self.left_assoc(Self::unary, &[("*", BinOp::Mul), ("/", BinOp::Div), ("%", BinOp::Mod)])
+        let ops = [("*", BinOp::Mul), ("/", BinOp::Div), ("%", BinOp::Mod)];
+        self.left_assoc(Self::unary, Self::eat_sym, &ops)
     }
 
-    /// One left-associative precedence level: `operand (op operand)*` for the operators `ops`,
-    /// kept as a flat chain (no recursion per operand).
+    /// One left-associative precedence level: `operand (op operand)*` for the operators `ops`
+    /// (symbols or keywords, as `eat` matches them), kept as a flat chain (no recursion per
+    /// operand).
     fn left_assoc(
         &mut self,
         operand: fn(&mut Self) -> Result<Expr, SelectError>,
+        eat: fn(&mut Self, &str) -> bool,
         ops: &[(&str, BinOp)],
     ) -> Result<Expr, SelectError> {
         let first = operand(self)?;
         let mut rest = Vec::new();
-        while let Some(op) = ops.iter().find_map(|(sym, op)| self.eat_sym(sym).then_some(*op)) {
+        while let Some(op) = ops.iter().find_map(|(token, op)| eat(self, token).then_some(*op)) {
             rest.push((op, operand(self)?));
         }
         Ok(chain(first, rest))
